@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install migrate demo serve bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# A local secret for `make run`, made once and kept out of git (var/ is ignored).
+var/secret_key:
+	mkdir -p var
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+LOCAL_ENV = DJANGO_SECRET_KEY="$$(cat var/secret_key)"
+
+migrate: install var/secret_key
+	$(LOCAL_ENV) $(BIN)/python manage.py migrate --no-input
+	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+
+demo: migrate
+	$(LOCAL_ENV) $(BIN)/python manage.py load_demo
+
+run: demo
+	$(LOCAL_ENV) $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache

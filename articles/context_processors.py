@@ -1,0 +1,15 @@
+from django.conf import settings
+
+from .models import Section
+
+
+def newsroom(request):
+    """Site identity and the section navigation, for base.html.
+
+    Sections are a lazy queryset: the navigation costs one small query, and none on
+    pages (like the admin) that never render it.
+    """
+    return {
+        "newsroom": settings.NEWSROOM,
+        "nav_sections": Section.objects.only("name", "slug"),
+    }

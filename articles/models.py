@@ -1,0 +1,369 @@
+"""The newsroom's content: sections, authors, stories and their related headlines.
+
+Visibility lives in one place, `StoryQuerySet.published()`; every public view, feed,
+sitemap and related-headline lookup starts from it.
+"""
+
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorField
+from taggit.managers import TaggableManager
+
+from .sanitize import sanitize_body
+
+HEADLINE_MAX_LENGTH = 255
+
+
+def unique_slug(model, text, *, exclude_pk=None, max_length=200):
+    """A slug for `text` that no other row of `model` uses (-2, -3, … on collision).
+
+    Non-Latin headlines keep their letters (slugify with allow_unicode) so a Korean
+    headline still gets a readable URL.
+    """
+    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "story"
+    candidate, n = base, 2
+    taken = model.objects.exclude(pk=exclude_pk)
+    while taken.filter(slug=candidate).exists():
+        suffix = f"-{n}"
+        candidate = f"{base[: max_length - len(suffix)]}{suffix}"
+        n += 1
+    return candidate
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
+    description = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Sections appear in the navigation in this order."
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section_detail", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    bio = models.TextField("short bio", blank=True, max_length=1000)
+    photo = models.ImageField(upload_to="authors/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author_profile",
+        help_text="The staff account this byline belongs to, if any.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author_detail", kwargs={"slug": self.slug})
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self):
+        """Stories the public may see: published, and not scheduled for later."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_cards(self):
+        """What a story card shows: section and ordered bylines, in two queries."""
+        return self.select_related("section").prefetch_related(
+            Prefetch(
+                "story_authors",
+                queryset=StoryAuthor.objects.select_related("author").order_by("order", "pk"),
+                to_attr="bylines",
+            )
+        )
+
+    def for_detail(self):
+        """Everything a story page shows, in a constant number of queries."""
+        return self.for_cards().prefetch_related(
+            "tags",
+            Prefetch(
+                "related_headlines",
+                queryset=RelatedHeadline.objects.visible(),
+                to_attr="visible_related_headlines",
+            ),
+        )
+
+    def sharing_tags_with(self, story, tag_ids):
+        """Other stories ranked by how many of `tag_ids` they share, newest first."""
+        return (
+            self.exclude(pk=story.pk)
+            .filter(tags__in=tag_ids)
+            .annotate(shared_tags=Count("tags", distinct=True))
+            .order_by("-shared_tags", "-published_at", "-pk")
+        )
+
+
+class Story(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(max_length=HEADLINE_MAX_LENGTH)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text="The story's address. Changing it keeps the old address working.",
+    )
+    dek = models.CharField(
+        max_length=300, blank=True, help_text="One sentence that sums the story up."
+    )
+    body = ProseEditorField(
+        blank=True,
+        extensions={
+            "Bold": True,
+            "Italic": True,
+            "Strike": True,
+            "Underline": True,
+            "Subscript": True,
+            "Superscript": True,
+            "Heading": {"levels": [2, 3, 4]},
+            "BulletList": True,
+            "OrderedList": True,
+            "Blockquote": True,
+            "HorizontalRule": True,
+            "HardBreak": True,
+            "Link": {"enableTarget": False},
+            "History": True,
+        },
+        sanitize=sanitize_body,
+    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="stories")
+    authors = models.ManyToManyField(Author, through="StoryAuthor", related_name="stories")
+    tags = TaggableManager(blank=True)
+
+    lead_photo = models.ImageField(
+        upload_to="photos/%Y/%m/",
+        blank=True,
+        width_field="lead_photo_width",
+        height_field="lead_photo_height",
+    )
+    lead_photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_caption = models.CharField(max_length=300, blank=True)
+    photo_credit = models.CharField(max_length=120, blank=True)
+    photo_alt = models.CharField(
+        "photo alt text",
+        max_length=250,
+        blank=True,
+        help_text="What the photo shows, for readers who cannot see it.",
+    )
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publication time",
+        null=True,
+        blank=True,
+        help_text="A time in the future schedules the story; it goes live by itself.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    import_key = models.CharField(
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Which imported file this story came from; re-importing it updates the story.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "stories"
+        ordering = ["-published_at", "-pk"]
+        get_latest_by = "published_at"
+        permissions = [("publish_story", "Can publish, schedule and unpublish stories")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_story_has_published_at",
+                violation_error_message="A published story needs a publication time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]),
+                name="story_status_valid",
+            ),
+        ]
+        indexes = [
+            # Every public list filters on status and orders by publication time.
+            models.Index(fields=["status", "-published_at", "-id"], name="story_public_idx"),
+            models.Index(
+                fields=["section", "status", "-published_at", "-id"], name="story_section_idx"
+            ),
+            models.Index(fields=["-updated_at"], name="story_updated_idx"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        return reverse("articles:story_detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        # Every path (admin, importer, shell) stores sanitised HTML.
+        self.body = sanitize_body(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Story, self.headline, exclude_pk=self.pk)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        previous_slug = None
+        if self.pk:
+            previous_slug = (
+                Story.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            )
+        super().save(*args, **kwargs)
+        if previous_slug != self.slug:
+            # The current address always wins over anyone's former one.
+            StorySlug.objects.filter(slug=self.slug).delete()
+            if previous_slug:
+                StorySlug.objects.update_or_create(slug=previous_slug, defaults={"story": self})
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def was_updated(self):
+        """True when the story changed noticeably after publication (worth showing)."""
+        return bool(
+            self.published_at and (self.updated_at - self.published_at).total_seconds() > 60
+        )
+
+
+class StoryAuthor(models.Model):
+    """A byline: which author, in what position, on which story."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="story_authors")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    order = models.PositiveSmallIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "byline"
+        constraints = [
+            models.UniqueConstraint(fields=["story", "author"], name="unique_byline"),
+        ]
+        indexes = [models.Index(fields=["author", "story"], name="byline_author_idx")]
+
+    def __str__(self):
+        return str(self.author)
+
+
+class StorySlug(models.Model):
+    """A story's former address, kept so old links answer with a permanent redirect."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "former address"
+
+    def __str__(self):
+        return self.slug
+
+
+class RelatedHeadlineQuerySet(models.QuerySet):
+    def visible(self):
+        """Items a reader may see: a public linked story, or headline text of their own.
+
+        Annotates `target_is_public` so templates never ask the database again.
+        """
+        public_target = Story.objects.published().filter(pk=OuterRef("target_id"))
+        return (
+            self.annotate(target_is_public=Exists(public_target))
+            .filter(Q(target_is_public=True) | ~Q(headline=""))
+            .select_related("target")
+            .order_by("order", "pk")
+        )
+
+
+class RelatedHeadline(models.Model):
+    """One item in a story's curated list of related headlines.
+
+    Either links another story (and then shows that story's current headline while it
+    is public), or carries its own headline text and an optional external URL, like
+    archive and wire headlines.
+    """
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="related_headlines")
+    target = models.ForeignKey(
+        Story,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_from",
+        verbose_name="linked story",
+    )
+    headline = models.CharField(
+        max_length=HEADLINE_MAX_LENGTH,
+        blank=True,
+        help_text="Shown when no story is linked, or while the linked story is not public.",
+    )
+    url = models.URLField(
+        "external URL",
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    order = models.PositiveSmallIntegerField(default=0, db_index=True)
+
+    objects = RelatedHeadlineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target__isnull=False) | ~Q(headline=""),
+                name="related_headline_has_target_or_text",
+                violation_error_message="Link a story or write the headline.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline or (self.target.headline if self.target_id else "")
+
+    @property
+    def display_headline(self):
+        if self.target_id and getattr(self, "target_is_public", False):
+            return self.target.headline
+        return self.headline
+
+    @property
+    def display_url(self):
+        if self.target_id and getattr(self, "target_is_public", False):
+            return self.target.get_absolute_url()
+        return self.url

@@ -1,0 +1,155 @@
+"""Public pages. Each starts from `Story.objects.published()`."""
+
+from django.conf import settings
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from .models import Author, Section, Story, StorySlug
+
+
+class StoryListView(ListView):
+    """A paginated list of public stories; subclasses narrow it and name it."""
+
+    template_name = "articles/story_list.html"
+    context_object_name = "stories"
+    page_kwarg = "page"
+
+    def get_paginate_by(self, queryset):
+        return settings.NEWSROOM["STORIES_PER_PAGE"]
+
+    def get_queryset(self):
+        return Story.objects.published().for_cards()
+
+
+class HomeView(StoryListView):
+    template_name = "articles/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        stories = list(context["stories"])
+        # The newest story leads the front page; later pages are plain lists.
+        if context["page_obj"].number == 1 and stories:
+            context["lead_story"], context["stories"] = stories[0], stories[1:]
+        return context
+
+
+class LatestView(StoryListView):
+    extra_context = {"list_title": "Latest stories"}
+
+
+class SectionDetailView(StoryListView):
+    @cached_property
+    def section(self):
+        return get_object_or_404(Section, slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        return super().get_queryset().filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            list_title=self.section.name,
+            list_description=self.section.description,
+            list_object=self.section,
+            **kwargs,
+        )
+
+
+class TagDetailView(StoryListView):
+    # A tag used only on drafts must not reveal itself.
+    allow_empty = False
+
+    @cached_property
+    def tag(self):
+        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            list_title=self.tag.name, list_kind="Tag", list_object=self.tag, **kwargs
+        )
+
+
+class AuthorDetailView(StoryListView):
+    template_name = "articles/author_detail.html"
+
+    @cached_property
+    def author(self):
+        return get_object_or_404(Author, slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        return super().get_queryset().filter(story_authors__author=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            author=self.author, list_title=self.author.name, list_object=self.author, **kwargs
+        )
+
+
+class StoryDetailView(DetailView):
+    """A story page. Staff may preview drafts and scheduled stories at the same URL."""
+
+    template_name = "articles/story_detail.html"
+    context_object_name = "story"
+    is_preview = False
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            former = (
+                StorySlug.objects.filter(slug=self.kwargs["slug"])
+                .filter(story__in=self.visible_stories())
+                .select_related("story")
+                .first()
+            )
+            if former is None:
+                raise
+            return HttpResponsePermanentRedirect(former.story.get_absolute_url())
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if self.is_preview:
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+    def visible_stories(self):
+        if self.request.user.is_staff:
+            return Story.objects.all()
+        return Story.objects.published()
+
+    def get_object(self, queryset=None):
+        slug = self.kwargs["slug"]
+        story = Story.objects.published().for_detail().filter(slug=slug).first()
+        if story is None and self.request.user.is_staff:
+            story = Story.objects.for_detail().filter(slug=slug).first()
+            self.is_preview = story is not None
+        if story is None:
+            raise Http404("No story at this address.")
+        return story
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        story = self.object
+        tags = list(story.tags.all())
+        related = story.visible_related_headlines
+        automatic = []
+        if not related and tags:
+            automatic = list(
+                Story.objects.published()
+                .sharing_tags_with(story, [tag.pk for tag in tags])
+                .only("headline", "slug", "published_at")[
+                    : settings.NEWSROOM["RELATED_HEADLINES_AUTO"]
+                ]
+            )
+        context.update(
+            tags=tags,
+            related_headlines=related,
+            automatic_related=automatic,
+            is_preview=self.is_preview,
+        )
+        return context

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from articles.media import serve_media
+
+admin.site.site_header = f"{settings.NEWSROOM['SITE_NAME']} — editors"
+admin.site.site_title = settings.NEWSROOM["SITE_NAME"]
+admin.site.index_title = "Newsroom"
+
+urlpatterns = [
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("articles.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", serve_media, name="media")
+    )

@@ -1,0 +1,103 @@
+"""Shared fixtures: small factories for the newsroom's content."""
+
+import io
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files of a test go to its own folder, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def image_bytes(width=1200, height=800, fmt="JPEG", color=(40, 90, 140)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def photo_upload():
+    def make(name="photo.jpg", **kwargs):
+        return SimpleUploadedFile(name, image_bytes(**kwargs), content_type="image/jpeg")
+
+    return make
+
+
+@pytest.fixture
+def section(db):
+    return Section.objects.create(name="Nation", slug="nation", order=1)
+
+
+@pytest.fixture
+def make_section(db):
+    def make(name=None, **kwargs):
+        n = next(_counter)
+        name = name or f"Section {n}"
+        kwargs.setdefault("slug", f"section-{n}")
+        return Section.objects.create(name=name, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_author(db):
+    def make(name=None, **kwargs):
+        n = next(_counter)
+        name = name or f"Reporter {n}"
+        kwargs.setdefault("slug", f"reporter-{n}")
+        return Author.objects.create(name=name, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_story(db, section):
+    """Create a story; published an hour ago unless told otherwise.
+
+    `authors` and `tags` take lists; `related` takes (headline, url, target) tuples.
+    """
+
+    def make(headline=None, *, authors=(), tags=(), related=(), **kwargs):
+        n = next(_counter)
+        kwargs.setdefault("section", section)
+        kwargs.setdefault("status", Story.Status.PUBLISHED)
+        if kwargs["status"] == Story.Status.PUBLISHED:
+            kwargs.setdefault("published_at", timezone.now() - timedelta(hours=1, minutes=n))
+        kwargs.setdefault("dek", f"What happened in story {n}.")
+        kwargs.setdefault("body", f"<p>Body of story {n}.</p>")
+        story = Story.objects.create(headline=headline or f"Story number {n}", **kwargs)
+        for order, author in enumerate(authors):
+            StoryAuthor.objects.create(story=story, author=author, order=order)
+        if tags:
+            story.tags.add(*tags)
+        for order, (text, url, target) in enumerate(related):
+            RelatedHeadline.objects.create(
+                story=story, headline=text, url=url, target=target, order=order
+            )
+        return story
+
+    return make
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    return django_user_model.objects.create_superuser(
+        "editor", "editor@example.com", "correct horse battery staple"
+    )
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
