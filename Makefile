@@ -43,6 +43,7 @@ format: install
 	$(BIN)/ruff format .
 
 test: install lint
+	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

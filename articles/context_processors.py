@@ -11,5 +11,7 @@ def newsroom(request):
     """
     return {
         "newsroom": settings.NEWSROOM,
+        "site_language": settings.LANGUAGE_CODE,
+        "site_time_zone": settings.TIME_ZONE,
         "nav_sections": Section.objects.only("name", "slug"),
     }

@@ -84,23 +84,31 @@ class StoryQuerySet(models.QuerySet):
 
     def for_cards(self):
         """What a story card shows: section and ordered bylines, in two queries."""
-        return self.select_related("section").prefetch_related(
-            Prefetch(
-                "story_authors",
-                queryset=StoryAuthor.objects.select_related("author").order_by("order", "pk"),
-                to_attr="bylines",
+        return (
+            self.select_related("section")
+            .defer("body")
+            .prefetch_related(
+                Prefetch(
+                    "story_authors",
+                    queryset=StoryAuthor.objects.select_related("author").order_by("order", "pk"),
+                    to_attr="bylines",
+                )
             )
         )
 
     def for_detail(self):
         """Everything a story page shows, in a constant number of queries."""
-        return self.for_cards().prefetch_related(
-            "tags",
-            Prefetch(
-                "related_headlines",
-                queryset=RelatedHeadline.objects.visible(),
-                to_attr="visible_related_headlines",
-            ),
+        return (
+            self.for_cards()
+            .defer(None)
+            .prefetch_related(
+                "tags",
+                Prefetch(
+                    "related_headlines",
+                    queryset=RelatedHeadline.objects.visible(),
+                    to_attr="visible_related_headlines",
+                ),
+            )
         )
 
     def sharing_tags_with(self, story, tag_ids):
@@ -225,9 +233,6 @@ class Story(models.Model):
     def __str__(self):
         return self.headline
 
-    def get_absolute_url(self):
-        return reverse("articles:story_detail", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         # Every path (admin, importer, shell) stores sanitised HTML.
         self.body = sanitize_body(self.body)
@@ -237,15 +242,16 @@ class Story(models.Model):
             self.published_at = timezone.now()
         previous_slug = None
         if self.pk:
-            previous_slug = (
-                Story.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
-            )
+            previous_slug = Story.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
         super().save(*args, **kwargs)
         if previous_slug != self.slug:
             # The current address always wins over anyone's former one.
             StorySlug.objects.filter(slug=self.slug).delete()
             if previous_slug:
                 StorySlug.objects.update_or_create(slug=previous_slug, defaults={"story": self})
+
+    def get_absolute_url(self):
+        return reverse("articles:story_detail", kwargs={"slug": self.slug})
 
     @property
     def is_scheduled(self):
@@ -258,9 +264,12 @@ class Story(models.Model):
     @property
     def was_updated(self):
         """True when the story changed noticeably after publication (worth showing)."""
-        return bool(
-            self.published_at and (self.updated_at - self.published_at).total_seconds() > 60
-        )
+        if not self.published_at:
+            return False
+        # Stories imported or entered with a back-dated publication time were created
+        # after it; only edits after both moments count as updates.
+        baseline = max(self.published_at, self.created_at)
+        return (self.updated_at - baseline).total_seconds() > 60
 
 
 class StoryAuthor(models.Model):

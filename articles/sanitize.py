@@ -30,4 +30,3 @@ def sanitize_body(html):
     cleaned = _cleaner.clean(html).strip()
     # ProseMirror submits an empty paragraph for an empty editor.
     return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned
-

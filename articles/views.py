@@ -59,9 +59,6 @@ class SectionDetailView(StoryListView):
 
 
 class TagDetailView(StoryListView):
-    # A tag used only on drafts must not reveal itself.
-    allow_empty = False
-
     @cached_property
     def tag(self):
         return get_object_or_404(Tag, slug=self.kwargs["slug"])
@@ -70,9 +67,14 @@ class TagDetailView(StoryListView):
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             list_title=self.tag.name, list_kind="Tag", list_object=self.tag, **kwargs
         )
+        # A tag used only on drafts must not reveal itself. (allow_empty=False would
+        # cost an extra EXISTS query on every tag page.)
+        if context["paginator"].count == 0:
+            raise Http404("No public stories carry this tag.")
+        return context
 
 
 class AuthorDetailView(StoryListView):

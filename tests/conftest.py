@@ -15,9 +15,16 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    """Uploaded files of a test go to its own folder, never the project's media/."""
+def _isolated_files(settings, tmp_path):
+    """Uploads go to the test's own folder; static URLs need no collectstatic run.
+
+    Tests that start gunicorn run collectstatic and use the production storage.
+    """
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def image_bytes(width=1200, height=800, fmt="JPEG", color=(40, 90, 140)):

@@ -1,0 +1,157 @@
+"""`manage.py load_demo`: demo content that fills every page, loaded repeatably."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from PIL import Image
+from taggit.models import Tag
+
+from articles.demo import stories as demo
+from articles.management.commands import load_demo
+from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
+
+pytestmark = pytest.mark.django_db
+
+
+def run():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def quick_photos(monkeypatch):
+    """Tests about anything but the photos skip the drawing (it dominates their time)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 10), (40, 90, 140)).save(buffer, "JPEG")
+    monkeypatch.setattr(load_demo, "draw_photo", lambda *args: buffer.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The superuser's password hash would otherwise cost a third of a second per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Story, Section, Author, StoryAuthor, RelatedHeadline, Tag, get_user_model())
+    }
+
+
+def test_creates_published_stories_in_several_sections(quick_photos):
+    run()
+
+    sections = Section.objects.filter(stories__in=Story.objects.published()).distinct()
+    assert sections.count() >= 5
+
+
+def test_fills_more_than_one_list_page(quick_photos, settings):
+    run()
+
+    assert Story.objects.published().count() > 2 * settings.NEWSROOM["STORIES_PER_PAGE"]
+
+
+def test_includes_the_imported_seed_story(quick_photos):
+    run()
+
+    seed = Story.objects.get(import_key=demo.SEED_FILE.stem)
+    assert seed.headline.startswith("Hegseth reaffirms strong alliance")
+    assert Story.objects.published().filter(pk=seed.pk).exists()
+    assert seed.section.slug == "nation"
+    assert seed.story_authors.get().author.name == "김민지 (Kim Min-ji)"
+
+
+def test_seed_story_links_the_demo_story_it_names(quick_photos):
+    run()
+
+    seed = Story.objects.get(import_key=demo.SEED_FILE.stem)
+    linked = seed.related_headlines.exclude(target=None).get()
+    assert linked.target.slug == "s-korea-wont-be-top-seed-world-cup-qualification"
+
+
+def test_includes_a_korean_story_a_draft_and_a_scheduled_story(quick_photos):
+    run()
+
+    korean = Story.objects.get(slug="서울-지하철-심야-운행-연장")
+    assert "심야" in korean.headline
+    assert "심야" in korean.body
+    public = Story.objects.published()
+    assert Story.objects.filter(status=Story.Status.DRAFT).exists()
+    scheduled = [story for story in Story.objects.all() if story.is_scheduled]
+    assert scheduled
+    assert not public.filter(pk__in=[story.pk for story in scheduled]).exists()
+
+
+def test_stories_have_bylines_tags_and_curated_related_headlines(quick_photos):
+    run()
+
+    public = Story.objects.published()
+    assert not public.filter(story_authors=None).exists()
+    assert public.filter(related_headlines__target__isnull=False).exists()
+    assert public.filter(related_headlines__url__startswith="https://").exists()
+    assert public.filter(related_headlines=None).exists()  # Automatic ones show there.
+    assert Tag.objects.count() >= 12
+
+
+def test_draws_photos_with_alt_text_caption_and_credit():
+    run()
+
+    with_photos = Story.objects.exclude(lead_photo="")
+    assert with_photos.count() >= 20
+    for story in with_photos:
+        assert story.photo_alt.startswith("Illustration: ")
+        assert story.photo_caption
+        assert story.photo_credit == "Newsroom illustration"
+    story = with_photos.first()
+    with story.lead_photo.open() as handle, Image.open(handle) as image:
+        assert (image.format, image.size) == ("JPEG", (1600, 1000))
+    assert (story.lead_photo_width, story.lead_photo_height) == (1600, 1000)
+
+
+def test_running_twice_changes_nothing(quick_photos):
+    run()
+    first = counts()
+    updated = dict(Story.objects.values_list("pk", "updated_at"))
+
+    output = run()
+
+    assert counts() == first
+    assert dict(Story.objects.values_list("pk", "updated_at")) == updated
+    assert "0 stories created" in output
+
+
+def test_missing_photo_is_drawn_again_but_nothing_else_changes(quick_photos):
+    run()
+    story = Story.objects.exclude(lead_photo="").first()
+    Story.objects.filter(pk=story.pk).update(lead_photo="")
+
+    output = run()
+
+    story.refresh_from_db()
+    assert story.lead_photo
+    assert "1 photos drawn" in output
+
+
+def test_creates_a_superuser_and_prints_the_login_once(quick_photos):
+    first = run()
+    second = run()
+
+    admin = get_user_model().objects.get()
+    assert admin.is_superuser
+    assert admin.get_username() == "admin"
+    assert "Password:" in first
+    assert "http://127.0.0.1:8000/admin/" in first
+    assert "Password:" not in second
+    assert "changepassword admin" in second
+
+
+def test_keeps_an_existing_superuser(quick_photos, editor):
+    output = run()
+
+    assert list(get_user_model().objects.all()) == [editor]
+    assert "Password:" not in output
+    assert "changepassword editor" in output
