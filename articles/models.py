@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -376,3 +378,13 @@ class RelatedHeadline(models.Model):
         if self.target_id and getattr(self, "target_is_public", False):
             return self.target.get_absolute_url()
         return self.url
+
+
+@receiver(pre_delete, sender=Story)
+def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
+    """Items that only linked the deleted story have nothing left to show.
+
+    Items with text of their own survive (their link is set to NULL), which keeps the
+    "target or text" constraint true.
+    """
+    RelatedHeadline.objects.filter(target=instance, headline="").delete()

@@ -95,3 +95,11 @@ def test_new_story_status_defaults_to_draft(section):
     story = Story.objects.create(headline="Fresh", section=section)
     assert story.status == Story.Status.DRAFT
     assert not Story.objects.published().exists()
+
+
+def test_deleting_a_linked_story_keeps_related_items_with_text(make_story):
+    target = make_story("Soon deleted")
+    story = make_story(related=[("Own text", "", target), ("", "", target)])
+    target.delete()
+    remaining = list(story.related_headlines.all())
+    assert [(item.headline, item.target) for item in remaining] == [("Own text", None)]
