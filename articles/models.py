@@ -84,6 +84,10 @@ class StoryQuerySet(models.QuerySet):
         """Stories the public may see: published, and not scheduled for later."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Stories set to publish themselves later."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__gt=timezone.now())
+
     def for_cards(self):
         """What a story card shows: section and ordered bylines, in two queries."""
         return (
@@ -150,6 +154,7 @@ class Story(models.Model):
             "Heading": {"levels": [2, 3, 4]},
             "BulletList": True,
             "OrderedList": True,
+            "ListItem": True,
             "Blockquote": True,
             "HorizontalRule": True,
             "HardBreak": True,

@@ -1,0 +1,260 @@
+"""The editors' workspace: sections, authors and, above all, stories."""
+
+from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.db.models import Prefetch, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .forms import RelatedHeadlineForm, StoryAdminForm
+from .models import Author, RelatedHeadline, Section, Story, StoryAuthor
+
+PUBLISH_PERMISSION = "articles.publish_story"
+
+
+def scheduled_label(published_at):
+    """'Scheduled for 2026-11-28 09:00 KST', in the site's zone."""
+    local = timezone.localtime(published_at, timezone.get_default_timezone())
+    return f"Scheduled for {local:%Y-%m-%d %H:%M %Z}"
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    list_editable = ["order"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "user"]
+    list_select_related = ["user"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["user"]
+    fields = ["name", "slug", "user", "bio", "photo"]
+
+
+class StoryStatusFilter(admin.SimpleListFilter):
+    """Draft, scheduled or live: 'published' alone hides whether readers can see it."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("scheduled", "Scheduled"),
+            ("live", "Published (live)"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "draft":
+                return queryset.filter(status=Story.Status.DRAFT)
+            case "scheduled":
+                return queryset.scheduled()
+            case "live":
+                return queryset.published()
+        return queryset
+
+
+class RowLinksMixin:
+    """Keep the edit/delete pop-up links off the autocomplete fields of inline rows.
+
+    In a row of a story's form, a delete link next to an author or a linked story
+    would delete that author or story, not the row.
+    """
+
+    related_links = {"can_change_related": False, "can_delete_related": False}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            for name, allowed in self.related_links.items():
+                setattr(formfield.widget, name, allowed)
+        return formfield
+
+
+class BylineInline(RowLinksMixin, SortableTabularInline):
+    model = StoryAuthor
+    fields = ["author"]
+    autocomplete_fields = ["author"]
+    extra = 1
+    verbose_name_plural = "bylines"
+
+
+class RelatedHeadlineInline(RowLinksMixin, SortableTabularInline):
+    model = RelatedHeadline
+    # A story is written in its own form, not in a pop-up from another story's.
+    related_links = {**RowLinksMixin.related_links, "can_add_related": False}
+    fk_name = "story"
+    form = RelatedHeadlineForm
+    fields = ["target", "headline", "url"]
+    autocomplete_fields = ["target"]
+    extra = 1
+
+
+@admin.register(Story)
+class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
+    form = StoryAdminForm
+    inlines = [BylineInline, RelatedHeadlineInline]
+
+    list_display = [
+        "headline",
+        "section",
+        "bylines",
+        "status_label",
+        "published_at",
+        "updated_at",
+        "public_link",
+    ]
+    list_select_related = ["section"]
+    list_filter = [
+        StoryStatusFilter,
+        "section",
+        "tags",
+        "authors",
+        ("published_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["headline", "dek", "body"]
+    date_hierarchy = "published_at"
+    actions = ["publish", "unpublish"]
+
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["section"]
+    readonly_fields = ["photo_preview"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "dek", "section", "tags"]}),
+        ("Body", {"fields": ["body"]}),
+        (
+            "Lead photo",
+            {
+                "fields": [
+                    "photo_preview",
+                    "lead_photo",
+                    "photo_caption",
+                    "photo_credit",
+                    "photo_alt",
+                ]
+            },
+        ),
+        ("Publishing", {"fields": ["status", "published_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        # The bylines column reads these; one query for the whole page, not one per row.
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "story_authors",
+                    queryset=StoryAuthor.objects.select_related("author").order_by("order", "pk"),
+                    to_attr="admin_bylines",
+                )
+            )
+        )
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(PUBLISH_PERMISSION)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Without the publish permission the form must not become a way around it.
+        if not self.has_publish_permission(request):
+            readonly += ["status", "published_at"]
+        return readonly
+
+    def view_on_site(self, obj):
+        # Straight to the story (a staff preview for drafts) rather than through
+        # the contenttypes redirect.
+        return obj.get_absolute_url()
+
+    # Changelist columns
+
+    @admin.display(description="bylines")
+    def bylines(self, obj):
+        return ", ".join(byline.author.name for byline in obj.admin_bylines)
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj):
+        if obj.is_scheduled:
+            return scheduled_label(obj.published_at)
+        return obj.get_status_display()
+
+    @admin.display(description="on site")
+    def public_link(self, obj):
+        live = obj.status == Story.Status.PUBLISHED and not obj.is_scheduled
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            obj.get_absolute_url(),
+            "View" if live else "Preview",
+        )
+
+    # Change form
+
+    @admin.display(description="current photo")
+    def photo_preview(self, obj):
+        if not obj.lead_photo:
+            return "No photo yet."
+        width, height = obj.lead_photo_width, obj.lead_photo_height
+        if not (width and height):
+            return format_html(
+                '<img src="{}" alt="{}" width="320">', obj.lead_photo.url, obj.photo_alt
+            )
+        # Width and height in the markup keep the form from jumping while it loads.
+        shown_width = min(width, 320)
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}">',
+            obj.lead_photo.url,
+            obj.photo_alt,
+            shown_width,
+            round(height * shown_width / width),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # Bulk actions
+
+    @admin.action(description="Publish selected stories", permissions=["publish"])
+    def publish(self, request, queryset):
+        now = timezone.now()
+        stories = list(queryset.exclude(status=Story.Status.PUBLISHED))
+        # One UPDATE, so the publication-time constraint holds at every moment. A story
+        # that has a publication time keeps it: a future one stays scheduled.
+        Story.objects.filter(pk__in=[story.pk for story in stories]).update(
+            status=Story.Status.PUBLISHED,
+            published_at=Coalesce("published_at", Value(now)),
+            updated_at=now,
+        )
+        for story in stories:
+            self.log_change(request, story, "Published with the bulk action.")
+        scheduled = sum(1 for story in stories if story.published_at and story.published_at > now)
+        message = f"Published {len(stories)} {self._stories(len(stories))}"
+        if scheduled:
+            message += f" ({scheduled} scheduled for later)"
+        self.message_user(request, message + ".")
+
+    @admin.action(description="Unpublish selected stories", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        # published_at is kept: publishing again restores the original time.
+        stories = list(queryset.filter(status=Story.Status.PUBLISHED))
+        Story.objects.filter(pk__in=[story.pk for story in stories]).update(
+            status=Story.Status.DRAFT, updated_at=timezone.now()
+        )
+        for story in stories:
+            self.log_change(request, story, "Unpublished with the bulk action.")
+        self.message_user(
+            request, f"Unpublished {len(stories)} {self._stories(len(stories))}; now drafts."
+        )
+
+    @staticmethod
+    def _stories(count):
+        return "story" if count == 1 else "stories"
