@@ -103,6 +103,9 @@ class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
     form = StoryAdminForm
     inlines = [BylineInline, RelatedHeadlineInline]
 
+    class Media:
+        css = {"all": ["admin-extra/story-form.css"]}
+
     list_display = [
         "headline",
         "section",

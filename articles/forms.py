@@ -26,6 +26,14 @@ class StoryAdminForm(forms.ModelForm):
             "status",
             "published_at",
         ]
+        # Headlines, deks and captions are read in full while editing: wide inputs.
+        widgets = {
+            "headline": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
+            "slug": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
+            "dek": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
+            "photo_caption": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
+            "photo_alt": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from articles.media import serve_media
 
@@ -11,6 +13,11 @@ admin.site.index_title = "Newsroom"
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("articles.urls")),
+    # Browsers (and the admin, which declares no icon) ask for /favicon.ico.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(get_redirect_url=lambda *a, **k: static("img/favicon.svg")),
+    ),
 ]
 
 if settings.SERVE_MEDIA:

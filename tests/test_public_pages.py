@@ -190,3 +190,9 @@ def test_server_error_page_is_friendly(client, db, monkeypatch):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
     assert "RuntimeError" not in response.content.decode()
+
+
+def test_favicon_ico_points_to_the_site_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("img/favicon.svg")
