@@ -5,6 +5,7 @@ sitemap and related-headline lookup starts from it.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -92,7 +93,7 @@ class StoryQuerySet(models.QuerySet):
         """What a story card shows: section and ordered bylines, in two queries."""
         return (
             self.select_related("section")
-            .defer("body")
+            .defer("body", "search_vector")
             .prefetch_related(
                 Prefetch(
                     "story_authors",
@@ -209,6 +210,11 @@ class Story(models.Model):
         editable=False,
         related_name="+",
     )
+    # PostgreSQL full-text search: headline, dek and body, weighted A, B, C. A database
+    # trigger (migration 0002) fills it on every insert and update, whatever the write
+    # path (save, bulk_create, update, raw SQL); a GIN index serves `@@`. On SQLite it
+    # is an unused, always-NULL column and search.py falls back to substring matching.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = StoryQuerySet.as_manager()
 
