@@ -14,4 +14,5 @@ urlpatterns = [
     path("sections/<uslug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
     path("authors/<uslug:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
+    path("search/", views.search, name="search"),
 ]

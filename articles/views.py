@@ -1,14 +1,18 @@
 """Public pages. Each starts from `Story.objects.published()`."""
 
+import re
+
 from django.conf import settings
-from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from .models import Author, Section, Story, StorySlug
+from .search import search_stories
 
 
 class StoryListView(ListView):
@@ -155,3 +159,42 @@ class StoryDetailView(DetailView):
             is_preview=self.is_preview,
         )
         return context
+
+
+_SLUG = re.compile(r"[-\w]+")
+
+
+def _slug_param(request, name):
+    """A slug from the query string, or "" for anything that cannot be one."""
+    value = request.GET.get(name, "")
+    return value if len(value) <= 200 and _SLUG.fullmatch(value) else ""
+
+
+def search(request):
+    """Search results for ?q=, optionally narrowed by ?section= and ?tag= (slugs).
+
+    Whatever the query string holds, the answer is a normal page: the search module
+    cleans the query, unusable filters are ignored and any page number gives a page.
+    """
+    section, tag = _slug_param(request, "section"), _slug_param(request, "tag")
+    results = search_stories(request.GET.get("q", ""), section=section, tag=tag)
+    paginator = Paginator(results.stories, settings.NEWSROOM["STORIES_PER_PAGE"])
+    page_obj = paginator.get_page(request.GET.get("page"))
+    # Links on the page carry the cleaned query, not whatever arrived.
+    params = QueryDict(mutable=True)
+    for key, value in (("q", results.query), ("section", section), ("tag", tag)):
+        if value:
+            params[key] = value
+    return render(
+        request,
+        "articles/search.html",
+        {
+            "query": results.query,
+            "page_obj": page_obj,
+            "stories": results.highlight(page_obj.object_list) if results.query else [],
+            "tag_facets": results.tag_facets(),
+            "selected_section": section,
+            "selected_tag": tag,
+            "search_params": params,
+        },
+    )
