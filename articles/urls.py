@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import feeds, views
 from .converters import UnicodeSlugConverter
 
 register_converter(UnicodeSlugConverter, "uslug")
@@ -16,3 +16,27 @@ urlpatterns = [
     path("authors/<uslug:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
     path("search/", views.search, name="search"),
 ]
+
+# Feeds: the whole site in three formats, and RSS/Atom per section, tag and author.
+urlpatterns += [
+    path("feeds/rss/", feeds.SiteFeed(feeds.NewsroomRss), name="feed_rss"),
+    path("feeds/atom/", feeds.SiteFeed(feeds.NewsroomAtom), name="feed_atom"),
+    path("feed.json", feeds.SiteFeed(feeds.JsonFeed), name="feed_json"),
+]
+for kind, feed_class in (
+    ("section", feeds.SectionFeed),
+    ("tag", feeds.TagFeed),
+    ("author", feeds.AuthorFeed),
+):
+    urlpatterns += [
+        path(
+            f"feeds/{kind}/<uslug:slug>/rss/",
+            feed_class(feeds.NewsroomRss),
+            name=f"{kind}_feed_rss",
+        ),
+        path(
+            f"feeds/{kind}/<uslug:slug>/atom/",
+            feed_class(feeds.NewsroomAtom),
+            name=f"{kind}_feed_atom",
+        ),
+    ]

@@ -179,6 +179,14 @@ NEWSROOM = {
     "STORIES_PER_PAGE": env_int("NEWSROOM_STORIES_PER_PAGE", 12),
     "RELATED_HEADLINES_AUTO": env_int("NEWSROOM_RELATED_HEADLINES_AUTO", 5),
 }
+# Who publishes, for structured data (schema.org publisher) and social cards: a static
+# path or an absolute URL for the logo, with its size in pixels.
+NEWSROOM |= {
+    "PUBLISHER_NAME": os.environ.get("NEWSROOM_PUBLISHER_NAME", NEWSROOM["SITE_NAME"]),
+    "PUBLISHER_LOGO": os.environ.get("NEWSROOM_PUBLISHER_LOGO", "img/logo.png"),
+    "PUBLISHER_LOGO_WIDTH": env_int("NEWSROOM_PUBLISHER_LOGO_WIDTH", 512),
+    "PUBLISHER_LOGO_HEIGHT": env_int("NEWSROOM_PUBLISHER_LOGO_HEIGHT", 512),
+}
 
 LOGGING = {
     "version": 1,

@@ -137,3 +137,10 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def base_url(settings):
+    """A public address unlike the test client's host: absolute URLs must use it."""
+    settings.NEWSROOM = {**settings.NEWSROOM, "BASE_URL": "https://news.example.com"}
+    return "https://news.example.com"
