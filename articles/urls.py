@@ -1,6 +1,7 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from . import feeds, views
+from . import feeds, sitemaps, views
 from .converters import UnicodeSlugConverter
 
 register_converter(UnicodeSlugConverter, "uslug")
@@ -40,3 +41,16 @@ for kind, feed_class in (
             name=f"{kind}_feed_atom",
         ),
     ]
+
+# Crawlers.
+urlpatterns += [
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap_index"),
+    path(
+        "sitemap-<str:section>.xml",
+        sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap",
+    ),
+    path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
+]

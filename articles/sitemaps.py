@@ -1,0 +1,201 @@
+"""Sitemaps for crawlers: an index, one sitemap per kind of page, Google News, robots.txt.
+
+- `/sitemap.xml` indexes the stories, sections, tags and authors sitemaps (each split
+  into pages of at most 50,000 URLs, `?p=2` and on), with a `lastmod` per sitemap.
+- `/news-sitemap.xml` lists stories published in the last two days (at most 1,000)
+  with the `news:` elements Google News reads.
+- `/robots.txt` points to both and keeps crawlers out of the admin.
+
+Every URL is absolute on `settings.NEWSROOM["BASE_URL"]`, not the request's host
+(Django's own index view uses the request's). Everything starts from
+`Story.objects.published()`; a section, tag or author appears only while it has a
+public story, and its `lastmod` is that of its latest updated public story.
+"""
+
+from datetime import timedelta
+from math import ceil
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import SitemapIndexItem
+from django.db.models import Count, F, Max, OuterRef, Subquery
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+from taggit.models import Tag
+
+from .metadata import absolute_url, iso_datetime, xml_text
+from .models import Author, Section, Story
+
+NEWS_SITEMAP_DAYS = 2
+NEWS_SITEMAP_LIMIT = 1000
+
+
+class NewsroomSitemap(Sitemap):
+    """A sitemap whose URLs start with the configured BASE_URL."""
+
+    limit = 50_000  # the sitemap protocol's maximum per file
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.NEWSROOM["BASE_URL"]).scheme or "https"
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.NEWSROOM["BASE_URL"]).netloc
+
+    def summary(self):
+        """(number of URLs, latest lastmod) in one query, for the index."""
+        totals = self.items().aggregate(url_count=Count("pk"), latest=Max("lastmod"))
+        return totals["url_count"], totals["latest"]
+
+    def lastmod(self, item):
+        return item["lastmod"]
+
+
+class StorySitemap(NewsroomSitemap):
+    def items(self):
+        # Rows as small dicts in index order (story_public_idx): no model instances,
+        # no body, for up to 50,000 stories per page.
+        return (
+            Story.objects.published()
+            .order_by("-published_at", "-id")
+            .values("pk", "slug", lastmod=F("updated_at"))
+        )
+
+    def summary(self):
+        totals = Story.objects.published().aggregate(count=Count("pk"), lastmod=Max("updated_at"))
+        return totals["count"], totals["lastmod"]
+
+    def location(self, item):
+        return reverse("articles:story_detail", kwargs={"slug": item["slug"]})
+
+
+def _latest_public_update(**link):
+    """The latest `updated_at` among public stories linked by `link` (to OuterRef("pk"))."""
+    stories = Story.objects.published().filter(**link).order_by("-updated_at")
+    return Subquery(stories.values("updated_at")[:1])
+
+
+class SectionSitemap(NewsroomSitemap):
+    def items(self):
+        return (
+            Section.objects.annotate(lastmod=_latest_public_update(section=OuterRef("pk")))
+            .filter(lastmod__isnull=False)
+            .order_by("order", "name")
+            .values("pk", "slug", "lastmod")
+        )
+
+    def location(self, item):
+        return reverse("articles:section_detail", kwargs={"slug": item["slug"]})
+
+
+class TagSitemap(NewsroomSitemap):
+    def items(self):
+        return (
+            Tag.objects.annotate(lastmod=_latest_public_update(tags=OuterRef("pk")))
+            .filter(lastmod__isnull=False)
+            .order_by("pk")
+            .values("pk", "slug", "lastmod")
+        )
+
+    def location(self, item):
+        return reverse("articles:tag_detail", kwargs={"slug": item["slug"]})
+
+
+class AuthorSitemap(NewsroomSitemap):
+    def items(self):
+        return (
+            Author.objects.annotate(
+                lastmod=_latest_public_update(story_authors__author=OuterRef("pk"))
+            )
+            .filter(lastmod__isnull=False)
+            .order_by("pk")
+            .values("pk", "slug", "lastmod")
+        )
+
+    def location(self, item):
+        return reverse("articles:author_detail", kwargs={"slug": item["slug"]})
+
+
+SITEMAPS = {
+    "stories": StorySitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
+
+
+@require_safe
+def sitemap_index(request):
+    """The sitemap index: every page of every sitemap, one query per sitemap."""
+    entries = []
+    for name, sitemap_class in SITEMAPS.items():
+        sitemap = sitemap_class()
+        count, lastmod = sitemap.summary()
+        url = absolute_url(reverse("articles:sitemap", kwargs={"section": name}))
+        pages = max(1, ceil(count / sitemap.limit))
+        entries += [
+            SitemapIndexItem(url if page == 1 else f"{url}?p={page}", lastmod)
+            for page in range(1, pages + 1)
+        ]
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
+    )
+
+
+def news_language():
+    """The publication language as Google News wants it: ISO 639 ("en"), zh-cn/zh-tw."""
+    code = settings.LANGUAGE_CODE.lower()
+    return code if code in {"zh-cn", "zh-tw"} else code.split("-")[0]
+
+
+def news_sitemap_entries(now=None):
+    """Stories published in the last two days, newest first, ready for the template."""
+    now = now or timezone.now()
+    stories = (
+        Story.objects.published()
+        .filter(published_at__gte=now - timedelta(days=NEWS_SITEMAP_DAYS))
+        .order_by("-published_at", "-id")
+        .values("slug", "headline", "published_at")[:NEWS_SITEMAP_LIMIT]
+    )
+    return [
+        {
+            "location": absolute_url(
+                reverse("articles:story_detail", kwargs={"slug": story["slug"]})
+            ),
+            "title": xml_text(story["headline"]),
+            "publication_date": iso_datetime(story["published_at"]),
+        }
+        for story in stories
+    ]
+
+
+@require_safe
+def news_sitemap(request):
+    """The Google News sitemap (one query)."""
+    return TemplateResponse(
+        request,
+        "sitemaps/news_sitemap.xml",
+        {
+            "entries": news_sitemap_entries(),
+            "publication_name": xml_text(settings.NEWSROOM["PUBLISHER_NAME"]),
+            "publication_language": news_language(),
+        },
+        content_type="application/xml",
+    )
+
+
+@require_safe
+def robots_txt(request):
+    """Where the sitemaps are, and that the admin is not for crawlers."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        "",
+        f"Sitemap: {absolute_url(reverse('articles:sitemap_index'))}",
+        f"Sitemap: {absolute_url(reverse('articles:news_sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
