@@ -1,16 +1,22 @@
-"""What the site tells feed readers, crawlers and social networks about its content.
+"""What a page tells search engines, social networks and feed readers about itself.
 
-Everything absolute starts from `settings.NEWSROOM["BASE_URL"]`, so the URLs are the
-same whichever host name a request came in on.
+Views build a `PageMeta` (title, description, canonical URL, OpenGraph and Twitter
+card data, alternate feeds, schema.org JSON-LD); `templates/includes/meta.html`
+only prints it. Everything absolute starts from `settings.NEWSROOM["BASE_URL"]`, so
+the URLs are the same whichever host name a request came in on.
+
+Kept apart from views.py because feeds and sitemaps need the same URL and image rules.
 """
 
 import mimetypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.http import QueryDict
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 
@@ -74,3 +80,201 @@ def story_images(story) -> list[ImageMeta]:
             alt=story.photo_alt or story.headline,
         )
     ]
+
+
+# -------------------------------------------------------------------- page metadata
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    title: str
+    url: str
+    mime_type: str
+
+
+def site_feeds() -> list[FeedLink]:
+    """The whole site's feeds, linked from every page."""
+    name = settings.NEWSROOM["SITE_NAME"]
+    return [
+        FeedLink(f"{name} (RSS)", reverse("articles:feed_rss"), "application/rss+xml"),
+        FeedLink(f"{name} (Atom)", reverse("articles:feed_atom"), "application/atom+xml"),
+        FeedLink(f"{name} (JSON Feed)", reverse("articles:feed_json"), "application/feed+json"),
+    ]
+
+
+def feeds_for(kind: str, slug: str, name: str) -> list[FeedLink]:
+    """RSS and Atom links for a section, tag or author (`kind`) page."""
+    rss, atom = (reverse(f"articles:{kind}_feed_{fmt}", args=[slug]) for fmt in ("rss", "atom"))
+    return [
+        FeedLink(f"{name} (RSS)", rss, "application/rss+xml"),
+        FeedLink(f"{name} (Atom)", atom, "application/atom+xml"),
+    ]
+
+
+@dataclass
+class PageMeta:
+    """Everything `includes/meta.html` prints for one page."""
+
+    title: str
+    description: str
+    canonical: str
+    og_title: str
+    og_type: str = "website"
+    image: ImageMeta | None = None
+    has_photo: bool = False
+    published_time: str = ""
+    modified_time: str = ""
+    section: str = ""
+    tags: list[str] = field(default_factory=list)
+    author_urls: list[str] = field(default_factory=list)
+    feeds: list[FeedLink] = field(default_factory=list)
+    json_ld: list[dict] = field(default_factory=list)
+    noindex: bool = False
+
+    @property
+    def site_name(self):
+        return settings.NEWSROOM["SITE_NAME"]
+
+    @property
+    def twitter_card(self):
+        return "summary_large_image" if self.has_photo else "summary"
+
+
+def canonical_for(request, page_number=1, params=None) -> str:
+    """The page's own absolute address: its path, `params` (a QueryDict) and ?page=N > 1."""
+    query = params.copy() if params is not None else QueryDict(mutable=True)
+    if page_number and page_number > 1:
+        query["page"] = page_number
+    url = absolute_url(request.path)
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def list_page_meta(request, page_obj, *, heading=None, description=None, feeds=()):
+    """A paginated list of stories; the front page when there is no `heading`."""
+    site = settings.NEWSROOM["SITE_NAME"]
+    number = page_obj.number if page_obj else 1
+    suffix = f" — page {number}" if number > 1 else ""
+    if heading:
+        title = f"{heading}{suffix} — {site}"
+        description = description or f"{heading}: the latest stories from {site}."
+    else:
+        title = f"{site}{suffix}"
+        description = description or settings.NEWSROOM["TAGLINE"]
+    return PageMeta(
+        title=title,
+        description=description,
+        canonical=canonical_for(request, number),
+        og_title=heading or site,
+        image=publisher_logo(),
+        feeds=list(feeds),
+    )
+
+
+def story_page_meta(story, tags, *, is_preview=False):
+    """A story page. Staff previews (noindexed by the template) carry no dates or JSON-LD."""
+    site = settings.NEWSROOM["SITE_NAME"]
+    images = story_images(story)
+    bylines = getattr(story, "bylines", [])
+    meta = PageMeta(
+        title=f"{story.headline} — {site}",
+        description=story.dek or story.headline,
+        canonical=absolute_url(story.get_absolute_url()),
+        og_title=story.headline,
+        og_type="article",
+        image=images[0] if images else publisher_logo(),
+        has_photo=bool(images),
+        section=story.section.name,
+        tags=[tag.name for tag in tags],
+        author_urls=[absolute_url(b.author.get_absolute_url()) for b in bylines],
+        feeds=feeds_for("section", story.section.slug, story.section.name),
+    )
+    if not is_preview:
+        meta.published_time = iso_datetime(story.published_at)
+        meta.modified_time = iso_datetime(story.updated_at)
+        meta.json_ld = story_json_ld(story, tags)
+    return meta
+
+
+def search_page_meta(request, query, page_obj, params):
+    """Search results: useful to readers, not to index (noindex, follow)."""
+    site = settings.NEWSROOM["SITE_NAME"]
+    number = page_obj.number if page_obj else 1
+    suffix = f" — page {number}" if number > 1 else ""
+    title = f"Search: {query}{suffix} — {site}" if query else f"Search — {site}"
+    return PageMeta(
+        title=title,
+        description=f"Search the stories of {site}.",
+        canonical=canonical_for(request, number, params),
+        og_title="Search",
+        image=publisher_logo(),
+        noindex=True,
+    )
+
+
+# ----------------------------------------------------------------- structured data
+
+
+def publisher_json_ld() -> dict:
+    logo = publisher_logo()
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.NEWSROOM["PUBLISHER_NAME"],
+        "url": absolute_url(reverse("articles:home")),
+        "logo": {
+            "@type": "ImageObject",
+            "url": logo.url,
+            "width": logo.width,
+            "height": logo.height,
+        },
+    }
+
+
+def story_json_ld(story, tags) -> list[dict]:
+    """schema.org NewsArticle and BreadcrumbList for a public story, as plain dicts.
+
+    Expects `story` from `for_detail()` (bylines and section loaded) and its tags.
+    Render with the `json_ld` template filter, which escapes for a <script> element.
+    """
+    url = absolute_url(story.get_absolute_url())
+    section_url = absolute_url(story.section.get_absolute_url())
+    home_url = absolute_url(reverse("articles:home"))
+    article = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": story.headline,
+        "description": story.dek or story.headline,
+        "image": [image.url for image in story_images(story)],
+        "datePublished": iso_datetime(story.published_at),
+        "dateModified": iso_datetime(story.updated_at),
+        "author": [
+            {
+                "@type": "Person",
+                "name": byline.author.name,
+                "url": absolute_url(byline.author.get_absolute_url()),
+            }
+            for byline in getattr(story, "bylines", [])
+        ],
+        "publisher": publisher_json_ld(),
+        "articleSection": story.section.name,
+        "keywords": [tag.name for tag in tags],
+        "inLanguage": settings.LANGUAGE_CODE,
+    }
+    if not article["image"]:
+        del article["image"]
+    breadcrumbs = {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": 1, "name": "Home", "item": home_url},
+            {
+                "@type": "ListItem",
+                "position": 2,
+                "name": story.section.name,
+                "item": section_url,
+            },
+            {"@type": "ListItem", "position": 3, "name": story.headline, "item": url},
+        ],
+    }
+    return [article, breadcrumbs]

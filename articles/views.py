@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
+from . import metadata
 from .models import Author, Section, Story, StorySlug
 from .search import search_stories
 
@@ -25,8 +26,26 @@ class StoryListView(ListView):
     def get_paginate_by(self, queryset):
         return settings.NEWSROOM["STORIES_PER_PAGE"]
 
+    # "section", "tag" or "author": the list's own feeds, linked from its <head>.
+    feed_kind = None
+
     def get_queryset(self):
         return Story.objects.published().for_cards()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        list_object = context.get("list_object")
+        feeds = ()
+        if self.feed_kind and list_object is not None:
+            feeds = metadata.feeds_for(self.feed_kind, list_object.slug, context["list_title"])
+        context["page_meta"] = metadata.list_page_meta(
+            self.request,
+            context["page_obj"],
+            heading=context.get("list_title"),
+            description=context.get("list_description") or context.get("meta_description"),
+            feeds=feeds,
+        )
+        return context
 
 
 class HomeView(StoryListView):
@@ -46,6 +65,8 @@ class LatestView(StoryListView):
 
 
 class SectionDetailView(StoryListView):
+    feed_kind = "section"
+
     @cached_property
     def section(self):
         return get_object_or_404(Section, slug=self.kwargs["slug"])
@@ -63,6 +84,8 @@ class SectionDetailView(StoryListView):
 
 
 class TagDetailView(StoryListView):
+    feed_kind = "tag"
+
     @cached_property
     def tag(self):
         return get_object_or_404(Tag, slug=self.kwargs["slug"])
@@ -83,6 +106,7 @@ class TagDetailView(StoryListView):
 
 class AuthorDetailView(StoryListView):
     template_name = "articles/author_detail.html"
+    feed_kind = "author"
 
     @cached_property
     def author(self):
@@ -93,7 +117,11 @@ class AuthorDetailView(StoryListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            author=self.author, list_title=self.author.name, list_object=self.author, **kwargs
+            author=self.author,
+            list_title=self.author.name,
+            list_object=self.author,
+            meta_description=self.author.bio[:300],
+            **kwargs,
         )
 
 
@@ -157,6 +185,7 @@ class StoryDetailView(DetailView):
             related_headlines=related,
             automatic_related=automatic,
             is_preview=self.is_preview,
+            page_meta=metadata.story_page_meta(story, tags, is_preview=self.is_preview),
         )
         return context
 
@@ -196,5 +225,6 @@ def search(request):
             "selected_section": section,
             "selected_tag": tag,
             "search_params": params,
+            "page_meta": metadata.search_page_meta(request, results.query, page_obj, params),
         },
     )

@@ -173,3 +173,31 @@ def test_feed_query_count_is_bounded(
     with django_assert_max_num_queries(4):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_pages_link_their_feeds(client, story):
+    author = story.authors.first()
+    site_links = [
+        '<link rel="alternate" type="application/rss+xml" title="The Newsroom (RSS)" '
+        'href="/feeds/rss/">',
+        '<link rel="alternate" type="application/atom+xml" title="The Newsroom (Atom)" '
+        'href="/feeds/atom/">',
+        '<link rel="alternate" type="application/feed+json" title="The Newsroom (JSON Feed)" '
+        'href="/feed.json">',
+    ]
+    section = story.section
+    own = {
+        "/": None,
+        story.get_absolute_url(): (section.name, f"/feeds/section/{section.slug}/rss/"),
+        section.get_absolute_url(): (section.name, f"/feeds/section/{section.slug}/rss/"),
+        "/tags/seoul/": ("Seoul", "/feeds/tag/seoul/rss/"),
+        author.get_absolute_url(): (author.name, f"/feeds/author/{author.slug}/rss/"),
+    }
+    for url, own_feed in own.items():
+        html = client.get(url).content.decode()
+        for link in site_links:
+            assert link in html, url
+        if own_feed:
+            title, feed_url = own_feed
+            link = f'type="application/rss+xml" title="{title} (RSS)" href="{feed_url}"'
+            assert link in html, url

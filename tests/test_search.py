@@ -235,6 +235,10 @@ def test_search_page_offers_section_and_tag_filters(client, make_story, make_sec
     assert '<select id="search-tag" name="tag">' in html
 
 
+def test_search_page_is_not_indexed(client, db):
+    assert 'name="robots" content="noindex, follow"' in client.get("/search/?q=x").content.decode()
+
+
 def test_header_search_form_is_on_every_page(client, make_story):
     story = make_story()
     for url in ["/", story.get_absolute_url(), "/search/?q=x", "/no-such-page/"]:
