@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from articles.importing import import_stories
 from articles.models import Story
 from articles.search import (
     MAX_QUERY_LENGTH,
@@ -126,6 +127,17 @@ def test_korean_word_finds_it_with_a_particle_attached(make_story):
     make_story("지하철 연장", dek="", body="<p>서울시는 심야 운행을 연장한다.</p>")
     make_story("부산 소식", dek="", body="<p>부산시는 발표했다.</p>")
     assert found("서울") == ["지하철 연장"]
+
+
+def test_imported_and_reimported_stories_are_searchable(tmp_path, db):
+    path = tmp_path / "wire-1.txt"
+    path.write_text("Lighthouse keepers strike\nThe keepers want better pay.\n", "utf-8")
+    import_stories([path], status=Story.Status.PUBLISHED)
+    assert found("lighthouse") == ["Lighthouse keepers strike"]
+    path.write_text("Ferry crews strike\nThe crews want better pay.\n", "utf-8")
+    import_stories([path])
+    assert found("lighthouse") == []
+    assert found("ferry") == ["Ferry crews strike"]
 
 
 @pytest.mark.parametrize("status", ["draft", "scheduled"])
