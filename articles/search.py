@@ -39,7 +39,7 @@ SEARCH_CONFIG = "english"
 
 # Longer than any sensible query; bounds the work a hostile one can cause.
 MAX_QUERY_LENGTH = 200
-# The SQLite fallback builds a few LIKE conditions per word.
+# Words (and alternatives per word) the SQLite fallback looks for.
 MAX_FALLBACK_TERMS = 10
 
 MAX_TAG_FACETS = 15
@@ -301,7 +301,8 @@ class _FallbackEngine(_Engine):
         return Q(headline__icontains=term) | Q(dek__icontains=term) | Q(body__icontains=term)
 
     def _clauses(self, parsed):
-        return parsed.clauses[:MAX_FALLBACK_TERMS]
+        # A few LIKE conditions per word: keep the statement small whatever was typed.
+        return [clause[:MAX_FALLBACK_TERMS] for clause in parsed.clauses[:MAX_FALLBACK_TERMS]]
 
     def filter(self, queryset, parsed):
         for clause in self._clauses(parsed):

@@ -201,6 +201,7 @@ HOSTILE_QUERIES = [
     "서울",
     "a & b | !c <-> d:*",
     "'' \\ % _ ( ) : * &",
+    " or ".join(f"w{n}" for n in range(100)),
 ]
 
 
