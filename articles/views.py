@@ -13,6 +13,7 @@ from taggit.models import Tag
 
 from . import metadata
 from .models import Author, Section, Story, StorySlug
+from .pagination import NewestFirstPaginator
 from .search import search_stories
 
 
@@ -22,6 +23,7 @@ class StoryListView(ListView):
     template_name = "articles/story_list.html"
     context_object_name = "stories"
     page_kwarg = "page"
+    paginator_class = NewestFirstPaginator
 
     def get_paginate_by(self, queryset):
         return settings.NEWSROOM["STORIES_PER_PAGE"]
