@@ -30,9 +30,10 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.exception import response_for_exception
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
@@ -251,12 +252,16 @@ def cache_public_page(view):
         key = _page_key(request, version)
         if config["ENABLED"]:
             entry = cache.get(key)
-            if entry is not None:
+            if entry is not None and entry[-1] > _now():
                 return _replay(entry)
 
         remaining = seconds_until_next_publication(version)
         deadline = None if remaining is None else _now() + remaining
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404 as exc:
+            # Not-found pages are cached too (scanners are many); rendered as usual.
+            response = response_for_exception(request, exc)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if not _is_storable(response):
