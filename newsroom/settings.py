@@ -237,7 +237,7 @@ NEWSROOM_ADMIN_CSP = {
 # Admin log-in: django-axes locks out a username from an address after repeated
 # failures, until the cool-off passes (state in the database, so shared by all hosts).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "newsroom.auth.LockoutBackend",  # django-axes, see newsroom/auth.py
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
