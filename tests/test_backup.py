@@ -1,5 +1,5 @@
-"""Backups: the content dumped (natural foreign keys, primary keys kept) loads into an empty database and the
-public pages come back the same (README.md, "Backups")."""
+"""Backups: the content, dumped with natural foreign keys (primary keys kept), loads
+into an empty database and the public pages come back the same (README, "Backups")."""
 
 import pytest
 from django.core.management import call_command
