@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 
+from . import caching
 from .forms import RelatedHeadlineForm, StoryAdminForm
 from .models import Author, RelatedHeadline, Section, Story, StoryAuthor
 
@@ -237,6 +238,7 @@ class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
             published_at=Coalesce("published_at", Value(now)),
             updated_at=now,
         )
+        caching.bump_content_version()  # update() sends no signals
         for story in stories:
             self.log_change(request, story, "Published with the bulk action.")
         scheduled = sum(1 for story in stories if story.published_at and story.published_at > now)
@@ -252,6 +254,7 @@ class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
         Story.objects.filter(pk__in=[story.pk for story in stories]).update(
             status=Story.Status.DRAFT, updated_at=timezone.now()
         )
+        caching.bump_content_version()  # update() sends no signals
         for story in stories:
             self.log_change(request, story, "Unpublished with the bulk action.")
         self.message_user(

@@ -37,6 +37,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 
+from . import caching
 from .models import (
     HEADLINE_MAX_LENGTH,
     Author,
@@ -611,6 +612,8 @@ def import_stories(
             # headlines written since.
             for story, _ in results:
                 reversion.add_to_revision(story)
+        # Bylines and related headlines were bulk-created, which sends no signals.
+        caching.bump_content_version()
     return results
 
 

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from . import feeds, sitemaps, views
+from . import caching, feeds, sitemaps, views
 from .converters import UnicodeSlugConverter
 
 register_converter(UnicodeSlugConverter, "uslug")
@@ -54,3 +54,8 @@ urlpatterns += [
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
 ]
+
+# Every page above is public: anonymous readers get it from the page cache (versioned,
+# never stale, never private; see articles/caching.py).
+for _pattern in urlpatterns:
+    _pattern.callback = caching.cache_public_page(_pattern.callback)

@@ -6,6 +6,7 @@ README.md lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,18 +61,28 @@ INSTALLED_APPS = [
     "reversion",
     "django_prose_editor",
     "adminsortable2",
+    "csp",
+    "axes",
     "articles",
 ]
 
 MIDDLEWARE = [
+    # These two come first: /healthz and /readyz answer load balancers that probe by IP,
+    # before anything checks the Host header (newsroom/middleware.py).
+    "newsroom.middleware.RequestIdMiddleware",
+    "newsroom.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "newsroom.middleware.NewsroomCSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "newsroom.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -125,7 +136,23 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
+        }
+    }
+
+# Whole-page cache for anonymous readers (articles/caching.py): SECONDS in the cache
+# above; MAX_AGE, S_MAXAGE and STALE_WHILE_REVALIDATE in Cache-Control for browsers
+# and CDNs. None outlives the next scheduled publication.
+PAGE_CACHE = {
+    "ENABLED": env_bool("NEWSROOM_PAGE_CACHE", True),
+    "SECONDS": env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300),
+    "MAX_AGE": env_int("NEWSROOM_HTTP_MAX_AGE", 60),
+    "S_MAXAGE": env_int("NEWSROOM_HTTP_S_MAXAGE", 60),
+    "STALE_WHILE_REVALIDATE": env_int("NEWSROOM_HTTP_STALE_WHILE_REVALIDATE", 30),
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -168,6 +195,58 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# HTTPS. `make run` serves plain http on 127.0.0.1, so all of this is off unless the
+# environment turns it on; production sets it (README, "Deploying").
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# Cookies only over HTTPS: on by default whenever http is redirected to https.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", SECURE_SSL_REDIRECT)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # the admin reads the token from its forms, never the cookie
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    # Only behind a proxy that sets (and strips from clients) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp). Public pages: our own scripts, styles, images
+# and nothing inline (JSON-LD is a data block, which script-src does not govern).
+_CSP_COMMON = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {**_CSP_COMMON, "script-src": ["'self'"], "style-src": ["'self'"]},
+}
+# The admin only (newsroom.middleware.NewsroomCSPMiddleware): django-prose-editor loads
+# ES modules through an inline import map and the admin's widgets set inline styles.
+NEWSROOM_ADMIN_CSP = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+    },
+}
+
+# Admin log-in: django-axes locks out a username from an address after repeated
+# failures, until the cool-off passes (state in the database, so shared by all hosts).
+AUTHENTICATION_BACKENDS = [
+    "newsroom.auth.LockoutBackend",  # django-axes, see newsroom/auth.py
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 
@@ -188,13 +267,25 @@ NEWSROOM |= {
     "PUBLISHER_LOGO_HEIGHT": env_int("NEWSROOM_PUBLISHER_LOGO_HEIGHT", 512),
 }
 
+# Logs: stdout, one line per event (a stack trace follows an error), each with the
+# request id (newsroom/logging.py). Request headers, cookies and bodies are never logged.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "newsroom.logging.RequestIdFilter"}},
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},

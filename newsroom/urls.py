@@ -5,12 +5,16 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from articles.media import serve_media
+from newsroom import health
 
 admin.site.site_header = f"{settings.NEWSROOM['SITE_NAME']} — editors"
 admin.site.site_title = settings.NEWSROOM["SITE_NAME"]
 admin.site.index_title = "Newsroom"
 
 urlpatterns = [
+    # Served by HealthCheckMiddleware before the Host check; named here for reverse().
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("articles.urls")),
     # Browsers (and the admin, which declares no icon) ask for /favicon.ico.

@@ -144,3 +144,13 @@ def base_url(settings):
     """A public address unlike the test client's host: absolute URLs must use it."""
     settings.NEWSROOM = {**settings.NEWSROOM, "BASE_URL": "https://news.example.com"}
     return "https://news.example.com"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (pages, content version, axes)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,291 @@
+"""Whole-page caching for anonymous readers, never stale and never private.
+
+Every public page in `articles.urls` is wrapped in `cache_public_page`. How it stays
+correct:
+
+- **Versioned keys.** A content version number lives in the shared cache (local memory
+  on one host, Redis on several). It is part of every page key, and any change to
+  content (signals on every model a page shows, plus explicit bumps after
+  `queryset.update()` and bulk imports) increments it, so every page of every host
+  misses at once. Old entries are never read again and simply expire.
+- **Scheduled stories.** Scheduling is just a future `published_at`, with no signal
+  when the moment comes; so no entry (and no `max-age`) outlives the next scheduled
+  publication. That time is looked up once per content version and cached with it.
+- **Private content is never stored.** A request carrying a session cookie (editors)
+  bypasses the cache and gets `Cache-Control: private, no-store`. Anonymity is decided
+  from the cookie alone, so anonymous requests cost no session query. Responses that
+  set a cookie, that say `private`/`no-store` (staff previews) or whose status is not
+  200, 301 or 404 are never stored.
+- **Cheap hits.** A hit is two cache reads (version, page) and no SQL.
+
+Responses carry an `ETag` (checked by ConditionalGetMiddleware, which answers 304) and
+`Cache-Control: public, max-age, s-maxage, stale-while-revalidate` suited to a CDN,
+capped by the next scheduled publication.
+"""
+
+import functools
+import hashlib
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.handlers.exception import response_for_exception
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+VERSION_KEY = "newsroom:content-version"
+CACHEABLE_STATUSES = {200, 301, 404}
+# Stored and replayed with a cached page; everything else (cookies above all) is not.
+REPLAYED_HEADERS = {"content-type", "content-language", "location", "etag", "x-robots-tag"}
+
+
+def page_cache_settings():
+    return settings.PAGE_CACHE
+
+
+def _now():
+    return timezone.now().timestamp()
+
+
+# Content version
+
+
+def content_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # Start from the clock, not 1, so a version key lost to eviction or a restart
+        # of the cache can never bring back pages stored under an old number.
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def _bump(recompute):
+    """Increment the version; carry or recompute the next scheduled publication."""
+    try:
+        version = cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (or it was evicted)
+        version = time.time_ns()
+        cache.set(VERSION_KEY, version, timeout=None)
+    previous = cache.get(_next_key(version - 1))
+    if recompute:
+        when = _query_next_publication()
+        if connections[DEFAULT_DB_ALIAS].in_atomic_block and previous:
+            # Seen from inside a transaction that may yet roll back: never later than
+            # what was known before it. The bump after commit sets the exact time.
+            when = min(t for t in (when, previous) if t)
+        _store_next_publication(version, when)
+    elif previous is not None:
+        # Tags, bylines, sections and related headlines do not move publication times.
+        _store_next_publication(version, previous)
+
+
+def _bump_after_commit():
+    _bump(recompute=True)
+
+
+def bump_content_version(using=DEFAULT_DB_ALIAS, *, schedule_changed=True):
+    """Make every cached page miss, now and again when the current transaction commits.
+
+    The immediate bump covers the writer's own next request; the one after commit
+    covers pages rendered by other processes while the transaction was still open
+    (they saw the old data and may have stored it under the new version).
+    `schedule_changed=False` (no story changed) skips looking up the next scheduled
+    publication again.
+    """
+    _bump(recompute=schedule_changed)
+    connection = connections[using]
+    if connection.in_atomic_block and not any(
+        callback is _bump_after_commit for _, callback, *_ in connection.run_on_commit
+    ):
+        transaction.on_commit(_bump_after_commit, using=using)
+
+
+def _content_changed(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    from .models import Story
+
+    action = kwargs.get("action")
+    if action is not None and not action.startswith("post_"):
+        return
+    bump_content_version(using=using, schedule_changed=sender is Story)
+
+
+def connect_signals():
+    """Bump the version whenever anything a public page shows changes (apps.ready)."""
+    from taggit.models import Tag, TaggedItem
+
+    from .models import Author, RelatedHeadline, Section, Story, StoryAuthor, StorySlug
+
+    for model in (Story, Section, Author, StoryAuthor, RelatedHeadline, StorySlug, Tag, TaggedItem):
+        uid = f"newsroom-cache-{model._meta.label_lower}"
+        post_save.connect(_content_changed, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_content_changed, sender=model, dispatch_uid=f"{uid}-delete")
+    for through in (Story.authors.through, Story.tags.through):
+        m2m_changed.connect(
+            _content_changed,
+            sender=through,
+            dispatch_uid=f"newsroom-cache-m2m-{through._meta.label_lower}",
+        )
+
+
+# Scheduled publications
+
+
+def _next_key(version):
+    return f"newsroom:next-scheduled:{version}"
+
+
+def _query_next_publication():
+    """When the next scheduled story goes live, as a timestamp (0.0: none scheduled)."""
+    from .models import Story
+
+    next_at = (
+        Story.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return next_at.timestamp() if next_at else 0.0
+
+
+def _store_next_publication(version, when):
+    timeout = settings.PAGE_CACHE["SECONDS"] * 12
+    if when:
+        left = math.floor(when - _now())
+        if left < 1:
+            return  # already passed: the next reader looks it up again
+        timeout = min(timeout, left)
+    cache.set(_next_key(version), when, timeout=timeout)
+
+
+def seconds_until_next_publication(version):
+    """Seconds until the next scheduled story goes live (None if none is scheduled).
+
+    Kept in the cache under the content version (set when content changes, else
+    looked up once), and for no longer than until that moment.
+    """
+    when = cache.get(_next_key(version))
+    if when is None:
+        when = _query_next_publication()
+        _store_next_publication(version, when)
+    if not when:
+        return None
+    return when - _now()
+
+
+# Cache-Control
+
+
+def _public_cache_control(response, remaining):
+    """`public, max-age, s-maxage, stale-while-revalidate`, none longer than `remaining`."""
+    config = settings.PAGE_CACHE
+    max_age = config["MAX_AGE"]
+    s_maxage = config["S_MAXAGE"]
+    stale = config["STALE_WHILE_REVALIDATE"]
+    if remaining is not None:
+        remaining = max(0, math.floor(remaining))
+        max_age, s_maxage = min(max_age, remaining), min(s_maxage, remaining)
+        stale = min(stale, remaining - s_maxage)
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=max_age,
+        s_maxage=s_maxage,
+        stale_while_revalidate=stale,
+    )
+    patch_vary_headers(response, ["Cookie"])
+
+
+def _private(response):
+    response.headers.pop("Cache-Control", None)
+    response["Cache-Control"] = "private, no-store"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _is_anonymous(request):
+    # No session cookie, no session: decided without touching the session store.
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def _is_storable(response):
+    if response.status_code not in CACHEABLE_STATUSES:
+        return False
+    if getattr(response, "streaming", False) or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return "private" not in cache_control and "no-store" not in cache_control
+
+
+def _page_key(request, version):
+    url = request.build_absolute_uri()
+    digest = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"newsroom:page:{version}:{digest}"
+
+
+def _replay(entry):
+    status, headers, content, expires_at = entry
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    response["X-Cache"] = "hit"
+    _public_cache_control(response, expires_at - _now())
+    return response
+
+
+def cache_public_page(view):
+    """Serve `view` from the page cache to anonymous readers (see the module doc)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        config = settings.PAGE_CACHE
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        if not _is_anonymous(request):
+            response = view(request, *args, **kwargs)
+            return _private(response)
+        version = content_version()
+        key = _page_key(request, version)
+        if config["ENABLED"]:
+            entry = cache.get(key)
+            if entry is not None and entry[-1] > _now():
+                return _replay(entry)
+
+        remaining = seconds_until_next_publication(version)
+        deadline = None if remaining is None else _now() + remaining
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404 as exc:
+            # Not-found pages are cached too (scanners are many); rendered as usual.
+            response = response_for_exception(request, exc)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if not _is_storable(response):
+            return response
+        timeout = config["SECONDS"] if config["ENABLED"] else 0
+        if deadline is not None:
+            # Rendered while a story waits to go live: keep it only until that moment
+            # (measured after rendering, which took time too).
+            remaining = deadline - _now()
+            timeout = min(timeout, math.floor(remaining))
+        if not response.has_header("ETag"):
+            response["ETag"] = (
+                f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+            )
+        _public_cache_control(response, remaining)
+        if timeout > 0 and request.method == "GET":
+            headers = [
+                (name, value)
+                for name, value in response.items()
+                if name.lower() in REPLAYED_HEADERS
+            ]
+            entry = (response.status_code, headers, response.content, _now() + timeout)
+            cache.set(key, entry, timeout=timeout)
+        response["X-Cache"] = "miss"
+        return response
+
+    return wrapped

@@ -1,0 +1,243 @@
+"""The page cache: fast for anonymous readers, never stale, never private."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import caching
+from articles.models import RelatedHeadline, Story
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True, "SECONDS": 300}
+    return settings.PAGE_CACHE
+
+
+def cache_control(response):
+    parts = {}
+    for part in response["Cache-Control"].split(","):
+        name, _, value = part.strip().partition("=")
+        parts[name] = int(value) if value else True
+    return parts
+
+
+PUBLIC_URLS = [
+    "/",
+    "/stories/",
+    "/search/?q=story",
+    "/feeds/rss/",
+    "/feeds/atom/",
+    "/feed.json",
+    "/sitemap.xml",
+    "/news-sitemap.xml",
+    "/robots.txt",
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_public_page_hit_costs_no_query(
+    client, make_story, page_cache, url, django_assert_num_queries
+):
+    make_story("Cached story", tags=["politics"])
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    control = cache_control(second)
+    assert control["public"] is True
+    assert control["max-age"] > 0 and control["s-maxage"] > 0
+    assert "stale-while-revalidate" in control
+    assert "Cookie" in second["Vary"]
+    assert "Set-Cookie" not in second
+
+
+def test_story_section_tag_and_author_pages_are_cached(client, make_story, make_author, page_cache):
+    author = make_author()
+    story = make_story(authors=[author], tags=["Seoul"])
+    for url in (
+        story.get_absolute_url(),
+        story.section.get_absolute_url(),
+        "/tags/seoul/",
+        author.get_absolute_url(),
+    ):
+        assert client.get(url)["X-Cache"] == "miss"
+        assert client.get(url)["X-Cache"] == "hit", url
+
+
+def test_etag_and_304(client, make_story, page_cache):
+    make_story()
+    response = client.get("/")
+    etag = response["ETag"]
+    again = client.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    fresh = client.get("/")  # a hit carries the same ETag
+    assert fresh["ETag"] == etag
+
+
+def test_publishing_editing_and_unpublishing_show_at_once(client, make_story, page_cache):
+    story = make_story("Original headline")
+    assert b"Original headline" in client.get("/").content
+    story.headline = "Edited headline"
+    story.save()
+    assert b"Edited headline" in client.get("/").content
+    draft = make_story("Brand new story", status=Story.Status.DRAFT)
+    assert b"Brand new story" not in client.get("/").content
+    draft.status = Story.Status.PUBLISHED
+    draft.save()
+    assert b"Brand new story" in client.get("/").content
+    story.delete()
+    assert b"Edited headline" not in client.get("/").content
+
+
+def test_section_tag_byline_and_related_edits_invalidate(
+    client, make_story, make_author, page_cache
+):
+    author = make_author(name="Kim Min-ji")
+    target = make_story("Linked target")
+    story = make_story("Main story", authors=[author], tags=["Seoul"])
+    url = story.get_absolute_url()
+    client.get(url)
+
+    section = story.section
+    section.name = "Renamed section"
+    section.save()
+    assert b"Renamed section" in client.get(url).content
+
+    author.name = "Lee Ji-eun"
+    author.save()
+    assert b"Lee Ji-eun" in client.get(url).content
+
+    story.tags.add("Busan")
+    assert b"Busan" in client.get(url).content
+
+    RelatedHeadline.objects.create(story=story, target=target, order=0)
+    assert b"Linked target" in client.get(url).content
+
+    second = make_author(name="Park Seo-yeon")
+    story.authors.add(second, through_defaults={"order": 5})
+    assert b"Park Seo-yeon" in client.get(url).content
+
+
+def test_admin_bulk_actions_invalidate(client, admin_client, make_story, page_cache):
+    # admin_client has a session cookie; readers use the plain `client`.
+    from django.test import Client
+
+    reader = Client()
+    story = make_story("Bulk story")
+    assert b"Bulk story" in reader.get("/").content
+    changelist = reverse("admin:articles_story_changelist")
+    admin_client.post(changelist, {"action": "unpublish", "_selected_action": [story.pk]})
+    assert Story.objects.get(pk=story.pk).status == Story.Status.DRAFT
+    assert b"Bulk story" not in reader.get("/").content
+    admin_client.post(changelist, {"action": "publish", "_selected_action": [story.pk]})
+    assert b"Bulk story" in reader.get("/").content
+
+
+def test_import_invalidates(client, page_cache, tmp_path, section):
+    client.get("/")
+    path = tmp_path / "imported.txt"
+    path.write_text("Imported headline for the cache\nA paragraph.\n", encoding="utf-8")
+    call_command("import_stories", str(path), "--status", "published", "--section", "nation")
+    assert b"Imported headline for the cache" in client.get("/").content
+
+
+def test_versions_bump_again_after_commit_once_per_transaction(make_story, page_cache):
+    from django.db import connection
+
+    before = caching.content_version()
+    make_story(tags=["one"])
+    make_story(tags=["two"])
+    assert caching.content_version() > before  # at once, for the writer's next request
+    pending = [cb for _, cb, *_ in connection.run_on_commit if cb is caching._bump_after_commit]
+    assert len(pending) == 1  # and once after commit, however many signals
+    current = caching.content_version()
+    pending[0]()
+    assert caching.content_version() == current + 1
+
+
+def test_scheduled_story_caps_cache_lifetime(client, make_story, page_cache):
+    make_story("Already out")
+    make_story(
+        "Coming soon",
+        status=Story.Status.PUBLISHED,
+        published_at=timezone.now() + timedelta(seconds=40),
+    )
+    response = client.get("/")
+    assert b"Coming soon" not in response.content
+    control = cache_control(response)
+    assert control["max-age"] <= 40 and control["s-maxage"] <= 40
+    assert control["s-maxage"] + control["stale-while-revalidate"] <= 40
+    cache.clear()
+    with mock.patch.object(caching, "cache", wraps=cache) as spy:
+        client.get("/")
+    page_sets = [c for c in spy.set.call_args_list if "newsroom:page:" in c.args[0]]
+    assert page_sets and page_sets[0].kwargs["timeout"] <= 40
+
+
+def test_scheduled_story_appears_on_time(client, make_story, page_cache):
+    make_story("Already out")
+    soon = timezone.now() + timedelta(seconds=30)
+    make_story("Coming soon", status=Story.Status.PUBLISHED, published_at=soon)
+    assert b"Coming soon" not in client.get("/").content
+    assert client.get("/")["X-Cache"] == "hit"
+    later = soon + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        response = client.get("/")
+    assert response["X-Cache"] == "miss"
+    assert b"Coming soon" in response.content
+
+
+def test_staff_never_get_or_fill_the_cache(editor_client, make_story, page_cache):
+    from django.test import Client
+
+    client = Client()
+    story = make_story("Staff story")
+    reader_page = client.get("/")
+    assert reader_page["X-Cache"] == "miss"
+    staff_page = editor_client.get("/")
+    assert "X-Cache" not in staff_page
+    assert staff_page["Cache-Control"] == "private, no-store"
+    draft = make_story("Secret draft", status=Story.Status.DRAFT)
+    preview = editor_client.get(draft.get_absolute_url())
+    assert preview.status_code == 200 and preview["Cache-Control"] == "private, no-store"
+    # The reader still gets a 404 for the draft, not the staff preview.
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_404_and_redirects_are_cached_but_errors_are_not(client, make_story, page_cache):
+    assert client.get("/stories/nothing-here/").status_code == 404
+    assert client.get("/stories/nothing-here/")["X-Cache"] == "hit"
+    story = make_story("Old name")
+    old = story.get_absolute_url()
+    story.slug = "new-name"
+    story.save()
+    assert client.get(old).status_code == 301
+    again = client.get(old)
+    assert again.status_code == 301 and again["Location"] == "/stories/new-name/"
+    assert again["X-Cache"] == "hit"
+    # A 404 for a draft becomes the story once it is published.
+    draft = make_story("Later", status=Story.Status.DRAFT)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    draft.status = Story.Status.PUBLISHED
+    draft.save()
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_cache_off_by_setting(client, make_story, settings, django_assert_max_num_queries):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+    make_story()
+    client.get("/")
+    response = client.get("/")
+    assert response["X-Cache"] == "miss"
+    assert cache_control(response)["public"] is True

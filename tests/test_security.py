@@ -1,0 +1,172 @@
+"""Security: deploy checks, headers and CSP, admin lock-out, a movable admin."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The production environment README.md documents (with stand-in values).
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "q7Jx2mVt9Lr4Kp8Zs1Wd6Yh3Nb5Fc0Gu-Ae7Ri2To9Ply4Mk8Xv1Sj6Qn3Hw5Dg",
+    "DJANGO_ALLOWED_HOSTS": "news.example.com",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://news.example.com",
+    "DJANGO_SECURE_SSL_REDIRECT": "1",
+    "DJANGO_SECURE_HSTS_SECONDS": "31536000",
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "DJANGO_SECURE_HSTS_PRELOAD": "1",
+    "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
+}
+
+
+def test_check_deploy_passes_without_warnings_in_production_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**env, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_local_defaults_serve_plain_http():
+    from newsroom import settings as module
+
+    assert module.SECURE_SSL_REDIRECT is False
+    assert module.SECURE_HSTS_SECONDS == 0
+    assert module.SESSION_COOKIE_SECURE is False
+
+
+COMMON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def csp(response):
+    directives = {}
+    for part in response["Content-Security-Policy"].split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+def assert_common_headers(response):
+    for name, value in COMMON_HEADERS.items():
+        assert response[name] == value, name
+    policy = csp(response)
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+    return policy
+
+
+@pytest.mark.parametrize("url", ["/", "story", "/search/?q=x", "/no-such-page/"])
+def test_public_pages_have_security_headers_and_strict_csp(client, make_story, url):
+    story = make_story()
+    response = client.get(story.get_absolute_url() if url == "story" else url)
+    policy = assert_common_headers(response)
+    assert policy["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["style-src"]
+
+
+def test_admin_has_security_headers_and_its_own_policy(admin_client):
+    response = admin_client.get("/admin/articles/story/add/")
+    assert response.status_code == 200
+    policy = assert_common_headers(response)
+    assert "'self'" in policy["script-src"]
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+
+def test_hsts_and_secure_cookies_when_configured(client, settings, make_story):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.get("/", HTTP_X_FORWARDED_PROTO="https")
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_session_and_csrf_cookies_are_http_only():
+    from django.conf import settings
+
+    assert settings.SESSION_COOKIE_HTTPONLY and settings.CSRF_COOKIE_HTTPONLY
+
+
+# Admin log-in lock-out (django-axes)
+
+PASSWORD = "correct horse battery staple"
+
+
+def login(client, username, password):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+
+
+@pytest.fixture
+def other_editor(django_user_model):
+    return django_user_model.objects.create_superuser("other", "o@example.com", PASSWORD)
+
+
+def test_repeated_failures_lock_out_until_cool_off(editor, other_editor, settings):
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert login(client, "editor", "wrong").status_code == 200  # the form again
+    locked = login(client, "editor", "wrong")
+    assert locked.status_code == 429
+    assert b"Too many log-in attempts" in locked.content
+    # Even the right password is refused while locked out.
+    assert login(client, "editor", PASSWORD).status_code == 429
+    # Another username from the same address still logs in.
+    assert login(Client(), "other", PASSWORD).status_code == 302
+    # After the cool-off the right password works again (the failures are moved back
+    # in time rather than waiting for it).
+    from axes.models import AccessAttempt
+
+    past = timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    assert AccessAttempt.objects.update(attempt_time=past) == 1
+    assert login(Client(), "editor", PASSWORD).status_code == 302
+
+
+def test_client_login_still_works_with_axes(client, editor):
+    assert client.login(username="editor", password=PASSWORD)
+    assert not client.login(username="editor", password="wrong")
+
+
+def test_admin_url_can_be_moved():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    code = (
+        "import django; django.setup()\n"
+        "from django.urls import Resolver404, resolve, reverse\n"
+        "def where(path):\n"
+        "    try:\n"
+        "        return resolve(path).namespace or 'site'\n"
+        "    except Resolver404:\n"
+        "        return 'nothing'\n"
+        "print('RESULT', reverse('admin:index'), where('/editors-desk/'), where('/admin/'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "admin-url-test-" * 4,
+            "DJANGO_ADMIN_URL": "editors-desk/",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT")]
+    assert lines == ["RESULT /editors-desk/ admin nothing"], result.stdout + result.stderr
