@@ -137,3 +137,7 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+# The live site (real gunicorn, production settings) and Chromium: see tests/live.py.
+from tests.live import browser, live_site  # noqa: E402, F401
