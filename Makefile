@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate demo serve bench clean
+.PHONY: run test lint format install node-tools migrate demo serve bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core and vnu.jar (package.json) for the accessibility and HTML validity tests.
+# --ignore-scripts: vnu-jar's install script would download a Java runtime; Debian's is used.
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_STAMP); \
+	else echo "npm not found: the accessibility and HTML validity tests will skip (CI fails them)."; fi
 
 # A local secret for `make run`, made once and kept out of git (var/ is ignored).
 var/secret_key:
@@ -42,9 +54,13 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install lint
+test: install node-tools lint
 	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The production setup under wrk: see bench/load.py (BENCH_ARGS="--duration 30 …").
+bench-load: install
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache .hypothesis node_modules artifacts

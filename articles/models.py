@@ -4,6 +4,8 @@ Visibility lives in one place, `StoryQuerySet.published()`; every public view, f
 sitemap and related-headline lookup starts from it.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
@@ -388,7 +390,11 @@ class RelatedHeadline(models.Model):
     def display_url(self):
         if self.target_id and getattr(self, "target_is_public", False):
             return self.target.get_absolute_url()
-        return self.url
+        # The admin only accepts http(s) URLs, but rows can arrive another way (shell,
+        # importer, old data): a javascript: URL must never become a live link.
+        if urlsplit(self.url.strip()).scheme.lower() in {"http", "https"}:
+            return self.url
+        return ""
 
 
 @receiver(pre_delete, sender=Story)

@@ -154,3 +154,7 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The live site (real gunicorn, production settings) and Chromium: see tests/live.py.
+from tests.live import browser, live_site  # noqa: E402, F401
