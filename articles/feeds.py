@@ -111,7 +111,12 @@ class JsonFeed(SyndicationFeed):
             "authors": [{"name": settings.NEWSROOM["PUBLISHER_NAME"]}],
             "items": [self.item_json(item) for item in self.items],
         }
-        outfile.write(json.dumps(data, ensure_ascii=False, indent=1).encode(encoding))
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        # <, > and & only occur inside JSON strings; escaping them keeps the feed inert
+        # even if something renders it as HTML, and JSON parsers read the same text.
+        for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+            text = text.replace(char, code)
+        outfile.write(text.encode(encoding))
 
     @staticmethod
     def item_json(item):

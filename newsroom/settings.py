@@ -135,10 +135,21 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
         }
     }
-else:
+elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "memory":
+    # One process only (the test suite): gunicorn's workers would not share it.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
+        }
+    }
+else:
+    # The embedded default: a cache directory every gunicorn worker on this host
+    # shares, so publishing through one worker invalidates pages in all of them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("NEWSROOM_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
             "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
         }
     }
@@ -149,7 +160,9 @@ else:
 PAGE_CACHE = {
     "ENABLED": env_bool("NEWSROOM_PAGE_CACHE", True),
     "SECONDS": env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300),
-    "MAX_AGE": env_int("NEWSROOM_HTTP_MAX_AGE", 60),
+    # Browsers revalidate every time (a cheap 304 from the page cache), so a reader who
+    # reloads sees a story the moment it is published; a CDN may keep S_MAXAGE.
+    "MAX_AGE": env_int("NEWSROOM_HTTP_MAX_AGE", 0),
     "S_MAXAGE": env_int("NEWSROOM_HTTP_S_MAXAGE", 60),
     "STALE_WHILE_REVALIDATE": env_int("NEWSROOM_HTTP_STALE_WHILE_REVALIDATE", 30),
 }

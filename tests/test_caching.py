@@ -55,7 +55,8 @@ def test_public_page_hit_costs_no_query(
     assert second["Content-Type"] == first["Content-Type"]
     control = cache_control(second)
     assert control["public"] is True
-    assert control["max-age"] > 0 and control["s-maxage"] > 0
+    # Browsers revalidate every time (max-age=0); a CDN may keep the page a while.
+    assert control["max-age"] == 0 and control["s-maxage"] > 0
     assert "stale-while-revalidate" in control
     assert "Cookie" in second["Vary"]
     assert "Set-Cookie" not in second
