@@ -5,3 +5,9 @@ class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "Newsroom"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Versioned whatever loads first (admin, importer, shell): see articles/history.py.
+        from . import history
+
+        history.register()
