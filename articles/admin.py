@@ -1,18 +1,24 @@
 """The editors' workspace: sections, authors and, above all, stories."""
 
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.db.models import Prefetch, Value
+from django.db import transaction
+from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
 
-from . import caching
+from . import caching, history, workflow
+from .admin_history import StoryHistoryMixin
+from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
 from .forms import RelatedHeadlineForm, StoryAdminForm
-from .models import Author, RelatedHeadline, Section, Story, StoryAuthor
+from .models import Author, Correction, RelatedHeadline, Section, Story, StoryAuthor
+from .roles import PUBLISH_PERMISSION  # noqa: F401 - re-exported for existing imports
 
-PUBLISH_PERMISSION = "articles.publish_story"
+# Before StoryAdmin exists: VersionAdmin would otherwise register Story with defaults.
+history.register()
 
 
 def scheduled_label(published_at):
@@ -80,7 +86,7 @@ class RowLinksMixin:
         return formfield
 
 
-class BylineInline(RowLinksMixin, SortableTabularInline):
+class BylineInline(StoryRowPermissions, RowLinksMixin, SortableTabularInline):
     model = StoryAuthor
     fields = ["author"]
     autocomplete_fields = ["author"]
@@ -88,7 +94,7 @@ class BylineInline(RowLinksMixin, SortableTabularInline):
     verbose_name_plural = "bylines"
 
 
-class RelatedHeadlineInline(RowLinksMixin, SortableTabularInline):
+class RelatedHeadlineInline(StoryRowPermissions, RowLinksMixin, SortableTabularInline):
     model = RelatedHeadline
     # A story is written in its own form, not in a pop-up from another story's.
     related_links = {**RowLinksMixin.related_links, "can_add_related": False}
@@ -99,10 +105,20 @@ class RelatedHeadlineInline(RowLinksMixin, SortableTabularInline):
     extra = 1
 
 
+class CorrectionInline(StoryRowPermissions, admin.TabularInline):
+    model = Correction
+    fields = ["kind", "noted_at", "text"]
+    extra = 0
+    verbose_name_plural = "corrections and updates (shown below the story, dated)"
+    formfield_overrides = {
+        Correction._meta.get_field("text"): {"widget": admin.widgets.AdminTextareaWidget},
+    }
+
+
 @admin.register(Story)
-class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
+class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, VersionAdmin):
     form = StoryAdminForm
-    inlines = [BylineInline, RelatedHeadlineInline]
+    inlines = [BylineInline, RelatedHeadlineInline, CorrectionInline]
 
     class Media:
         css = {"all": ["admin-extra/story-form.css"]}
@@ -163,16 +179,6 @@ class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
             )
         )
 
-    def has_publish_permission(self, request):
-        return request.user.has_perm(PUBLISH_PERMISSION)
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        # Without the publish permission the form must not become a way around it.
-        if not self.has_publish_permission(request):
-            readonly += ["status", "published_at"]
-        return readonly
-
     def view_on_site(self, obj):
         # Straight to the story (a staff preview for drafts) rather than through
         # the contenttypes redirect.
@@ -231,16 +237,19 @@ class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
     def publish(self, request, queryset):
         now = timezone.now()
         stories = list(queryset.exclude(status=Story.Status.PUBLISHED))
-        # One UPDATE, so the publication-time constraint holds at every moment. A story
-        # that has a publication time keeps it: a future one stays scheduled.
-        Story.objects.filter(pk__in=[story.pk for story in stories]).update(
-            status=Story.Status.PUBLISHED,
-            published_at=Coalesce("published_at", Value(now)),
-            updated_at=now,
-        )
-        caching.bump_content_version()  # update() sends no signals
-        for story in stories:
-            self.log_change(request, story, "Published with the bulk action.")
+        if workflow.readiness_blocks_publishing():
+            stories = self._only_ready(request, stories)
+        with transaction.atomic():
+            # One UPDATE, so the publication-time constraint holds at every moment. A
+            # story that has a publication time keeps it: a future one stays scheduled.
+            Story.objects.filter(pk__in=[story.pk for story in stories]).update(
+                status=Story.Status.PUBLISHED,
+                published_at=Coalesce("published_at", Value(now)),
+                updated_at=now,
+                **self._next_version(request),
+            )
+            self._record_changes(request, stories, "Published with the bulk action.")
+            caching.bump_content_version()  # update() sends no signals
         scheduled = sum(1 for story in stories if story.published_at and story.published_at > now)
         message = f"Published {len(stories)} {self._stories(len(stories))}"
         if scheduled:
@@ -251,15 +260,45 @@ class StoryAdmin(SortableAdminBase, admin.ModelAdmin):
     def unpublish(self, request, queryset):
         # published_at is kept: publishing again restores the original time.
         stories = list(queryset.filter(status=Story.Status.PUBLISHED))
-        Story.objects.filter(pk__in=[story.pk for story in stories]).update(
-            status=Story.Status.DRAFT, updated_at=timezone.now()
-        )
-        caching.bump_content_version()  # update() sends no signals
-        for story in stories:
-            self.log_change(request, story, "Unpublished with the bulk action.")
+        with transaction.atomic():
+            Story.objects.filter(pk__in=[story.pk for story in stories]).update(
+                status=Story.Status.DRAFT, updated_at=timezone.now(), **self._next_version(request)
+            )
+            self._record_changes(request, stories, "Unpublished with the bulk action.")
+            caching.bump_content_version()  # update() sends no signals
         self.message_user(
             request, f"Unpublished {len(stories)} {self._stories(len(stories))}; now drafts."
         )
+
+    @staticmethod
+    def _next_version(request):
+        # What Story.save() and the admin's save_model do for a single save: an open
+        # form on one of these stories must now be refused, naming this editor.
+        return {"version": F("version") + 1, "last_edited_by": request.user}
+
+    def _record_changes(self, request, stories, message):
+        """A log entry and a revision per story, like a save through the form leaves."""
+        saved = list(history.stories_for_revisions([story.pk for story in stories]))
+        for story in saved:
+            self.log_change(request, story, message)
+        history.record_story_revisions(saved, user=request.user, comment=message)
+
+    def _only_ready(self, request, stories):
+        """The stories that pass the publication checklist; the others are named with why."""
+        facts = workflow.facts_for_stories(stories)
+        ready = []
+        for story in stories:
+            to_do = workflow.problems(workflow.check_readiness(facts[story.pk]))
+            if to_do:
+                self.message_user(
+                    request,
+                    f"Not published: “{story.headline}”. Still to do: "
+                    + " ".join(check.text for check in to_do),
+                    messages.ERROR,
+                )
+            else:
+                ready.append(story)
+        return ready
 
     @staticmethod
     def _stories(count):

@@ -10,3 +10,8 @@ class ArticlesConfig(AppConfig):
         from . import caching
 
         caching.connect_signals()
+
+        # Versioned whatever loads first (admin, importer, shell): see articles/history.py.
+        from . import history
+
+        history.register()

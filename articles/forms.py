@@ -1,13 +1,20 @@
 """Admin forms for stories: the checks an editor should see as form errors, not 500s."""
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from .models import RelatedHeadline, Story
+from . import workflow
+from .models import RelatedHeadline, Story, StoryAuthor
 
 
 class StoryAdminForm(forms.ModelForm):
+    # The story's version when the form was opened. Saving compares it with the row
+    # the admin has locked (StoryAdmin.get_object): a difference means someone else
+    # saved in between, and this save is refused instead of overwriting their work.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
     class Meta:
         model = Story
         # The admin narrows these to its fieldsets (and drops the publishing fields
@@ -42,9 +49,32 @@ class StoryAdminForm(forms.ModelForm):
             # so an editor who clears the field gets one instead of an error.
             self.fields["slug"].required = False
             self.fields["slug"].help_text += " Leave empty to make one from the headline."
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+            # Read by static/admin-extra/story-concurrency.js, which warns while the
+            # form is open when someone else saves.
+            self.fields["loaded_version"].widget.attrs.update(
+                {
+                    "data-version-url": reverse(
+                        "admin:articles_story_version", args=[self.instance.pk]
+                    ),
+                    "data-poll-seconds": workflow.EDIT_POLL_SECONDS,
+                }
+            )
 
     def clean(self):
         cleaned_data = super().clean()
+        if self.instance.pk:
+            loaded = cleaned_data.get("loaded_version")
+            if loaded is None:
+                raise forms.ValidationError(
+                    "This form is missing the story's version. Reload the page and try again.",
+                    code="no_version",
+                )
+            if loaded != self.instance.version:
+                raise forms.ValidationError(
+                    workflow.conflict_message(self.instance), code="edit_conflict"
+                )
         # Publishing without a time means "now". Story.save() would fill it in too,
         # but the model's CheckConstraint is validated before save and would reject
         # the form, so the time is set here.
@@ -56,6 +86,72 @@ class StoryAdminForm(forms.ModelForm):
         ):
             cleaned_data["published_at"] = timezone.now()
         return cleaned_data
+
+    def _post_clean(self):
+        super()._post_clean()
+        # After super(): the instance now holds what was submitted.
+        if self.is_publishing() and workflow.readiness_blocks_publishing():
+            facts = self.submitted_facts()
+            if facts is not None:
+                not_ready = workflow.problems(workflow.check_readiness(facts))
+                if not_ready:
+                    self.add_error(
+                        None,
+                        forms.ValidationError(
+                            "Not published: this newsroom publishes only stories that are "
+                            "ready. Still to do: " + " ".join(check.text for check in not_ready),
+                            code="not_ready",
+                        ),
+                    )
+
+    def is_publishing(self):
+        """Whether this save turns a story that is not published into a published one."""
+        if "status" not in self.fields or self.cleaned_data.get("status") != Story.Status.PUBLISHED:
+            return False
+        # While a story is being restored from its history, the form's initial data is
+        # the old version; the admin records the status it had before (StoryBeforeRevert).
+        stored = getattr(self.instance, "stored_status", self.initial.get("status"))
+        return stored != Story.Status.PUBLISHED
+
+    def submitted_facts(self):
+        """Readiness facts for the story as submitted, inline rows included.
+
+        None while the inline rows are invalid (their errors are shown anyway).
+        StoryAdmin hands the form its inline formsets through the instance.
+        """
+        formsets = getattr(self.instance, "inline_formsets", ())
+        if not all(formset.is_valid() for formset in formsets):
+            return None
+        live = {
+            formset.model: [
+                form.cleaned_data
+                for form in formset.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ]
+            for formset in formsets
+        }
+        bylines = [row for row in live.get(StoryAuthor, []) if row.get("author")]
+        related = live.get(RelatedHeadline, [])
+        target_ids = [row["target"].pk for row in related if row.get("target")]
+        public = set(
+            Story.objects.published().filter(pk__in=target_ids).values_list("pk", flat=True)
+        )
+        unresolved = sum(
+            1
+            for row in related
+            if not row.get("headline") and not (row.get("target") and row["target"].pk in public)
+        )
+        has_photo, alt = workflow.photo_facts(self.instance)
+        return workflow.StoryFacts(
+            headline=self.instance.headline,
+            dek=self.instance.dek,
+            body=self.instance.body,
+            has_photo=has_photo,
+            photo_alt=alt,
+            tag_count=len(self.cleaned_data.get("tags") or ()),
+            byline_count=len(bylines),
+            unresolved_related=unresolved,
+        )
 
 
 class RelatedHeadlineForm(forms.ModelForm):

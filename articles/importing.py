@@ -25,12 +25,10 @@ import re
 import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import reversion
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Value
@@ -38,6 +36,7 @@ from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 
 from . import caching
+from .history import record_story_revisions, stories_for_revisions
 from .models import (
     HEADLINE_MAX_LENGTH,
     Author,
@@ -505,17 +504,6 @@ def _resolve_tags(names: list[str]):
     ]
 
 
-@contextmanager
-def _revision():
-    """Record the import in django-reversion's history when stories are versioned."""
-    if not reversion.is_registered(Story):
-        yield
-        return
-    with reversion.create_revision():
-        reversion.set_comment("Imported from a text file.")
-        yield
-
-
 ProgressCallback = Callable[[int, int, str, Story, bool], None]
 
 
@@ -562,7 +550,7 @@ def import_stories(
 
     now = timezone.now()
     results: list[tuple[Story, bool]] = []
-    with transaction.atomic(), _revision():
+    with transaction.atomic():
         existing = Story.objects.in_bulk([item.key for item in planned], field_name="import_key")
         needs_section = section is not None or len(existing) < len(planned)
         section_obj = _resolve_section(section) if needs_section else None
@@ -591,6 +579,8 @@ def import_stories(
             story.headline = item.parsed.headline
             story.dek = make_dek(item.parsed.paragraphs)
             story.body = body_html(item.parsed.paragraphs)
+            # Not an admin save: a form opened before this import names no editor.
+            story.last_edited_by = None
             story.save()
             if tag_objs:
                 story.tags.set(tag_objs)
@@ -607,11 +597,12 @@ def import_stories(
                 for order, author in enumerate(author_objs)
             )
         _replace_related_headlines(planned, results, updated_ids)
-        if reversion.is_active() and reversion.is_registered(Story):
-            # Saved versions were taken at save(); record the bylines and related
-            # headlines written since.
-            for story, _ in results:
-                reversion.add_to_revision(story)
+        # One revision per story (see articles/history.py), taken now that bylines
+        # and related headlines are written too.
+        record_story_revisions(
+            stories_for_revisions([story.pk for story, _ in results]),
+            comment="Imported from a text file.",
+        )
         # Bylines and related headlines were bulk-created, which sends no signals.
         caching.bump_content_version()
     return results

@@ -4,20 +4,27 @@ Visibility lives in one place, `StoryQuerySet.published()`; every public view, f
 sitemap and related-headline lookup starts from it.
 """
 
+import json
+from datetime import UTC
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
-from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db import models, transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
 from .sanitize import sanitize_body
 
@@ -106,10 +113,16 @@ class StoryQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        """Everything a story page shows, in a constant number of queries."""
+        """Everything a story page shows, in a constant number of queries.
+
+        Corrections come inside the story's own query, as one JSON array (`notes_json`,
+        read by `Story.notes`): the page's query budget has no room for another query,
+        and most stories have no notes at all.
+        """
         return (
             self.for_cards()
             .defer(None)
+            .annotate(notes_json=Subquery(Correction.objects.as_json_for_story()))
             .prefetch_related(
                 "tags",
                 Prefetch(
@@ -119,6 +132,14 @@ class StoryQuerySet(models.QuerySet):
                 ),
             )
         )
+
+    def owned_by(self, user):
+        """Stories `user` created, or carries a byline of (through the Author linked to them).
+
+        What a reporter works on: the admin shows reporters these and nothing else.
+        """
+        bylined = StoryAuthor.objects.filter(story=OuterRef("pk"), author__user=user)
+        return self.filter(Q(created_by=user) | Exists(bylined))
 
     def sharing_tags_with(self, story, tag_ids):
         """Other stories ranked by how many of `tag_ids` they share, newest first."""
@@ -212,6 +233,18 @@ class Story(models.Model):
         editable=False,
         related_name="+",
     )
+    # Optimistic locking: every write adds one, so an editor's form can tell whether
+    # the story changed after it was opened (see articles/workflow.py).
+    version = models.PositiveIntegerField(default=0, editable=False)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Who last saved the story in the admin; empty after an import or a script.",
+    )
     # PostgreSQL full-text search: headline, dek and body, weighted A, B, C. A database
     # trigger (migration 0002) fills it on every insert and update, whatever the write
     # path (save, bulk_create, update, raw SQL); a GIN index serves `@@`. On SQLite it
@@ -219,6 +252,10 @@ class Story(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = StoryQuerySet.as_manager()
+
+    # The rows behind `tags`, so django-reversion can record and restore a story's tags
+    # with its other versions (articles/history.py), and prefetch them in bulk.
+    tagged_items = GenericRelation(TaggedItem)
 
     class Meta:
         verbose_name_plural = "stories"
@@ -255,9 +292,20 @@ class Story(models.Model):
             self.slug = unique_slug(Story, self.headline, exclude_pk=self.pk)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        previous_slug = None
+        previous_slug, stored_version = None, 0
         if self.pk:
-            previous_slug = Story.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            current = Story.objects.filter(pk=self.pk)
+            if transaction.get_connection(kwargs.get("using")).in_atomic_block:
+                # Hold the row until commit, so two writers cannot take the same version.
+                current = current.select_for_update()
+            row = current.values_list("slug", "version").first()
+            if row:
+                previous_slug, stored_version = row
+        # Never smaller than a version this instance or the database has seen: a story
+        # restored from history (a raw save) may carry an older number.
+        self.version = max(self.version, stored_version) + 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
         if previous_slug != self.slug:
             # The current address always wins over anyone's former one.
@@ -285,6 +333,21 @@ class Story(models.Model):
         # after it; only edits after both moments count as updates.
         baseline = max(self.published_at, self.created_at)
         return (self.updated_at - baseline).total_seconds() > 60
+
+    @cached_property
+    def notes(self):
+        """Corrections and updates, oldest first; no query after for_detail()."""
+        if hasattr(self, "notes_json"):
+            return Correction.from_json(self, self.notes_json)
+        return list(self.corrections.all())
+
+    def touch(self):
+        """Record a change made elsewhere (a correction note) as a change of the story.
+
+        A save, not an UPDATE, so `updated_at`, the version and anything listening to
+        the story's post_save signal all follow.
+        """
+        self.save(update_fields=["updated_at"])
 
 
 class StoryAuthor(models.Model):
@@ -395,6 +458,96 @@ class RelatedHeadline(models.Model):
         if urlsplit(self.url.strip()).scheme.lower() in {"http", "https"}:
             return self.url
         return ""
+
+
+class JSONArrayAgg(models.Aggregate):
+    """Rows as one JSON array, as text: SQLite's json_group_array, PostgreSQL's jsonb_agg."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+        return f"({sql})::text", params
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def as_json_for_story(self):
+        """A subquery: the notes of the outer query's story as one JSON array (or NULL)."""
+        return (
+            self.filter(story=OuterRef("pk"))
+            .order_by()
+            .values("story")
+            .annotate(
+                items=JSONArrayAgg(
+                    JSONObject(id="pk", kind="kind", text="text", noted_at="noted_at")
+                )
+            )
+            .values("items")
+        )
+
+
+class Correction(models.Model):
+    """A dated note on a story: a correction of a mistake, or an update on the news.
+
+    Shown below the story's body. Adding, changing or removing one changes the story
+    (its `updated_at`, and so its dateModified in metadata and feeds).
+    """
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.CORRECTION)
+    text = models.TextField(
+        max_length=2000, help_text="Plain text, shown as written; blank lines separate paragraphs."
+    )
+    noted_at = models.DateTimeField(
+        "time",
+        default=timezone.now,
+        help_text="When the correction or update was made; shown with the note.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["noted_at", "pk"]
+        verbose_name = "correction or update"
+        verbose_name_plural = "corrections and updates"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["correction", "update"]), name="correction_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.story.touch()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.story.touch()
+        return result
+
+    @classmethod
+    def from_json(cls, story, raw):
+        """The notes of `story` from `CorrectionQuerySet.as_json_for_story()`, oldest first."""
+        notes = []
+        for row in json.loads(raw) if raw else []:
+            noted_at = parse_datetime(row["noted_at"])
+            if timezone.is_naive(noted_at):  # SQLite keeps UTC without an offset.
+                noted_at = timezone.make_aware(noted_at, UTC)
+            notes.append(
+                cls(
+                    id=row["id"], story=story, kind=row["kind"], text=row["text"], noted_at=noted_at
+                )
+            )
+        return sorted(notes, key=lambda note: (note.noted_at, note.pk))
 
 
 @receiver(pre_delete, sender=Story)

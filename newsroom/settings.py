@@ -280,6 +280,14 @@ NEWSROOM |= {
     "PUBLISHER_LOGO_HEIGHT": env_int("NEWSROOM_PUBLISHER_LOGO_HEIGHT", 512),
 }
 
+# The editorial workflow (articles/workflow.py): the story form's publication checklist
+# flags longer headlines, and with READINESS_BLOCKS_PUBLISHING a story whose checklist
+# has open items cannot be published (form or bulk action) until they are done.
+NEWSROOM |= {
+    "HEADLINE_MAX_CHARS": env_int("NEWSROOM_HEADLINE_MAX_CHARS", 110),
+    "READINESS_BLOCKS_PUBLISHING": env_bool("NEWSROOM_READINESS_BLOCKS_PUBLISHING", False),
+}
+
 # Logs: stdout, one line per event (a stack trace follows an error), each with the
 # request id (newsroom/logging.py). Request headers, cookies and bodies are never logged.
 LOGGING = {

@@ -56,6 +56,12 @@ def _isolated_files(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users made by tests need no slow, attack-resistant hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def image_bytes(width=1200, height=800, fmt="JPEG", color=(40, 90, 140)):
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buffer, fmt)
@@ -137,6 +143,61 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def role_user(db, django_user_model):
+    """A staff user in one of the newsroom's groups (articles.roles).
+
+    The data migration creates the groups; tests that flush the database (live
+    server, transaction=True) lose them, so they are made again when missing.
+    """
+    from django.contrib.auth.models import Group
+
+    from articles.roles import sync_roles
+
+    def make(role, username, **fields):
+        if not Group.objects.filter(name=role).exists():
+            sync_roles()
+        user = django_user_model.objects.create_user(username, is_staff=True, **fields)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def reporter(role_user):
+    return role_user("Reporter", "reporter", first_name="Min-ji", last_name="Kim")
+
+
+@pytest.fixture
+def news_editor(role_user):
+    """An editor by role (the Editor group), not a superuser like `editor`."""
+    return role_user("Editor", "desk", first_name="Ji-ho", last_name="Park")
+
+
+@pytest.fixture
+def login(db):
+    """A separate logged-in test client per user, for tests with several sessions."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def reporter_client(login, reporter):
+    return login(reporter)
+
+
+@pytest.fixture
+def news_editor_client(login, news_editor):
+    return login(news_editor)
 
 
 @pytest.fixture

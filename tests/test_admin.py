@@ -53,6 +53,7 @@ def story_form_data(section, *, bylines=(), related=(), **fields):
         "published_at_1": "",
         **inline_rows("story_authors", bylines),
         **inline_rows("related_headlines", related),
+        **inline_rows("corrections"),
     }
     data.update(fields)
     return data
@@ -230,7 +231,10 @@ def test_edit_form_changes_the_headline(editor_client, make_story, section):
     story = make_story(status=Story.Status.DRAFT)
 
     response = editor_client.post(
-        change_url(story), story_form_data(section, headline="New headline", slug=story.slug)
+        change_url(story),
+        story_form_data(
+            section, headline="New headline", slug=story.slug, loaded_version=story.version
+        ),
     )
 
     assert response.status_code == 302
@@ -299,6 +303,7 @@ def test_related_headline_linking_the_story_itself_is_a_form_error(
         section,
         headline=story.headline,
         slug=story.slug,
+        loaded_version=story.version,
         related=[{"target": story.pk, "headline": "", "url": ""}],
     )
 
@@ -330,7 +335,9 @@ def test_reordering_bylines_on_the_change_form_saves_the_new_order(
         {"id": kim_row.pk, "story": story.pk, "author": kim.pk, "order": "2"},
         {"id": lee_row.pk, "story": story.pk, "author": lee.pk, "order": "1"},
     ]
-    data = story_form_data(section, headline=story.headline, slug=story.slug)
+    data = story_form_data(
+        section, headline=story.headline, slug=story.slug, loaded_version=story.version
+    )
     data.update(inline_rows("story_authors", bylines, initial=2))
 
     response = editor_client.post(change_url(story), data)

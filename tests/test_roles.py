@@ -1,0 +1,313 @@
+"""Roles: reporters write their own drafts; editors publish, schedule and unpublish."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Story
+from articles.roles import ROLE_PERMISSIONS
+from tests.test_admin import ADD, CHANGELIST, change_url, listed, run_action, story_form_data
+
+PUBLISHING_KEYS = ("status", "published_at_0", "published_at_1")
+
+
+def writer_form_data(section, **fields):
+    """A story form as a reporter's browser sends it: no publishing fields."""
+    data = story_form_data(section, **fields)
+    for key in PUBLISHING_KEYS:
+        data.pop(key)
+    return data
+
+
+def group_permissions(name):
+    return {
+        (p.content_type.app_label, p.codename)
+        for p in Group.objects.get(name=name).permissions.select_related("content_type")
+    }
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+# The groups
+
+
+def test_data_migration_created_both_groups_with_their_permissions(db):
+    for name, wanted in ROLE_PERMISSIONS.items():
+        assert group_permissions(name) == set(wanted), name
+
+
+def test_only_editors_may_publish(db):
+    assert ("articles", "publish_story") in group_permissions("Editor")
+    assert ("articles", "publish_story") not in group_permissions("Reporter")
+
+
+def test_setup_roles_puts_edited_groups_back_in_step(db):
+    reporter_group = Group.objects.get(name="Reporter")
+    reporter_group.permissions.clear()
+    Group.objects.get(name="Editor").delete()
+
+    call_command("setup_roles", stdout=io.StringIO())
+
+    assert group_permissions("Reporter") == set(ROLE_PERMISSIONS["Reporter"])
+    assert group_permissions("Editor") == set(ROLE_PERMISSIONS["Editor"])
+
+
+# What a reporter sees
+
+
+def test_reporter_sees_only_stories_they_created(reporter_client, reporter, make_story):
+    make_story("Mine", status=Story.Status.DRAFT, created_by=reporter)
+    make_story("Someone else's", status=Story.Status.DRAFT)
+
+    assert listed(reporter_client.get(CHANGELIST)) == ["Mine"]
+
+
+def test_a_byline_on_the_reporters_author_makes_a_story_theirs(
+    reporter_client, reporter, make_story, make_author
+):
+    make_story("Bylined", status=Story.Status.DRAFT, authors=[make_author(user=reporter)])
+    make_story("Not theirs", status=Story.Status.DRAFT, authors=[make_author()])
+
+    assert listed(reporter_client.get(CHANGELIST)) == ["Bylined"]
+
+
+def test_reporter_cannot_open_someone_elses_story(reporter_client, make_story):
+    story = make_story(status=Story.Status.DRAFT)
+
+    response = reporter_client.get(change_url(story))
+
+    # The admin's answer for an object outside the user's queryset: back to the index.
+    assert response.status_code == 302
+    assert reverse("admin:index") in response["Location"]
+
+
+def test_reporter_autocomplete_offers_public_stories_but_not_others_drafts(
+    reporter_client, reporter, make_story
+):
+    make_story("Harbour live story")
+    make_story("Harbour draft of mine", status=Story.Status.DRAFT, created_by=reporter)
+    make_story("Harbour draft of someone else", status=Story.Status.DRAFT)
+
+    response = reporter_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "articles",
+            "model_name": "relatedheadline",
+            "field_name": "target",
+            "term": "harbour",
+        },
+    )
+
+    assert sorted(r["text"] for r in response.json()["results"]) == [
+        "Harbour draft of mine",
+        "Harbour live story",
+    ]
+
+
+# What a reporter can do
+
+
+def test_reporter_writes_a_draft(reporter_client, reporter, section):
+    response = reporter_client.post(ADD, writer_form_data(section))
+
+    assert response.status_code == 302
+    story = Story.objects.get()
+    assert (story.status, story.created_by) == (Story.Status.DRAFT, reporter)
+
+
+def test_reporter_edits_their_draft(reporter_client, reporter, make_story, section):
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter)
+
+    response = reporter_client.post(
+        change_url(story),
+        writer_form_data(
+            section, headline="Better headline", slug=story.slug, loaded_version=story.version
+        ),
+    )
+
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.headline == "Better headline"
+
+
+def test_reporter_form_shows_status_but_cannot_change_it(reporter_client, section):
+    content = reporter_client.get(ADD).content.decode()
+
+    assert 'name="status"' not in content
+    assert 'name="published_at_0"' not in content
+    assert "Draft" in content
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"status": Story.Status.PUBLISHED},
+        {"published_at_0": "2020-01-01", "published_at_1": "09:00"},
+    ],
+    ids=["publish", "schedule"],
+)
+def test_reporter_posting_publishing_fields_is_refused_and_stays_a_draft(
+    reporter_client, section, tampered
+):
+    response = reporter_client.post(ADD, {**writer_form_data(section), **tampered}, follow=True)
+
+    story = Story.objects.get()
+    assert (story.status, story.published_at) == (Story.Status.DRAFT, None)
+    assert any("need an editor" in message for message in messages_of(response))
+    assert not Story.objects.published().exists()
+
+
+def test_reporter_cannot_change_their_published_story(
+    reporter_client, reporter, make_story, section
+):
+    story = make_story("Live", created_by=reporter)
+
+    page = reporter_client.get(change_url(story))
+    response = reporter_client.post(
+        change_url(story),
+        {
+            **writer_form_data(section, headline="Edited", slug=story.slug),
+            "loaded_version": story.version,
+            "status": Story.Status.DRAFT,
+        },
+    )
+
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    assert response.status_code == 403
+    story.refresh_from_db()
+    assert (story.headline, story.status) == ("Live", Story.Status.PUBLISHED)
+
+
+def test_reporter_cannot_retime_their_scheduled_story(
+    reporter_client, reporter, make_story, section
+):
+    later = timezone.now() + timedelta(days=1)
+    story = make_story(published_at=later, created_by=reporter)
+
+    response = reporter_client.post(
+        change_url(story),
+        {
+            **writer_form_data(section, headline=story.headline, slug=story.slug),
+            "loaded_version": story.version,
+            "published_at_0": "2020-01-01",
+            "published_at_1": "00:00",
+        },
+    )
+
+    assert response.status_code == 403
+    story.refresh_from_db()
+    assert story.published_at == later
+
+
+def test_reporter_has_no_publish_actions(reporter_client, reporter, make_story):
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter)
+
+    page = reporter_client.get(CHANGELIST)
+    run_action(reporter_client, "publish", [story])
+
+    actions = dict(page.context["action_form"].fields["action"].choices)
+    assert "publish" not in actions and "unpublish" not in actions
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+
+
+def test_reporter_may_delete_their_draft_but_not_their_published_story(
+    reporter_client, reporter, make_story
+):
+    draft = make_story(status=Story.Status.DRAFT, created_by=reporter)
+    live = make_story(created_by=reporter)
+
+    for story in (draft, live):
+        reporter_client.post(
+            reverse("admin:articles_story_delete", args=[story.pk]), {"post": "yes"}
+        )
+
+    assert list(Story.objects.all()) == [live]
+
+
+def test_reporter_cannot_recover_deleted_stories(reporter_client):
+    assert reporter_client.get(reverse("admin:articles_story_recoverlist")).status_code == 403
+
+
+def test_reporter_sees_no_recover_link(reporter_client):
+    assert "Recover deleted stories" not in reporter_client.get(CHANGELIST).content.decode()
+
+
+def test_reporter_cannot_see_the_history_of_someone_elses_story(reporter_client, make_story):
+    story = make_story(status=Story.Status.DRAFT)
+
+    response = reporter_client.get(reverse("admin:articles_story_history", args=[story.pk]))
+
+    assert response.status_code == 302
+
+
+# What an editor can do
+
+
+def test_editor_sees_every_story(news_editor_client, reporter, make_story):
+    make_story("A reporter's draft", status=Story.Status.DRAFT, created_by=reporter)
+    make_story("A live story")
+
+    assert sorted(listed(news_editor_client.get(CHANGELIST))) == [
+        "A live story",
+        "A reporter's draft",
+    ]
+
+
+def test_editor_publishes_a_reporters_draft_from_the_form(
+    news_editor_client, reporter, make_story, section
+):
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter)
+
+    response = news_editor_client.post(
+        change_url(story),
+        story_form_data(
+            section,
+            headline=story.headline,
+            slug=story.slug,
+            loaded_version=story.version,
+            status=Story.Status.PUBLISHED,
+        ),
+    )
+
+    assert response.status_code == 302
+    assert list(Story.objects.published()) == [story]
+
+
+def test_editor_unpublishes_with_the_bulk_action(news_editor_client, make_story):
+    story = make_story()
+
+    run_action(news_editor_client, "unpublish", [story])
+
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+
+
+def test_editor_sees_the_recover_link(news_editor_client):
+    assert "Recover deleted stories" in news_editor_client.get(CHANGELIST).content.decode()
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:articles_section_add",
+        "admin:articles_author_add",
+        "admin:taggit_tag_add",
+        "admin:taggit_tag_changelist",
+    ],
+)
+def test_editor_manages_sections_authors_and_tags(news_editor_client, url_name):
+    assert news_editor_client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize("url_name", ["admin:articles_section_add", "admin:taggit_tag_add"])
+def test_reporter_does_not_manage_sections_or_tags(reporter_client, url_name):
+    assert reporter_client.get(reverse(url_name)).status_code == 403
