@@ -163,9 +163,9 @@ def test_editor_writes_previews_and_publishes_a_story(browser, live_site, tmp_pa
     assert story_path.startswith("/stories/")
 
     # The public cannot see a draft…
-    reader_context = new_context(browser, live_site)
-    reader = reader_context.new_page()
-    assert reader.goto(story_path).status == 404
+    stranger_context = new_context(browser, live_site)
+    assert stranger_context.new_page().goto(story_path).status == 404
+    stranger_context.close()
 
     # …but the editor can preview it.
     assert page.goto(story_path).status == 200
@@ -179,7 +179,9 @@ def test_editor_writes_previews_and_publishes_a_story(browser, live_site, tmp_pa
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_be_visible()
 
-    # The reader now finds it on the front page, as the newest story…
+    # A reader now finds it on the front page, as the newest story…
+    reader_context = new_context(browser, live_site)
+    reader = reader_context.new_page()
     assert reader.goto("/").status == 200
     lead = reader.locator(".lead article.card")
     expect(lead.locator(".card__headline a")).to_have_attribute("href", story_path)
