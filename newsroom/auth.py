@@ -16,3 +16,13 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lockout_username(request, credentials):
+    """The username axes records, cut to what its column holds.
+
+    A login form posted with an absurdly long username must be an ordinary failed
+    login, not a database error.
+    """
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(username)[:255]
