@@ -37,7 +37,7 @@ def test_notes_show_below_the_body_with_kind_and_time(client, story, settings):
     body_end = content.index('<div class="story__body">')
     notes = content.index("Corrections and updates")
     assert notes > body_end
-    assert '<time datetime="2026-11-28T10:30:00+09:00">November 28, 2026, 10:30 KST</time>' in (
+    assert '<time datetime="2026-11-28T10:30:00+0900">November 28, 2026, 10:30 KST</time>' in (
         content
     )
     assert content.index("The vote was 7-5") < content.index("Police named the driver.")

@@ -75,8 +75,9 @@ def test_story_byline_keeps_author_order(client, full_story):
 def test_story_times_are_machine_readable_in_newsroom_zone(client, full_story):
     html = client.get(full_story.get_absolute_url()).content.decode()
     local = timezone.localtime(full_story.published_at)
-    assert f'<time datetime="{local.isoformat()}"' in html
-    assert local.isoformat().endswith("+09:00")  # Asia/Seoul by default
+    # Whole seconds: HTML's datetime syntax allows at most three fractional digits.
+    assert f'<time datetime="{local:%Y-%m-%dT%H:%M:%S%z}"' in html
+    assert f"{local:%z}" == "+0900"  # Asia/Seoul by default
 
 
 def test_story_lists_curated_related_headlines_in_order(client, full_story):
