@@ -13,7 +13,7 @@ from reversion.admin import VersionAdmin
 from . import caching, history, workflow
 from .admin_history import StoryHistoryMixin
 from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
-from .forms import RelatedHeadlineForm, StoryAdminForm
+from .forms import AuthorAdminForm, RelatedHeadlineForm, StoryAdminForm
 from .models import Author, Correction, RelatedHeadline, Section, Story, StoryAuthor
 from .roles import PUBLISH_PERMISSION  # noqa: F401 - re-exported for existing imports
 
@@ -43,6 +43,7 @@ class AuthorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
     fields = ["name", "slug", "user", "bio", "photo"]
+    form = AuthorAdminForm
 
 
 class StoryStatusFilter(admin.SimpleListFilter):
@@ -122,6 +123,7 @@ class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, Versi
 
     class Media:
         css = {"all": ["admin-extra/story-form.css"]}
+        js = ["admin-extra/focal-point.js"]
 
     list_display = [
         "headline",
@@ -154,12 +156,15 @@ class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, Versi
             "Lead photo",
             {
                 "fields": [
-                    "photo_preview",
                     "lead_photo",
+                    "photo_preview",
+                    ("lead_photo_focal_x", "lead_photo_focal_y"),
                     "photo_caption",
                     "photo_credit",
                     "photo_alt",
-                ]
+                ],
+                "description": "Click the subject in the preview to keep it in cropped "
+                "versions (list cards, social media); or type its position.",
             },
         ),
         ("Publishing", {"fields": ["status", "published_at"]}),
@@ -207,23 +212,22 @@ class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, Versi
 
     # Change form
 
-    @admin.display(description="current photo")
+    @admin.display(description="preview")
     def photo_preview(self, obj):
         if not obj.lead_photo:
             return "No photo yet."
-        width, height = obj.lead_photo_width, obj.lead_photo_height
-        if not (width and height):
-            return format_html(
-                '<img src="{}" alt="{}" width="320">', obj.lead_photo.url, obj.photo_alt
-            )
-        # Width and height in the markup keep the form from jumping while it loads.
-        shown_width = min(width, 320)
+        picture = obj.lead_picture
+        if picture is None:
+            return "The photo's published sizes are missing: save the story to make them."
+        # Shown at most 480 pixels wide; width and height keep the form from jumping.
+        shown_width = min(picture.width, 480)
         return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}">',
-            obj.lead_photo.url,
+            '<div class="focal-preview"><img src="{}" alt="{}" width="{}" height="{}">'
+            '<span class="focal-preview__marker" hidden></span></div>',
+            picture.src,
             obj.photo_alt,
             shown_width,
-            round(height * shown_width / width),
+            round(picture.height * shown_width / picture.width),
         )
 
     def save_model(self, request, obj, form, change):

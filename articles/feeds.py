@@ -220,14 +220,12 @@ class StoryFeed(Feed):
         return [xml_text(tag.name) for tag in story.tags.all()]
 
     def item_enclosures(self, story):
-        if not story.lead_photo:
+        # The social-card JPEG: its size is on record, so no storage call per item.
+        images = story_images(story)
+        if not images:
             return []
-        try:
-            length = story.lead_photo.size  # the stored file's size, not a decode
-        except OSError:  # a missing file is not advertised
-            return []
-        image = story_images(story)[0]
-        return [Enclosure(image.url, str(length), image.mime_type or "image/jpeg")]
+        image = images[0]
+        return [Enclosure(image.url, str(image.length), image.mime_type or "image/jpeg")]
 
     def item_extra_kwargs(self, story):
         images = story_images(story)

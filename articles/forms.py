@@ -1,12 +1,40 @@
 """Admin forms for stories: the checks an editor should see as form errors, not 500s."""
 
+from pathlib import Path
+
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
+from PIL import Image
 
-from . import workflow
-from .models import RelatedHeadline, Story, StoryAuthor
+from . import images, workflow
+from .models import Author, RelatedHeadline, Story, StoryAuthor
+
+
+class PhotoField(forms.ImageField):
+    """An image upload checked by reading it (articles.images.validate_photo).
+
+    Replaces Django's own image check, whose one message ("Upload a valid image…")
+    names no problem, and whose extension check trusts the file's name. The stored
+    name's extension is the one the content calls for.
+    """
+
+    def __init__(self, *args, min_width=None, min_height=None, **kwargs):
+        self.min_width, self.min_height = min_width, min_height
+        super().__init__(*args, **kwargs)
+        self.validators = []  # not validate_image_file_extension: the content decides
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        info = images.validate_photo(upload, min_width=self.min_width, min_height=self.min_height)
+        stem = Path(upload.name).stem[:80] or "photo"
+        upload.name = f"{stem}.{info.extension}"
+        upload.content_type = Image.MIME.get(info.format)
+        return upload
 
 
 class StoryAdminForm(forms.ModelForm):
@@ -30,9 +58,12 @@ class StoryAdminForm(forms.ModelForm):
             "photo_caption",
             "photo_credit",
             "photo_alt",
+            "lead_photo_focal_x",
+            "lead_photo_focal_y",
             "status",
             "published_at",
         ]
+        field_classes = {"lead_photo": PhotoField}
         # Headlines, deks and captions are read in full while editing: wide inputs.
         widgets = {
             "headline": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
@@ -40,6 +71,13 @@ class StoryAdminForm(forms.ModelForm):
             "dek": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
             "photo_caption": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
             "photo_alt": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
+            # Set by clicking the preview (static/admin-extra/focal-point.js) or typed.
+            "lead_photo_focal_x": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "x"}
+            ),
+            "lead_photo_focal_y": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "y"}
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -49,6 +87,9 @@ class StoryAdminForm(forms.ModelForm):
             # so an editor who clears the field gets one instead of an error.
             self.fields["slug"].required = False
             self.fields["slug"].help_text += " Leave empty to make one from the headline."
+        for name in ("lead_photo_focal_x", "lead_photo_focal_y"):
+            if name in self.fields:
+                self.fields[name].required = False  # blank: the centre
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             # Read by static/admin-extra/story-concurrency.js, which warns while the
@@ -61,6 +102,14 @@ class StoryAdminForm(forms.ModelForm):
                     "data-poll-seconds": workflow.EDIT_POLL_SECONDS,
                 }
             )
+
+    def clean_lead_photo_focal_x(self):
+        value = self.cleaned_data.get("lead_photo_focal_x")
+        return 0.5 if value is None else value
+
+    def clean_lead_photo_focal_y(self):
+        value = self.cleaned_data.get("lead_photo_focal_y")
+        return 0.5 if value is None else value
 
     def clean(self):
         cleaned_data = super().clean()
@@ -85,7 +134,27 @@ class StoryAdminForm(forms.ModelForm):
             and "published_at" not in self.errors
         ):
             cleaned_data["published_at"] = timezone.now()
+        self.check_photo_alt(cleaned_data)
         return cleaned_data
+
+    def check_photo_alt(self, cleaned_data):
+        """With NEWSROOM["PHOTO_ALT_REQUIRED"], a published story's photo needs alt text.
+
+        Otherwise the publication checklist (articles/workflow.py) only warns.
+        """
+        if not settings.NEWSROOM["PHOTO_ALT_REQUIRED"] or "photo_alt" not in self.fields:
+            return
+        status = cleaned_data.get("status", self.instance.status)
+        photo = cleaned_data.get("lead_photo", self.instance.lead_photo)
+        if status == Story.Status.PUBLISHED and photo and not cleaned_data.get("photo_alt"):
+            self.add_error(
+                "photo_alt",
+                forms.ValidationError(
+                    "Describe the photo for readers who cannot see it: this newsroom "
+                    "publishes no photo without alt text.",
+                    code="alt_required",
+                ),
+            )
 
     def _post_clean(self):
         super()._post_clean()
@@ -176,3 +245,22 @@ class RelatedHeadlineForm(forms.ModelForm):
         if target is not None and story_id is not None and target.pk == story_id:
             raise forms.ValidationError("A story cannot be related to itself.")
         return target
+
+
+class AuthorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Author
+        fields = ["name", "slug", "user", "bio", "photo"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        smallest = settings.NEWSROOM["PORTRAIT_MIN_SIZE"]
+        field = self.fields["photo"]
+        self.fields["photo"] = PhotoField(
+            label=field.label,
+            required=False,
+            help_text=field.help_text,
+            widget=field.widget,
+            min_width=smallest,
+            min_height=smallest,
+        )

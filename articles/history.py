@@ -26,7 +26,22 @@ from .models import Correction, RelatedHeadline, Story, StoryAuthor
 # Bookkeeping that a restored version must not roll back: the optimistic-lock version
 # and the last editor belong to the row's present, not to its past; the search vector
 # is rebuilt by the database. `tags` and `authors` are stored through their rows.
-STORY_EXCLUDE = ("search_vector", "version", "last_edited_by", "tags", "authors")
+# Photo files are not versioned (a replaced photo's files are deleted), so a restore
+# keeps the current photo, its focal point and renditions; caption, credit and alt
+# text are text and do come back.
+STORY_EXCLUDE = (
+    "search_vector",
+    "version",
+    "last_edited_by",
+    "tags",
+    "authors",
+    "lead_photo",
+    "lead_photo_width",
+    "lead_photo_height",
+    "lead_photo_focal_x",
+    "lead_photo_focal_y",
+    "lead_photo_renditions",
+)
 STORY_FOLLOW = ("story_authors", "related_headlines", "corrections", "tagged_items")
 
 

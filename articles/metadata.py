@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.templatetags.static import static
 from django.urls import reverse
@@ -46,6 +47,7 @@ class ImageMeta:
     width: int | None = None
     height: int | None = None
     alt: str = ""
+    length: int | None = None  # bytes, where known without asking the storage
 
     @property
     def mime_type(self):
@@ -66,20 +68,21 @@ def publisher_logo() -> ImageMeta:
 
 
 def story_images(story) -> list[ImageMeta]:
-    """The story's lead photo as absolute image data, largest first; [] without one.
+    """The story's lead photo as absolute image data; [] without one.
 
-    One entry today; renditions (several sizes) belong here when they exist.
+    First the 1200×630 crop around the focal point that social networks want, then
+    the largest JPEG at the photo's own aspect ratio (search engines like both).
+    Read from the renditions' record: no storage or Pillow call.
     """
-    if not story.lead_photo:
+    made = story.lead_photo_renditions or {}
+    if not made.get("social"):
         return []
-    return [
-        ImageMeta(
-            url=absolute_url(story.lead_photo.url),
-            width=story.lead_photo_width,
-            height=story.lead_photo_height,
-            alt=story.photo_alt or story.headline,
-        )
-    ]
+    alt = story.photo_alt or story.headline
+    images = []
+    for name, width, height, length in (made["social"], made["lead"][-1]["jpeg"]):
+        url = absolute_url(default_storage.url(name))
+        images.append(ImageMeta(url=url, width=width, height=height, alt=alt, length=length))
+    return images
 
 
 # -------------------------------------------------------------------- page metadata

@@ -5,17 +5,19 @@ sitemap and related-headline lookup starts from it.
 """
 
 import json
+import secrets
 from datetime import UTC
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import URLValidator
+from django.core.files.storage import default_storage
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +28,8 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
+from . import images
+from .images import get_originals_storage
 from .sanitize import sanitize_body
 
 HEADLINE_MAX_LENGTH = 255
@@ -69,7 +73,12 @@ class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
     bio = models.TextField("short bio", blank=True, max_length=1000)
-    photo = models.ImageField(upload_to="authors/", blank=True)
+    photo = models.ImageField(
+        "portrait",
+        upload_to="authors/",
+        blank=True,
+        help_text="Cropped to a square and stored without its metadata.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -84,6 +93,20 @@ class Author(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        stored = ""
+        if self.pk:
+            stored = Author.objects.filter(pk=self.pk).values_list("photo", flat=True).first()
+        if self.photo and not self.photo._committed:
+            # Only the re-encoded square is stored: no original with its metadata.
+            portrait = images.portrait(self.photo.file)
+            # A new name for every portrait: browsers may cache the old one for a day.
+            name = f"{self.slug[:40] or 'author'}-{secrets.token_hex(4)}.jpg"
+            self.photo.save(name, portrait, save=False)
+        super().save(*args, **kwargs)
+        if stored and stored != self.photo.name:
+            transaction.on_commit(lambda: default_storage.delete(stored))
 
     def get_absolute_url(self):
         return reverse("articles:author_detail", kwargs={"slug": self.slug})
@@ -191,14 +214,36 @@ class Story(models.Model):
     authors = models.ManyToManyField(Author, through="StoryAuthor", related_name="stories")
     tags = TaggableManager(blank=True)
 
+    # The original as uploaded, in private storage; readers get the renditions.
     lead_photo = models.ImageField(
         upload_to="photos/%Y/%m/",
+        storage=get_originals_storage,
+        max_length=200,
         blank=True,
         width_field="lead_photo_width",
         height_field="lead_photo_height",
+        help_text="JPEG, PNG, WebP, GIF or AVIF. Published in several sizes, without "
+        "its metadata (camera, location).",
     )
     lead_photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     lead_photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Where the subject is, as fractions of the width and height: crops to a fixed
+    # frame (cards, social images) keep this point inside.
+    lead_photo_focal_x = models.FloatField(
+        "focal point x",
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="0 is the left edge, 1 the right. Click the preview to set it.",
+    )
+    lead_photo_focal_y = models.FloatField(
+        "focal point y",
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="0 is the top edge, 1 the bottom.",
+    )
+    # What articles/images.py made from the original (file names, sizes, bytes), so
+    # rendering a page never touches Pillow or the storage.
+    lead_photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
     photo_caption = models.CharField(max_length=300, blank=True)
     photo_credit = models.CharField(max_length=120, blank=True)
     photo_alt = models.CharField(
@@ -272,6 +317,12 @@ class Story(models.Model):
                 condition=Q(status__in=["draft", "published"]),
                 name="story_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(lead_photo_focal_x__gte=0, lead_photo_focal_x__lte=1)
+                & Q(lead_photo_focal_y__gte=0, lead_photo_focal_y__lte=1),
+                name="story_focal_point_inside_photo",
+                violation_error_message="The focal point must lie inside the photo (0 to 1).",
+            ),
         ]
         indexes = [
             # Every public list filters on status and orders by publication time.
@@ -292,21 +343,24 @@ class Story(models.Model):
             self.slug = unique_slug(Story, self.headline, exclude_pk=self.pk)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        previous_slug, stored_version = None, 0
+        previous_slug, stored_version, stored_photo = None, 0, None
         if self.pk:
             current = Story.objects.filter(pk=self.pk)
             if transaction.get_connection(kwargs.get("using")).in_atomic_block:
                 # Hold the row until commit, so two writers cannot take the same version.
                 current = current.select_for_update()
-            row = current.values_list("slug", "version").first()
+            row = current.values_list(
+                "slug", "version", "lead_photo", "lead_photo_renditions"
+            ).first()
             if row:
-                previous_slug, stored_version = row
+                previous_slug, stored_version, *stored_photo = row
         # Never smaller than a version this instance or the database has seen: a story
         # restored from history (a raw save) may carry an older number.
         self.version = max(self.version, stored_version) + 1
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
+        self._sync_renditions(*(stored_photo or ("", {})))
         if previous_slug != self.slug:
             # The current address always wins over anyone's former one.
             StorySlug.objects.filter(slug=self.slug).delete()
@@ -315,6 +369,55 @@ class Story(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:story_detail", kwargs={"slug": self.slug})
+
+    # Photos
+
+    def renditions_are_current(self):
+        made = self.lead_photo_renditions or {}
+        return (
+            made.get("source") == self.lead_photo.name
+            and made.get("focal") == [self.lead_photo_focal_x, self.lead_photo_focal_y]
+            and made.get("spec") == images.rendition_spec()
+        )
+
+    def rebuild_renditions(self):
+        """Make the lead photo's renditions again, and remove the ones they replace."""
+        previous = self.lead_photo_renditions
+        self.lead_photo_renditions = images.make_renditions(
+            self.lead_photo.name, (self.lead_photo_focal_x, self.lead_photo_focal_y)
+        )
+        # An UPDATE, not save(): making renditions is not an edit of the story.
+        Story.objects.filter(pk=self.pk).update(lead_photo_renditions=self.lead_photo_renditions)
+        transaction.on_commit(lambda: images.delete_files(None, previous))
+
+    def _sync_renditions(self, stored_name, stored_renditions):
+        """After a save: renditions for a new photo or focal point; old files removed."""
+        replaced = stored_name and stored_name != self.lead_photo.name
+        if replaced:
+            transaction.on_commit(lambda: images.delete_files(stored_name, None))
+        if not self.lead_photo:
+            if stored_renditions or self.lead_photo_renditions:
+                Story.objects.filter(pk=self.pk).update(lead_photo_renditions={})
+                self.lead_photo_renditions = {}
+                transaction.on_commit(lambda: images.delete_files(None, stored_renditions))
+        elif not self.renditions_are_current():
+            self.lead_photo_renditions = stored_renditions
+            self.rebuild_renditions()
+
+    @cached_property
+    def lead_picture(self):
+        """The story page's lead photo at its own aspect ratio (an images.Picture)."""
+        return images.Picture.from_sizes((self.lead_photo_renditions or {}).get("lead"))
+
+    @cached_property
+    def card_picture(self):
+        """The lead photo cropped to the card frame around its focal point."""
+        return images.Picture.from_sizes((self.lead_photo_renditions or {}).get("card"))
+
+    @property
+    def social_image(self):
+        """(name, width, height, bytes) of the 1200×630 JPEG for social cards, or None."""
+        return (self.lead_photo_renditions or {}).get("social")
 
     @property
     def is_scheduled(self):
@@ -548,6 +651,21 @@ class Correction(models.Model):
                 )
             )
         return sorted(notes, key=lambda note: (note.noted_at, note.pk))
+
+
+@receiver(post_delete, sender=Story)
+def delete_photo_files(sender, instance, **kwargs):
+    """A deleted story's photo files go with it, once the deletion is committed."""
+    original, made = instance.lead_photo.name, instance.lead_photo_renditions
+    if original or made:
+        transaction.on_commit(lambda: images.delete_files(original, made))
+
+
+@receiver(post_delete, sender=Author)
+def delete_portrait(sender, instance, **kwargs):
+    name = instance.photo.name
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
 
 
 @receiver(pre_delete, sender=Story)

@@ -149,6 +149,7 @@ class Site:
             DATABASE_URL=self.database_url,
             STATIC_ROOT=str(self.workdir / "static"),
             MEDIA_ROOT=str(self.workdir / "media"),
+            PRIVATE_MEDIA_ROOT=str(self.workdir / "originals"),
             NEWSROOM_CACHE_DIR=str(self.workdir / "cache"),
             NEWSROOM_BASE_URL=self.base_url,
             GUNICORN_BIND=f"127.0.0.1:{self.port}",

@@ -5,6 +5,7 @@ DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and usually DATABASE_URL and REDIS_URL;
 README.md lists every variable.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -189,8 +190,39 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # set SERVE_MEDIA=0 when a web server or object storage serves MEDIA_URL instead.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
+# Uploaded originals keep their camera metadata (a source's location, say), so they
+# live outside MEDIA_ROOT where no URL reaches them; readers get renditions made from
+# them (articles/images.py) in the default storage. Either storage can be any Django
+# backend: DJANGO_STORAGE_DEFAULT / DJANGO_STORAGE_ORIGINALS take a JSON object such as
+# {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "…"}}
+# (README, "Photos and media").
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "originals"))
+
+
+def env_storage(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        storage = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(storage, dict) or "BACKEND" not in storage:
+        raise ImproperlyConfigured(f'{name} must be a JSON object with a "BACKEND" key.')
+    return storage
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": env_storage(
+        "DJANGO_STORAGE_DEFAULT", {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "originals": env_storage(
+        "DJANGO_STORAGE_ORIGINALS",
+        {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+        },
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -288,6 +320,28 @@ NEWSROOM |= {
     "HEADLINE_MAX_CHARS": env_int("NEWSROOM_HEADLINE_MAX_CHARS", 110),
     "READINESS_BLOCKS_PUBLISHING": env_bool("NEWSROOM_READINESS_BLOCKS_PUBLISHING", False),
 }
+
+# Photos (articles/images.py). Uploads above these limits, or below the minimum size
+# for a lead photo, are refused with a form error. Renditions: widths for the story
+# page's lead photo and for cards (16:10), never upscaled, each in the modern format
+# (avif or webp) and JPEG; `manage.py rebuild_renditions` remakes them all after a change.
+# PHOTO_ALT_REQUIRED makes a missing alt text on a published story's photo a form
+# error rather than a checklist warning.
+NEWSROOM |= {
+    "PHOTO_MAX_BYTES": env_int("NEWSROOM_PHOTO_MAX_BYTES", 20 * 1024 * 1024),
+    "PHOTO_MAX_PIXELS": env_int("NEWSROOM_PHOTO_MAX_PIXELS", 50_000_000),
+    "PHOTO_MIN_WIDTH": env_int("NEWSROOM_PHOTO_MIN_WIDTH", 640),
+    "PHOTO_MIN_HEIGHT": env_int("NEWSROOM_PHOTO_MIN_HEIGHT", 360),
+    "PORTRAIT_MIN_SIZE": env_int("NEWSROOM_PORTRAIT_MIN_SIZE", 96),
+    "PHOTO_WIDTHS": [int(w) for w in env_list("NEWSROOM_PHOTO_WIDTHS", "480,960,1600")],
+    "PHOTO_CARD_WIDTHS": [int(w) for w in env_list("NEWSROOM_PHOTO_CARD_WIDTHS", "400,800,1200")],
+    "PHOTO_MODERN_FORMAT": os.environ.get("NEWSROOM_PHOTO_MODERN_FORMAT", "avif"),
+    "PHOTO_JPEG_QUALITY": env_int("NEWSROOM_PHOTO_JPEG_QUALITY", 82),
+    "PHOTO_MODERN_QUALITY": env_int("NEWSROOM_PHOTO_MODERN_QUALITY", 60),
+    "PHOTO_ALT_REQUIRED": env_bool("NEWSROOM_PHOTO_ALT_REQUIRED", False),
+}
+if NEWSROOM["PHOTO_MODERN_FORMAT"] not in {"avif", "webp"}:
+    raise ImproperlyConfigured("NEWSROOM_PHOTO_MODERN_FORMAT must be avif or webp.")
 
 # Logs: stdout, one line per event (a stack trace follows an error), each with the
 # request id (newsroom/logging.py). Request headers, cookies and bodies are never logged.

@@ -351,10 +351,14 @@ def test_change_page_shows_the_photo_preview(editor_client, make_story, photo_up
 
     content = editor_client.get(change_url(story)).content.decode()
 
-    assert (
-        f'<img src="{story.lead_photo.url}" alt="Boats in the harbour" width="320" height="213"'
-        in content
+    # A public rendition (the original is private), at most 480 wide, with the
+    # focal-point marker and both coordinate fields.
+    picture = story.lead_picture
+    assert f'<img src="{picture.src}" alt="Boats in the harbour" width="480" height="320">' in (
+        content
     )
+    assert 'class="focal-preview__marker"' in content
+    assert 'name="lead_photo_focal_x"' in content and 'name="lead_photo_focal_y"' in content
 
 
 def test_deleting_a_story_that_others_link_to_works(editor_client, make_story):

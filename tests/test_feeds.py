@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import feedparser
 import pytest
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from articles.feeds import FEED_LENGTH
@@ -74,11 +75,13 @@ def test_feed_entry_carries_dates_authors_tags_summary_content_and_photo(
     assert [tag.term for tag in entry.tags] == ["Seoul", "Transport"]
     assert entry.summary == "Ferries &amp; boats &lt;return&gt;."
     assert "First <strong>paragraph</strong>." in entry.content[0].value
+    # The enclosure is the 1200×630 social rendition, not the private original.
     [enclosure] = entry.enclosures
-    assert enclosure.href == f"{base_url}{story.lead_photo.url}"
+    name, _, _, length = story.social_image
+    assert enclosure.href == f"{base_url}{default_storage.url(name)}"
     assert enclosure.type == "image/jpeg"
-    assert int(enclosure.length) == story.lead_photo.size
-    assert entry.media_content[0]["width"] == "1200"
+    assert int(enclosure.length) == length == default_storage.size(name)
+    assert (entry.media_content[0]["width"], entry.media_content[0]["height"]) == ("1200", "630")
     assert feed.feed.link == f"{base_url}/"
 
 
@@ -95,7 +98,7 @@ def test_json_feed_is_json_feed_1_1(client, story, base_url):
     assert item["title"] == TRICKY_HEADLINE
     assert item["summary"] == "Ferries & boats <return>."
     assert "<strong>paragraph</strong>" in item["content_html"]
-    assert item["image"] == f"{base_url}{story.lead_photo.url}"
+    assert item["image"] == f"{base_url}{default_storage.url(story.social_image[0])}"
     assert item["date_published"] == story.published_at.isoformat()
     assert item["date_modified"] >= item["date_published"]
     assert item["authors"] == [
@@ -112,8 +115,9 @@ def test_story_without_photo_has_no_enclosure(client, make_story):
     assert "image" not in json.loads(client.get("/feed.json").content)["items"][0]
 
 
-def test_missing_photo_file_is_not_advertised(client, story):
-    story.lead_photo.storage.delete(story.lead_photo.name)
+def test_removed_photo_is_no_longer_advertised(client, story):
+    story.lead_photo = None
+    story.save()
     _, feed = parse(client, "/feeds/rss/")
     assert feed.entries[0].enclosures == []
 

@@ -10,6 +10,7 @@ import feedparser
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
@@ -92,8 +93,10 @@ def test_story_page_has_opengraph_article_tags(client, story, base_url):
     assert page.value("og:title") == story.headline
     assert page.value("og:description") == story.dek
     assert page.value("og:url") == f"{base_url}{story.get_absolute_url()}"
-    assert page.value("og:image") == f"{base_url}{story.lead_photo.url}"
-    assert (page.value("og:image:width"), page.value("og:image:height")) == ("1200", "800")
+    # The social crop: 1200×630 around the focal point, a public rendition.
+    assert page.value("og:image") == f"{base_url}{default_storage.url(story.social_image[0])}"
+    assert (page.value("og:image:width"), page.value("og:image:height")) == ("1200", "630")
+    assert page.value("og:image:type") == "image/jpeg"
     assert page.value("og:image:alt") == "A white ferry on a wide river at dusk"
     published = timezone.localtime(story.published_at).isoformat(timespec="seconds")
     assert page.value("article:published_time") == published
@@ -120,7 +123,11 @@ def test_story_json_ld_is_a_complete_news_article(client, story, base_url):
     assert article["@type"] == "NewsArticle"
     assert article["headline"] == story.headline
     assert article["description"] == story.dek
-    assert article["image"] == [f"{base_url}{story.lead_photo.url}"]
+    largest_jpeg = story.lead_photo_renditions["lead"][-1]["jpeg"][0]
+    assert article["image"] == [
+        f"{base_url}{default_storage.url(story.social_image[0])}",
+        f"{base_url}{default_storage.url(largest_jpeg)}",
+    ]
     assert article["datePublished"] == page.value("article:published_time")
     assert article["dateModified"] == page.value("article:modified_time")
     assert article["author"] == [

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
+from articles import images
 from articles.demo import stories as demo
 from articles.importing import import_stories
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
@@ -313,8 +314,14 @@ class Command(BaseCommand):
 
     def ensure_photo(self, story, data):
         photo = data.get("photo")
-        if not photo or story.lead_photo:
+        if not photo:
             return
+        if story.lead_photo:
+            if images.originals_storage.exists(story.lead_photo.name):
+                if not story.renditions_are_current():  # new rendition settings
+                    story.rebuild_renditions()
+                return
+            story.lead_photo = None  # its file is gone: draw it again
         section = next((s for s in demo.SECTIONS if s["slug"] == story.section.slug), None)
         if section is None:  # An editor moved it out of the demo sections.
             return

@@ -1,0 +1,366 @@
+"""Photos: checking uploads, and making the renditions readers are sent.
+
+Everything here is Pillow work done when a photo is saved (admin, importer, the
+`rebuild_renditions` command), never while a reader's page is rendered: templates
+read the finished renditions from `Story.lead_photo_renditions` (see `Picture`).
+
+Originals live in the private `originals` storage with whatever metadata the camera
+wrote; every rendition is re-encoded from pixels only, upright (the EXIF orientation is
+applied first) and without EXIF, XMP or ICC-embedded locations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import LazyObject, empty
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow's name for each accepted format, and the extension a stored original gets:
+# the name an upload arrived with is never trusted.
+ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
+ACCEPTED_LABEL = "JPEG, PNG, WebP, GIF or AVIF"
+MIME_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "avif": "image/avif"}
+EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif"}
+
+# The card's frame in list pages (static/css/site.css, .card__photo) and OpenGraph's.
+CARD_RATIO = (16, 10)
+SOCIAL_SIZE = (1200, 630)
+
+
+def photo_settings():
+    newsroom = settings.NEWSROOM
+    return {
+        "widths": sorted(newsroom["PHOTO_WIDTHS"]),
+        "card_widths": sorted(newsroom["PHOTO_CARD_WIDTHS"]),
+        "modern_format": newsroom["PHOTO_MODERN_FORMAT"],
+        "jpeg_quality": newsroom["PHOTO_JPEG_QUALITY"],
+        "modern_quality": newsroom["PHOTO_MODERN_QUALITY"],
+    }
+
+
+def rendition_spec() -> str:
+    """A fingerprint of the rendition settings: renditions made under another are stale."""
+    payload = json.dumps([photo_settings(), CARD_RATIO, SOCIAL_SIZE], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+# ------------------------------------------------------------------ private storage
+
+
+class OriginalsStorage(LazyObject):
+    """STORAGES["originals"], looked up when first used (and again after tests change it)."""
+
+    def _setup(self):
+        self._wrapped = storages["originals"]
+
+
+originals_storage = OriginalsStorage()
+
+
+def get_originals_storage():
+    """The storage for uploaded originals (a callable, so migrations name it, not its path)."""
+    return originals_storage
+
+
+@receiver(setting_changed)
+def _reset_originals_storage(*, setting, **kwargs):
+    if setting in {"STORAGES", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"}:
+        originals_storage._wrapped = empty
+
+
+# ------------------------------------------------------------------------ uploads
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    format: str  # Pillow's name: "JPEG", "PNG", …
+    width: int
+    height: int
+
+    @property
+    def extension(self) -> str:
+        return ACCEPTED_FORMATS[self.format]
+
+
+def validate_photo(upload, *, min_width=None, min_height=None) -> PhotoInfo:
+    """Check an uploaded file is a photo we accept, by reading it; raise ValidationError.
+
+    The name and content type the browser sent are ignored. Refused, each with its own
+    message and code: files over NEWSROOM["PHOTO_MAX_BYTES"] (`too_large`), anything
+    Pillow cannot read as an image, such as SVG or HTML renamed .jpg (`not_image`),
+    other image formats (`format`), more pixels than NEWSROOM["PHOTO_MAX_PIXELS"]
+    (`too_many_pixels`: decompression bombs, checked before decoding), truncated or
+    corrupt files (`corrupt`) and photos smaller than the minimum (`too_small`).
+    """
+    newsroom = settings.NEWSROOM
+    min_width = newsroom["PHOTO_MIN_WIDTH"] if min_width is None else min_width
+    min_height = newsroom["PHOTO_MIN_HEIGHT"] if min_height is None else min_height
+    max_bytes, max_pixels = newsroom["PHOTO_MAX_BYTES"], newsroom["PHOTO_MAX_PIXELS"]
+
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError(
+            "This file is %(size)s; photos may be at most %(max)s.",
+            code="too_large",
+            params={"size": filesizeformat(size), "max": filesizeformat(max_bytes)},
+        )
+    too_many_pixels = ValidationError(
+        "This image has too many pixels (at most %(max)s megapixels are accepted).",
+        code="too_many_pixels",
+        params={"max": f"{max_pixels / 1_000_000:g}"},
+    )
+    try:
+        with _opened(upload) as image:
+            info = PhotoInfo(image.format, *image.size)
+            if info.format not in ACCEPTED_FORMATS:
+                raise ValidationError(
+                    "This is a %(format)s image; upload a %(accepted)s photo.",
+                    code="format",
+                    params={"format": info.format, "accepted": ACCEPTED_LABEL},
+                )
+            # Before decoding anything: a bomb's header is all it takes to know.
+            if info.width * info.height > max_pixels:
+                raise too_many_pixels
+            image.verify()
+        # verify() leaves the image unusable and misses truncated pixel data: decode
+        # it for real (the first frame is what renditions use).
+        with _opened(upload) as image:
+            image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_many_pixels from exc
+    except UnidentifiedImageError as exc:
+        raise ValidationError(
+            "This file is not a photo: upload a %(accepted)s image "
+            "(SVG, HTML and other files are refused, whatever their name).",
+            code="not_image",
+            params={"accepted": ACCEPTED_LABEL},
+        ) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ValidationError(
+            "This image is damaged or incomplete (it could not be read to the end). "
+            "Export it again and upload the new file.",
+            code="corrupt",
+        ) from exc
+    if info.width < min_width or info.height < min_height:
+        raise ValidationError(
+            "This photo is %(width)s×%(height)s pixels; it must be at least "
+            "%(min_width)s×%(min_height)s.",
+            code="too_small",
+            params={
+                "width": info.width,
+                "height": info.height,
+                "min_width": min_width,
+                "min_height": min_height,
+            },
+        )
+    return info
+
+
+class _opened:
+    """Image.open on an upload (rewound), with Pillow's bomb warning raised as an error."""
+
+    def __init__(self, upload):
+        self.upload = upload
+
+    def __enter__(self):
+        self.warnings = warnings.catch_warnings()
+        self.warnings.__enter__()
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        self.upload.seek(0)
+        self.image = Image.open(self.upload)
+        return self.image
+
+    def __exit__(self, *exc_info):
+        self.image.close()
+        self.upload.seek(0)
+        self.warnings.__exit__(*exc_info)
+
+
+# --------------------------------------------------------------------- renditions
+
+
+def focal_crop_box(size, ratio, focal):
+    """The largest box of aspect `ratio` (w, h) inside `size`, centred on `focal` as far
+    as the edges allow; `focal` is (x, y) in 0–1 of the width and height.
+
+    The focal point is always inside the box.
+    """
+    width, height = size
+    target = ratio[0] / ratio[1]
+    if width / height > target:
+        crop_w, crop_h = round(height * target), height
+    else:
+        crop_w, crop_h = width, round(width / target)
+    fx, fy = (min(max(float(v), 0.0), 1.0) for v in focal)
+    left = min(max(round(fx * width - crop_w / 2), 0), width - crop_w)
+    top = min(max(round(fy * height - crop_h / 2), 0), height - crop_h)
+    return (left, top, left + crop_w, top + crop_h)
+
+
+def upright_pixels(fileobj) -> Image.Image:
+    """The photo's first frame, turned upright by its EXIF orientation, as plain RGB.
+
+    Only pixels survive: no EXIF, XMP or comments reach what is made from it.
+    Transparent areas become white (JPEG has no transparency).
+    """
+    with Image.open(fileobj) as image:
+        image.seek(0)
+        image = ImageOps.exif_transpose(image)
+        if image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info:
+            image = image.convert("RGBA")
+            background = Image.new("RGB", image.size, (255, 255, 255))
+            background.paste(image, mask=image.getchannel("A"))
+            return background
+        return image.convert("RGB")
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    options = photo_settings()
+    buffer = io.BytesIO()
+    if fmt == "jpeg":
+        image.save(buffer, "JPEG", quality=options["jpeg_quality"], optimize=True, progressive=True)
+    elif fmt == "webp":
+        image.save(buffer, "WEBP", quality=options["modern_quality"], method=4)
+    else:
+        image.save(buffer, "AVIF", quality=options["modern_quality"], speed=8)
+    return buffer.getvalue()
+
+
+def _widths(wanted, available):
+    """`wanted` widths, never wider than the source; the source's own width ends the
+    list when it falls short of the largest wanted (no upscaling, no gap)."""
+    widths = [w for w in wanted if w < available]
+    if available < wanted[-1] or not widths:
+        widths.append(min(available, wanted[-1]))
+    return sorted(set(widths))
+
+
+def make_renditions(original_name: str, focal=(0.5, 0.5)) -> dict:
+    """Make every rendition of one stored original; returns what Story keeps about them.
+
+    Files go to the default (public) storage under a new random folder, so a changed
+    photo never reuses a URL that browsers or a CDN may have cached.
+    """
+    options = photo_settings()
+    with originals_storage.open(original_name, "rb") as fileobj:
+        original_bytes = fileobj.size
+        image = upright_pixels(fileobj)
+    folder = f"renditions/{secrets.token_hex(8)}"
+    formats = (options["modern_format"], "jpeg")
+    files, total = [], 0
+
+    def store(label, picture, fmts):
+        nonlocal total
+        made = {}
+        for fmt in fmts:
+            data = _encode(picture, fmt)
+            name = default_storage.save(f"{folder}/{label}.{EXTENSIONS[fmt]}", ContentFile(data))
+            files.append(name)
+            total += len(data)
+            made[fmt] = [name, picture.width, picture.height, len(data)]
+        return made
+
+    def resized(picture, width):
+        height = round(picture.height * width / picture.width)
+        if (width, height) == picture.size:
+            return picture
+        return picture.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+    lead = [
+        store(f"lead-{w}", resized(image, w), formats)
+        for w in _widths(options["widths"], image.width)
+    ]
+    card_frame = image.crop(focal_crop_box(image.size, CARD_RATIO, focal))
+    card = [
+        store(f"card-{w}", resized(card_frame, w), formats)
+        for w in _widths(options["card_widths"], card_frame.width)
+    ]
+    social_frame = image.crop(focal_crop_box(image.size, SOCIAL_SIZE, focal))
+    social_width = min(SOCIAL_SIZE[0], social_frame.width)
+    social = store("social", resized(social_frame, social_width), ("jpeg",))["jpeg"]
+    return {
+        "spec": rendition_spec(),
+        "source": original_name,
+        "focal": [float(focal[0]), float(focal[1])],
+        "lead": lead,
+        "card": card,
+        "social": social,
+        "files": files,
+        "bytes": {"original": original_bytes, "renditions": total},
+    }
+
+
+PORTRAIT_SIZE = 384
+
+
+def portrait(fileobj) -> ContentFile:
+    """An author's portrait: a centred square, at most PORTRAIT_SIZE, JPEG, no metadata."""
+    image = upright_pixels(fileobj)
+    square = image.crop(focal_crop_box(image.size, (1, 1), (0.5, 0.5)))
+    side = min(PORTRAIT_SIZE, square.width)
+    square = square.resize((side, side), Image.Resampling.LANCZOS)
+    return ContentFile(_encode(square, "jpeg"))
+
+
+def delete_files(original_name: str | None, renditions: dict | None) -> None:
+    """Remove an original and its renditions from storage (missing files are fine)."""
+    if original_name:
+        originals_storage.delete(original_name)
+    for name in (renditions or {}).get("files", ()):
+        default_storage.delete(name)
+
+
+# ---------------------------------------------------------------- what templates use
+
+
+@dataclass(frozen=True)
+class Source:
+    mime_type: str
+    srcset: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One frame (lead or card) as `<picture>` needs it: no storage or Pillow calls."""
+
+    src: str
+    width: int
+    height: int
+    srcset: str
+    sources: tuple[Source, ...]
+
+    @classmethod
+    def from_sizes(cls, sizes: list[dict]) -> Picture | None:
+        if not sizes:
+            return None
+        url = default_storage.url
+
+        def srcset(fmt):
+            return ", ".join(f"{url(size[fmt][0])} {size[fmt][1]}w" for size in sizes)
+
+        # The fallback <img src> is the middle size: good enough for any browser
+        # that ignores srcset; width and height give the frame's aspect ratio.
+        fallback = sizes[len(sizes) // 2]["jpeg"]
+        modern = [fmt for fmt in sizes[0] if fmt != "jpeg"]
+        return cls(
+            src=url(fallback[0]),
+            width=fallback[1],
+            height=fallback[2],
+            srcset=srcset("jpeg"),
+            sources=tuple(Source(MIME_TYPES[fmt], srcset(fmt)) for fmt in modern),
+        )
