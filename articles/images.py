@@ -16,6 +16,7 @@ import io
 import json
 import secrets
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -171,24 +172,18 @@ def validate_photo(upload, *, min_width=None, min_height=None) -> PhotoInfo:
     return info
 
 
-class _opened:
-    """Image.open on an upload (rewound), with Pillow's bomb warning raised as an error."""
-
-    def __init__(self, upload):
-        self.upload = upload
-
-    def __enter__(self):
-        self.warnings = warnings.catch_warnings()
-        self.warnings.__enter__()
+@contextmanager
+def _opened(upload):
+    """Image.open on a copy of the upload's bytes (some of Pillow's checks close the
+    file they read; the upload is at most PHOTO_MAX_BYTES, checked before), with
+    Pillow's decompression-bomb warning raised as an error."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        self.upload.seek(0)
-        self.image = Image.open(self.upload)
-        return self.image
-
-    def __exit__(self, *exc_info):
-        self.image.close()
-        self.upload.seek(0)
-        self.warnings.__exit__(*exc_info)
+        with Image.open(io.BytesIO(data)) as image:
+            yield image
 
 
 # --------------------------------------------------------------------- renditions
