@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install node-tools migrate demo serve bench bench-load clean
+.PHONY: run test lint format install node-tools migrate demo serve bench bench-load bench-photos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ test: install node-tools lint
 # The production setup under wrk: see bench/load.py (BENCH_ARGS="--duration 30 …").
 bench-load: install
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
+# Upload-to-renditions time for a 24-megapixel JPEG, and bytes saved (bench/photos.py).
+bench-photos: install
+	$(BIN)/python -m bench.photos $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache .hypothesis node_modules artifacts

@@ -226,3 +226,27 @@ def test_database_outage_gives_503_and_recovers_by_itself(database_url, static_r
             assert status == 200 and b"Still here" in body
     finally:
         proxy.stop()
+
+
+def test_gunicorn_serves_renditions_but_never_originals(
+    make_story, sqlite_url, static_root, tmp_path, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import image_bytes
+
+    story = make_story(lead_photo=SimpleUploadedFile("photo.jpg", image_bytes(1600, 900)))
+    avif = story.lead_photo_renditions["lead"][0]["avif"][0]
+    with Gunicorn(
+        database_url=sqlite_url,
+        static_root=static_root,
+        MEDIA_ROOT=settings.MEDIA_ROOT,
+        PRIVATE_MEDIA_ROOT=tmp_path / "originals",
+    ) as server:
+        status, headers, body = server.get(f"/media/{avif}")
+        assert status == 200
+        assert headers["Content-Type"] == "image/avif"
+        assert "immutable" in headers["Cache-Control"]
+        assert body[4:12] == b"ftypavif"
+        for path in [f"/media/{story.lead_photo.name}", "/media/../var/secret_key"]:
+            assert server.get(path)[0] == 404, path
