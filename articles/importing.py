@@ -10,7 +10,9 @@ A story file is UTF-8 text (with or without a byte-order mark, any line endings)
     Second paragraph.
 
 Leading lines that start with ``- `` are related headlines, the next non-empty line is
-the headline, and every following non-empty line is a paragraph.
+the headline, and every following non-empty line is a paragraph. A photo beside the
+file with the same name (``story.txt`` and ``story.jpg``, or .png, .webp, .gif, .avif)
+becomes the story's lead photo, checked as strictly as an upload in the admin.
 
 Two layers: `parse_story` turns bytes into a `ParsedStory` without touching the
 database, and `import_stories` checks every file first and then writes them all in
@@ -30,12 +32,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 
-from . import caching
+from . import caching, images
 from .history import record_story_revisions, stories_for_revisions
 from .models import (
     HEADLINE_MAX_LENGTH,
@@ -410,6 +414,36 @@ class _Planned:
     name: str
     key: str
     parsed: ParsedStory
+    photo: Path | None = None  # a checked lead photo beside the story file
+    photo_extension: str = ""
+
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif")
+
+
+def companion_photo(path: Path) -> Path | None:
+    """The photo beside a story file, named like it (`story.txt` → `story.jpg`, …)."""
+    for suffix in PHOTO_SUFFIXES:
+        for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _check_photo(item: _Planned) -> None:
+    """Check the story's companion photo as the admin would; ImportFormatError if bad."""
+    photo = companion_photo(item.path)
+    if photo is None:
+        return
+    name = display_name(photo)
+    try:
+        with photo.open("rb") as handle:
+            info = images.validate_photo(File(handle, name=photo.name))
+    except ValidationError as error:
+        raise ImportFormatError(name, None, " ".join(error.messages)) from None
+    except OSError as exc:
+        raise ImportFormatError(name, None, f"cannot be read: {exc.strerror or exc}") from None
+    item.photo, item.photo_extension = photo, info.extension
 
 
 def _check_files(paths) -> list[_Planned]:
@@ -437,10 +471,12 @@ def _check_files(paths) -> list[_Planned]:
                     "a unique name, which identifies the story",
                 )
             parsed = parse_story(read_story_file(path, name), name)
+            item = _Planned(path, name, key, parsed)
+            _check_photo(item)
         except ImportFormatError as error:
             errors.append(error)
             continue
-        by_key[key] = item = _Planned(path, name, key, parsed)
+        by_key[key] = item
         planned.append(item)
     if errors:
         raise ImportFailed(errors)
@@ -550,61 +586,77 @@ def import_stories(
 
     now = timezone.now()
     results: list[tuple[Story, bool]] = []
-    with transaction.atomic():
-        existing = Story.objects.in_bulk([item.key for item in planned], field_name="import_key")
-        needs_section = section is not None or len(existing) < len(planned)
-        section_obj = _resolve_section(section) if needs_section else None
-        author_objs = _resolve_authors(author_names)
-        tag_objs = _resolve_tags(tag_names)
-
-        for done, item in enumerate(planned, start=1):
-            story = existing.get(item.key)
-            created = story is None
-            if created:
-                story = Story(
-                    import_key=item.key,
-                    section=section_obj,
-                    status=status or Story.Status.DRAFT,
-                    published_at=published_at,
-                )
-            else:
-                if section is not None:
-                    story.section = section_obj
-                if status is not None:
-                    story.status = status
-                if published_at is not None:
-                    story.published_at = published_at
-            if story.status == Story.Status.PUBLISHED and story.published_at is None:
-                story.published_at = now
-            story.headline = item.parsed.headline
-            story.dek = make_dek(item.parsed.paragraphs)
-            story.body = body_html(item.parsed.paragraphs)
-            # Not an admin save: a form opened before this import names no editor.
-            story.last_edited_by = None
-            story.save()
-            if tag_objs:
-                story.tags.set(tag_objs)
-            results.append((story, created))
-            if progress:
-                progress(done, len(planned), item.name, story, created)
-
-        updated_ids = [story.pk for story, created in results if not created]
-        if author_objs:
-            StoryAuthor.objects.filter(story_id__in=updated_ids).delete()
-            StoryAuthor.objects.bulk_create(
-                StoryAuthor(story=story, author=author, order=order)
-                for story, _ in results
-                for order, author in enumerate(author_objs)
+    photos_written: list[Story] = []
+    try:
+        with transaction.atomic():
+            existing = Story.objects.in_bulk(
+                [item.key for item in planned], field_name="import_key"
             )
-        _replace_related_headlines(planned, results, updated_ids)
-        # One revision per story (see articles/history.py), taken now that bylines
-        # and related headlines are written too.
-        record_story_revisions(
-            stories_for_revisions([story.pk for story, _ in results]),
-            comment="Imported from a text file.",
-        )
-        # Bylines and related headlines were bulk-created, which sends no signals.
-        caching.bump_content_version()
+            needs_section = section is not None or len(existing) < len(planned)
+            section_obj = _resolve_section(section) if needs_section else None
+            author_objs = _resolve_authors(author_names)
+            tag_objs = _resolve_tags(tag_names)
+
+            for done, item in enumerate(planned, start=1):
+                story = existing.get(item.key)
+                created = story is None
+                if created:
+                    story = Story(
+                        import_key=item.key,
+                        section=section_obj,
+                        status=status or Story.Status.DRAFT,
+                        published_at=published_at,
+                    )
+                else:
+                    if section is not None:
+                        story.section = section_obj
+                    if status is not None:
+                        story.status = status
+                    if published_at is not None:
+                        story.published_at = published_at
+                if story.status == Story.Status.PUBLISHED and story.published_at is None:
+                    story.published_at = now
+                story.headline = item.parsed.headline
+                story.dek = make_dek(item.parsed.paragraphs)
+                story.body = body_html(item.parsed.paragraphs)
+                # Not an admin save: a form opened before this import names no editor.
+                story.last_edited_by = None
+                if item.photo:
+                    with item.photo.open("rb") as handle:
+                        story.lead_photo.save(
+                            f"{item.key[:80]}.{item.photo_extension}", File(handle), save=False
+                        )
+                story.save()
+                if item.photo:
+                    photos_written.append(story)
+                if tag_objs:
+                    story.tags.set(tag_objs)
+                results.append((story, created))
+                if progress:
+                    progress(done, len(planned), item.name, story, created)
+
+            updated_ids = [story.pk for story, created in results if not created]
+            if author_objs:
+                StoryAuthor.objects.filter(story_id__in=updated_ids).delete()
+                StoryAuthor.objects.bulk_create(
+                    StoryAuthor(story=story, author=author, order=order)
+                    for story, _ in results
+                    for order, author in enumerate(author_objs)
+                )
+            _replace_related_headlines(planned, results, updated_ids)
+            # One revision per story (see articles/history.py), taken now that bylines
+            # and related headlines are written too.
+            record_story_revisions(
+                stories_for_revisions([story.pk for story, _ in results]),
+                comment="Imported from a text file.",
+            )
+            # Bylines and related headlines were bulk-created, which sends no signals.
+            caching.bump_content_version()
+    except BaseException:
+        # Nothing reached the database: the photo files written for it go too.
+        for story in photos_written:
+            images.delete_files(story.lead_photo.name, story.lead_photo_renditions)
+        raise
     return results
 
 

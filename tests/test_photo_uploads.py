@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from articles.images import validate_photo
+from articles.importing import ImportFailed, find_story_files, import_stories
 from articles.models import Author, Story
 from tests.test_admin import ADD, change_url, story_form_data
 
@@ -198,3 +199,31 @@ def test_author_portrait_that_is_not_an_image_is_refused(editor_client):
     assert response.status_code == 200
     assert "not a photo" in str(response.context["adminform"].form.errors["photo"])
     assert not Author.objects.exists()
+
+
+# Import
+
+
+def test_import_takes_the_photo_beside_the_story_file(db, tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text("Ferry returns to the harbour\nFirst paragraph.\n")
+    (folder / "ferry.JPG").write_bytes(encoded("PNG"))  # the content decides: a PNG
+    [(story, created)] = import_stories(find_story_files([folder]))
+    assert created and story.lead_photo.name.endswith(".png")
+    assert story.lead_picture.width == 960
+
+
+def test_import_with_a_bad_photo_names_it_and_writes_nothing(db, tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A good story\nText.\n")
+    (folder / "good.jpg").write_bytes(encoded("JPEG"))
+    (folder / "bad.txt").write_text("A story with a fake photo\nText.\n")
+    (folder / "bad.jpg").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    with pytest.raises(ImportFailed) as failure:
+        import_stories(find_story_files([folder]))
+    [error] = failure.value.errors
+    assert error.name.endswith("bad.jpg") and "not a photo" in str(error)
+    assert not Story.objects.exists()
+    assert [p for p in stored_files(tmp_path) if "wire" not in p.parts] == []

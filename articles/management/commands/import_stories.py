@@ -38,7 +38,8 @@ def parse_published_at(value):
 class Command(BaseCommand):
     help = (
         "Import stories from plain-text files: related headlines ('- ' lines), then the "
-        "headline, then one paragraph per line. Directories are searched for .txt files. "
+        "headline, then one paragraph per line. Directories are searched for .txt files; "
+        "a photo with the same name beside a file (story.jpg) becomes its lead photo. "
         "A file updates the story imported from a file of the same name before. Every "
         "file is checked first; if any is invalid, nothing is written."
     )
