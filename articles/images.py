@@ -27,7 +27,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import LazyObject, empty
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 # Pillow's name for each accepted format, and the extension a stored original gets:
 # the name an upload arrived with is never trusted.
@@ -216,12 +216,26 @@ def upright_pixels(fileobj) -> Image.Image:
     with Image.open(fileobj) as image:
         image.seek(0)
         image = ImageOps.exif_transpose(image)
+        image = _in_srgb(image)
         if image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info:
             image = image.convert("RGBA")
             background = Image.new("RGB", image.size, (255, 255, 255))
             background.paste(image, mask=image.getchannel("A"))
             return background
         return image.convert("RGB")
+
+
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """Colours converted from the photo's embedded profile (Display P3, Adobe RGB…) to
+    sRGB, which browsers assume for an image without a profile, as renditions are."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in {"RGB", "RGBA"}:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"))
+    except (ImageCms.PyCMSError, OSError):
+        return image  # an unreadable profile: the pixels as they are
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:

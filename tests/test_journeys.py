@@ -173,11 +173,21 @@ def test_editor_writes_previews_and_publishes_a_story(browser, live_site, tmp_pa
     expect(page.locator(".preview-banner")).to_contain_text("draft")
     expect(page.locator("h1")).to_have_text(HEADLINE)
 
-    # Publish.
+    # Point at the subject: a click on the preview sets the focal point.
     page.goto(change_url)
+    preview = page.locator(".focal-preview img")
+    box = preview.bounding_box()
+    preview.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.6})
+    assert abs(float(page.input_value("#id_lead_photo_focal_x")) - 0.75) <= 0.02
+    assert abs(float(page.input_value("#id_lead_photo_focal_y")) - 0.6) <= 0.02
+    expect(page.locator(".focal-preview__marker")).to_be_visible()
+
+    # Publish.
     page.select_option("#id_status", "published")
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_be_visible()
+    page.goto(change_url)
+    assert abs(float(page.input_value("#id_lead_photo_focal_x")) - 0.75) <= 0.02
 
     # A reader now finds it on the front page, as the newest story…
     reader_context = new_context(browser, live_site)
@@ -198,7 +208,14 @@ def test_editor_writes_previews_and_publishes_a_story(browser, live_site, tmp_pa
     expect(link).to_have_text(LINK_WORD)
     expect(link).to_have_attribute("href", LINK_URL)
     expect(reader.locator(".story__body p")).to_have_text([PARAGRAPH, SECOND_PARAGRAPH])
-    expect(reader.locator(".story__photo img")).to_have_attribute("alt", ALT)
+    photo = reader.locator(".story__photo img")
+    expect(photo).to_have_attribute("alt", ALT)
+    # Chromium picks the AVIF rendition, served by gunicorn, and it decodes.
+    photo.scroll_into_view_if_needed()
+    reader.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
+    assert photo.evaluate("img => img.currentSrc").endswith(".avif")
     expect(reader.locator(".story__photo figcaption")).to_have_text(f"{CAPTION} {CREDIT}")
     expect(reader.locator(".story__header .byline a")).to_have_text([n for _, n in AUTHORS])
     related = reader.locator(".related li a")

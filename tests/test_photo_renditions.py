@@ -279,3 +279,16 @@ def test_renditions_are_served_and_originals_are_not(client, photo_story):
         "/media/renditions/../" + story.lead_photo.name,
     ]:
         assert client.get(path).status_code == 404, path
+
+
+def test_renditions_drop_the_colour_profile_and_keep_the_colours(photo_story):
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), (200, 60, 30)).save(buffer, "JPEG", icc_profile=srgb)
+    story = photo_story(buffer.getvalue())
+    rendition = opened(story.lead_photo_renditions["lead"][0]["jpeg"][0])
+    assert "icc_profile" not in rendition.info
+    red, green, blue = rendition.getpixel((10, 10))
+    assert abs(red - 200) <= 4 and abs(green - 60) <= 4 and abs(blue - 30) <= 4
