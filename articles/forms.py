@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -35,6 +36,27 @@ class PhotoField(forms.ImageField):
         upload.name = f"{stem}.{info.extension}"
         upload.content_type = Image.MIME.get(info.format)
         return upload
+
+
+class _PublishedPhoto:
+    """What the file input shows as the current photo: its name, linked to the largest
+    published rendition, since the original is private and has no working URL."""
+
+    def __init__(self, field_file):
+        self.name = field_file.name
+        picture = getattr(field_file.instance, "lead_picture", None)
+        self.url = picture.src if picture else ""
+
+    def __str__(self):
+        return self.name
+
+
+class PhotoInput(AdminFileWidget):
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"]:
+            context["widget"]["value"] = _PublishedPhoto(value)
+        return context
 
 
 class StoryAdminForm(forms.ModelForm):
@@ -71,6 +93,7 @@ class StoryAdminForm(forms.ModelForm):
             "dek": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
             "photo_caption": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
             "photo_alt": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
+            "lead_photo": PhotoInput,
             # Set by clicking the preview (static/admin-extra/focal-point.js) or typed.
             "lead_photo_focal_x": forms.NumberInput(
                 attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "x"}

@@ -358,6 +358,9 @@ def test_change_page_shows_the_photo_preview(editor_client, make_story, photo_up
         content
     )
     assert 'class="focal-preview__marker"' in content
+    # "Currently:" links the published photo, never the private original's dead URL.
+    assert f'<a href="{picture.src}">{story.lead_photo.name}</a>' in content
+    assert story.lead_photo.url not in content
     assert 'name="lead_photo_focal_x"' in content and 'name="lead_photo_focal_y"' in content
 
 

@@ -3,6 +3,9 @@ formats, cropped around the focal point, marked up responsively, served without 
 originals, removed with their photo, and never made while a reader waits."""
 
 import io
+import os
+import subprocess
+import sys
 from unittest import mock
 
 import pytest
@@ -13,6 +16,7 @@ from PIL import Image
 
 from articles import images
 from articles.models import Story
+from bench.server import ROOT
 from tests.conftest import image_bytes
 from tests.test_admin import change_url, story_form_data
 
@@ -292,3 +296,20 @@ def test_renditions_drop_the_colour_profile_and_keep_the_colours(photo_story):
     assert "icc_profile" not in rendition.info
     red, green, blue = rendition.getpixel((10, 10))
     assert abs(red - 200) <= 4 and abs(green - 60) <= 4 and abs(blue - 30) <= 4
+
+
+def test_photo_benchmark_runs_end_to_end_at_a_small_size():
+    """`make bench-photos` at a tiny size, so the script never rots (no timing asserted)."""
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.photos", "--runs", "1", "--width", "1400", "--height", "900"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Upload to renditions: median" in result.stdout
+    assert "| lead | avif | 960×617 |" in result.stdout
+    assert "less than the original" in result.stdout
