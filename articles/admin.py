@@ -1,6 +1,7 @@
 """The editors' workspace: sections, authors and, above all, stories."""
 
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db import transaction
@@ -243,6 +244,8 @@ class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, Versi
         stories = list(queryset.exclude(status=Story.Status.PUBLISHED))
         if workflow.readiness_blocks_publishing():
             stories = self._only_ready(request, stories)
+        if settings.NEWSROOM["PHOTO_ALT_REQUIRED"]:
+            stories = self._only_described(request, stories)
         with transaction.atomic():
             # One UPDATE, so the publication-time constraint holds at every moment. A
             # story that has a publication time keeps it: a future one stays scheduled.
@@ -286,6 +289,22 @@ class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, Versi
         for story in saved:
             self.log_change(request, story, message)
         history.record_story_revisions(saved, user=request.user, comment=message)
+
+    def _only_described(self, request, stories):
+        """Without the stories whose photo has no alt text (as the form would refuse)."""
+        described = []
+        for story in stories:
+            has_photo, alt = workflow.photo_facts(story)
+            if has_photo and not alt.strip():
+                self.message_user(
+                    request,
+                    f"Not published: “{story.headline}”. Describe its photo in the alt "
+                    "text first: this newsroom publishes no photo without one.",
+                    messages.WARNING,
+                )
+            else:
+                described.append(story)
+        return described
 
     def _only_ready(self, request, stories):
         """The stories that pass the publication checklist; the others are named with why."""

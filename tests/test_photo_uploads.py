@@ -227,3 +227,24 @@ def test_import_with_a_bad_photo_names_it_and_writes_nothing(db, tmp_path):
     assert error.name.endswith("bad.jpg") and "not a photo" in str(error)
     assert not Story.objects.exists()
     assert [p for p in stored_files(tmp_path) if "wire" not in p.parts] == []
+
+
+def test_bulk_publish_skips_photos_without_alt_when_required(editor_client, make_story, settings):
+    settings.NEWSROOM = {**settings.NEWSROOM, "PHOTO_ALT_REQUIRED": True}
+    photo = upload(encoded("JPEG"))
+    undescribed = make_story("No alt", status=Story.Status.DRAFT, lead_photo=photo)
+    described = make_story(
+        "With alt",
+        status=Story.Status.DRAFT,
+        lead_photo=upload(encoded("JPEG")),
+        photo_alt="A ferry",
+    )
+    response = editor_client.post(
+        "/admin/articles/story/",
+        {"action": "publish", "_selected_action": [undescribed.pk, described.pk]},
+        follow=True,
+    )
+    assert "Not published: “No alt”" in response.content.decode()
+    undescribed.refresh_from_db()
+    described.refresh_from_db()
+    assert (undescribed.status, described.status) == ("draft", "published")
