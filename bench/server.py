@@ -217,8 +217,12 @@ class Site:
 
     # ------------------------------------------------------------ the server
 
-    def start(self, timeout: float = 20) -> None:
-        """Start gunicorn and return once it answers HTTP on the site's port."""
+    def start(self, timeout: float = 20, *, probe: bool = True) -> None:
+        """Start gunicorn and return once it answers HTTP on the site's port.
+
+        With `probe=False` it returns as soon as the port accepts connections and the
+        workers are up, without a request: the next request is the site's very first.
+        """
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],
@@ -234,6 +238,11 @@ class Site:
                 code = self.process.returncode
                 raise SiteError(f"gunicorn exited with {code}:\n{self.log_tail()}")
             try:
+                if not probe:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+                    if "GUNICORN_WORKERS" in self.env:
+                        self.wait_for_workers(int(self.env["GUNICORN_WORKERS"]))
+                    return
                 with urllib.request.urlopen(self.url("/"), timeout=2) as response:
                     response.read()
                 return
