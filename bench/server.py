@@ -1,7 +1,7 @@
 """A production-like Newsroom on a free loopback port: its own database, files and gunicorn.
 
-One implementation for everything that needs the real server: the load benchmark
-(`bench/load.py`) and the test suite's live site (`tests/live.py`). Settings are the
+One implementation for everything that needs the real server: the benchmark
+(`bench/run.py`) and the test suite's live site (`tests/live.py`). Settings are the
 production ones (DJANGO_DEBUG=0, collected and compressed static files, gunicorn.conf.py);
 only the secret, the database, the folders and the port are the site's own.
 
