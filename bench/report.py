@@ -66,10 +66,17 @@ def rows(
         }
         for page, results in runs.items()
     }
-    reference = medians.get(REFERENCE_OF[cache], {}).get("rps")
+    reference = runs.get(REFERENCE_OF[cache])
     table = []
     for page, m in medians.items():
         info = measured.get(page, {})
+        # Each round's page against the same round's reference, then the median: load
+        # from elsewhere on a shared machine shifts both alike.
+        ratios = [
+            page_run.requests_per_second / ref_run.requests_per_second
+            for page_run, ref_run in zip(runs[page], reference or [], strict=False)
+            if ref_run.requests_per_second
+        ]
         table.append(
             Row(
                 page=page,
@@ -79,7 +86,7 @@ def rows(
                 p99=m["p99"],
                 queries=info.get("queries"),
                 bytes=info.get("bytes"),
-                ratio=m["rps"] / reference if reference else None,
+                ratio=median(ratios) if ratios else None,
                 target=target_for(page, cache),
                 errors=m["errors"],
             )
