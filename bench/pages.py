@@ -74,6 +74,8 @@ def benchmark_paths():
         "author": author.get_absolute_url(),
         "search": f"{reverse('articles:search')}?q={SEARCH_QUERY}",
         "sitemap": reverse("articles:sitemap", kwargs={"section": "stories"}),
+        # Not a page of the main table: the growth comparison's second sitemap.
+        "sitemap_index": reverse("articles:sitemap_index"),
         "feed": reverse("articles:feed_rss"),
         "constant": reverse("bench_constant"),
         "static": static("bench/reference.html"),
