@@ -29,6 +29,16 @@ def _sizes(text: str) -> tuple[int, int]:
     return small, large
 
 
+def _p50(results: list[WrkResult]) -> float | None:
+    """Median p50 over the rounds that answered at all."""
+    answered = [r.latency_ms["p50"] for r in results if r.requests]
+    return median(answered) if answered else None
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def main(args, bench_site) -> int:
     from bench import run  # the seeding and warm-up helpers of the main command
     from bench.results import machine
@@ -74,9 +84,7 @@ def main(args, bench_site) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     p50 = {
-        size: {
-            page: median(r.latency_ms["p50"] for r in results) for page, results in pages.items()
-        }
+        size: {page: _p50(results) for page, results in pages.items()}
         for size, pages in runs.items()
     }
     lines = [
@@ -84,11 +92,14 @@ def main(args, bench_site) -> int:
         "|---|---:|---:|---:|---:|---|",
     ]
     for page in PAGES:
-        ratio = p50[large][page] / p50[small][page] if p50[small][page] else 0.0
-        verdict = "PASS" if ratio <= TARGET else "MISS"
+        before, after = p50[small][page], p50[large][page]
+        if before and after:
+            ratio = after / before
+            shown, verdict = f"{ratio:.2f}", "PASS" if ratio <= TARGET else "MISS"
+        else:
+            shown, verdict = "—", "ERROR (no answer within wrk's timeout)"
         lines.append(
-            f"| {page} | {p50[small][page]:.1f} | {p50[large][page]:.1f} | {ratio:.2f} "
-            f"| ≤ {TARGET:g} | {verdict} |"
+            f"| {page} | {_ms(before)} | {_ms(after)} | {shown} | ≤ {TARGET:g} | {verdict} |"
         )
     info = machine()
     heading = (

@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -125,10 +126,17 @@ def measure(site: Site, paths: dict[str, str], cache: str) -> dict:
 
 
 def warm_up(site: Site, paths: dict[str, str], requests: int = 5) -> None:
-    for _ in range(requests):
-        for path in paths.values():
-            with urllib.request.urlopen(site.url(path), timeout=60) as response:
-                response.read()
+    """A few requests a page; one that fails is reported here and counted by wrk later."""
+    for name, path in paths.items():
+        for _ in range(requests):
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(site.url(path), timeout=60) as response:
+                    response.read()
+            except OSError as error:  # HTTPError, a reset by a timed-out worker, …
+                seconds = time.monotonic() - started
+                print(f"warm-up: {name} {path} failed after {seconds:.1f} s: {error}")
+                break
 
 
 def drive(sites: dict[str, Site], paths: dict[str, str], args) -> dict[str, dict]:
