@@ -75,6 +75,7 @@ def main(args, bench_site) -> int:
                         threads=args.threads,
                     )
                     runs[size].setdefault(page, []).append(result)
+                    run.settle(site, result)
     finally:
         for site in sites.values():
             site.stop()
@@ -128,6 +129,9 @@ def main(args, bench_site) -> int:
     (args.results / f"growth-{stamp}.json").write_text(json.dumps(raw, indent=2) + "\n")
     print(f"\n{text}\nWritten to {args.results}/growth-{stamp}.md and .json")
     errors = any(
-        r.non_2xx or r.total_socket_errors for p in runs.values() for rs in p.values() for r in rs
+        r.non_2xx or r.total_socket_errors or not r.requests
+        for p in runs.values()
+        for rs in p.values()
+        for r in rs
     )
     return 1 if errors else 0

@@ -17,6 +17,7 @@ Results (markdown and JSON with the raw numbers) go to bench/results/ (git-ignor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -139,6 +140,22 @@ def warm_up(site: Site, paths: dict[str, str], requests: int = 5) -> None:
                 break
 
 
+def settle(site: Site, result: WrkResult) -> None:
+    """Wait out the requests wrk left in flight, so they do not slow the next page.
+
+    wrk stops at its deadline with a request per connection unanswered; sync workers
+    finish them anyway. With every worker busy, that leftover work takes about one mean
+    latency (seconds, on a big sitemap). Then a request to /healthz queues behind them.
+    """
+    latency_s = result.latency_ms["mean"] / 1000 if result.requests else result.duration_s
+    time.sleep(min(120.0, 1.5 * latency_s))
+    with (
+        contextlib.suppress(OSError),
+        urllib.request.urlopen(site.url("/healthz"), timeout=120) as response,
+    ):
+        response.read()
+
+
 def drive(sites: dict[str, Site], paths: dict[str, str], args) -> dict[str, dict]:
     """mode → page → one WrkResult per round; rounds interleave every page of every mode."""
     runs: dict[str, dict[str, list[WrkResult]]] = {m: {p: [] for p in paths} for m in sites}
@@ -153,6 +170,7 @@ def drive(sites: dict[str, Site], paths: dict[str, str], args) -> dict[str, dict
                     threads=args.threads,
                 )
                 runs[mode][page].append(result)
+                settle(site, result)
     return runs
 
 
