@@ -54,9 +54,14 @@ def rows(
     cache: str,
     paths: dict[str, str],
     runs: dict[str, list[WrkResult]],
+    pairs: dict[str, list[WrkResult]],
     measured: dict[str, dict],
 ) -> list[Row]:
-    """One row per page: medians over the rounds, ratio against this mode's reference."""
+    """One row per page: medians over the rounds, ratio against this mode's reference.
+
+    A page's ratio is the median over rounds of its rate against the reference run
+    right after it (`pairs`); the references' own rows use the rounds' full runs.
+    """
     medians = {
         page: {
             "rps": median(r.requests_per_second for r in results),
@@ -70,11 +75,13 @@ def rows(
     table = []
     for page, m in medians.items():
         info = measured.get(page, {})
-        # Each round's page against the same round's reference, then the median: load
-        # from elsewhere on a shared machine shifts both alike.
+        # Load from elsewhere on a shared machine shifts a page and the reference run
+        # next to it alike.
         ratios = [
             page_run.requests_per_second / ref_run.requests_per_second
-            for page_run, ref_run in zip(runs[page], reference or [], strict=False)
+            for page_run, ref_run in zip(
+                runs[page], pairs.get(page) or reference or [], strict=False
+            )
             if ref_run.requests_per_second
         ]
         table.append(

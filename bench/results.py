@@ -15,8 +15,8 @@ from bench import report
 from bench.server import ROOT
 
 CACHE_TITLES = {
-    "off": "Cache off (NEWSROOM_PAGE_CACHE=0): ratio against the constant-HTML view",
-    "on": "Cache on (anonymous readers): ratio against the static file through WhiteNoise",
+    "off": "Cache off (NEWSROOM_PAGE_CACHE=0): each page against the constant-HTML view",
+    "on": "Cache on (anonymous readers): each page against the static file (WhiteNoise)",
 }
 
 

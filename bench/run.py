@@ -156,22 +156,35 @@ def settle(site: Site, result: WrkResult) -> None:
         response.read()
 
 
-def drive(sites: dict[str, Site], paths: dict[str, str], args) -> dict[str, dict]:
-    """mode → page → one WrkResult per round; rounds interleave every page of every mode."""
-    runs: dict[str, dict[str, list[WrkResult]]] = {m: {p: [] for p in paths} for m in sites}
+def drive(sites: dict[str, Site], paths: dict[str, str], args) -> tuple[dict, dict]:
+    """Every page of every mode in turn, `args.rounds` times.
+
+    Returns two maps mode → page → one WrkResult per round: the page's own runs, and a
+    short run of the mode's reference right after each page (the load the rest of the
+    machine puts on the page, it also puts on its reference).
+    """
+    runs = {mode: {page: [] for page in paths} for mode in sites}
+    pairs = {mode: {page: [] for page in paths} for mode in sites}
+
+    def wrk(site: Site, path: str, duration: float) -> WrkResult:
+        result = run_wrk(
+            site.url(path),
+            duration=duration,
+            connections=args.connections,
+            threads=args.threads,
+        )
+        settle(site, result)
+        return result
+
     for number in range(1, args.rounds + 1):
         for mode, site in sites.items():
+            reference = paths[report.REFERENCE_OF[mode]]
             for page, path in paths.items():
                 print(f"round {number}/{args.rounds}, cache {mode}: {page} {path}", flush=True)
-                result = run_wrk(
-                    site.url(path),
-                    duration=args.duration,
-                    connections=args.connections,
-                    threads=args.threads,
-                )
-                runs[mode][page].append(result)
-                settle(site, result)
-    return runs
+                runs[mode][page].append(wrk(site, path, args.duration))
+                if page not in REFERENCES:
+                    pairs[mode][page].append(wrk(site, reference, max(1, args.duration / 4)))
+    return runs, pairs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         for site in sites.values():
             site.start()
             warm_up(site, paths)
-        runs = drive(sites, paths, args)
+        runs, pairs = drive(sites, paths, args)
         extra_sections["bulk"] = extras.generate_section(args.stories, content)
         if args.cold_start and "off" in sites:
             extra_sections["cold_start"] = extras.cold_start(sites["off"], paths)
@@ -216,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
                 drop_postgres_database(primary.database_url)
             shutil.rmtree(workdir, ignore_errors=True)
 
-    tables = {mode: report.rows(mode, paths, runs[mode], measured[mode]) for mode in sites}
+    tables = {
+        mode: report.rows(mode, paths, runs[mode], pairs[mode], measured[mode]) for mode in sites
+    }
     meta = {
         "database": engine,
         "stories": content["stories"],
@@ -227,7 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         "gunicorn": {"workers": args.workers, "worker_class": "sync"},
         "load_average_before": round(load_before, 2),
     }
-    raw = {mode: {p: [r.as_dict() for r in rs] for p, rs in runs[mode].items()} for mode in runs}
+    raw = {
+        kind: {
+            mode: {p: [r.as_dict() for r in rs] for p, rs in found[mode].items()} for mode in found
+        }
+        for kind, found in (("pages", runs), ("reference_after_each_page", pairs))
+    }
     failed = write_results(args.results, meta, tables, extra_sections, raw, measured)
     return 1 if failed else 0
 
