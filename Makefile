@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install node-tools migrate demo serve bench bench-load bench-photos clean
+.PHONY: run test lint format install node-tools migrate demo serve bench bench-photos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,9 +58,11 @@ test: install node-tools lint
 	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The production setup under wrk: see bench/load.py (BENCH_ARGS="--duration 30 …").
-bench-load: install
-	$(BIN)/python -m bench.load $(BENCH_ARGS)
+# Every public page against a constant view and a static file, cache off and on, under
+# wrk: see bench/run.py and README.md, "Performance" (BENCH_ARGS="--stories 10000 …").
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed: apt-get install wrk (Debian/Ubuntu)"; exit 2; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Upload-to-renditions time for a 24-megapixel JPEG, and bytes saved (bench/photos.py).
 bench-photos: install

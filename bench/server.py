@@ -1,7 +1,7 @@
 """A production-like Newsroom on a free loopback port: its own database, files and gunicorn.
 
-One implementation for everything that needs the real server: the load benchmark
-(`bench/load.py`) and the test suite's live site (`tests/live.py`). Settings are the
+One implementation for everything that needs the real server: the benchmark
+(`bench/run.py`) and the test suite's live site (`tests/live.py`). Settings are the
 production ones (DJANGO_DEBUG=0, collected and compressed static files, gunicorn.conf.py);
 only the secret, the database, the folders and the port are the site's own.
 
@@ -218,8 +218,12 @@ class Site:
 
     # ------------------------------------------------------------ the server
 
-    def start(self, timeout: float = 20) -> None:
-        """Start gunicorn and return once it answers HTTP on the site's port."""
+    def start(self, timeout: float = 20, *, probe: bool = True) -> None:
+        """Start gunicorn and return once it answers HTTP on the site's port.
+
+        With `probe=False` it returns as soon as the port accepts connections and the
+        workers are up, without a request: the next request is the site's very first.
+        """
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],
@@ -235,6 +239,11 @@ class Site:
                 code = self.process.returncode
                 raise SiteError(f"gunicorn exited with {code}:\n{self.log_tail()}")
             try:
+                if not probe:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+                    if "GUNICORN_WORKERS" in self.env:
+                        self.wait_for_workers(int(self.env["GUNICORN_WORKERS"]))
+                    return
                 with urllib.request.urlopen(self.url("/"), timeout=2) as response:
                     response.read()
                 return

@@ -123,8 +123,12 @@ def run_wrk(
     threads: int = 2,
     timeout: float = 10,
     headers: dict[str, str] | None = None,
+    lua: str = "",
 ) -> WrkResult:
-    """Load `url` for `duration` seconds; loopback only (the caller's server)."""
+    """Load `url` for `duration` seconds; loopback only (the caller's server).
+
+    `lua` is appended to the reporting script (to rotate paths, stop early, …).
+    """
     wrk = wrk_path()
     if wrk is None:
         raise RuntimeError(INSTALL_HINT)
@@ -132,7 +136,7 @@ def run_wrk(
         raise ValueError(f"Load is only ever sent to this machine, not to {url}")
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "report.lua"
-        script.write_text(REPORT_LUA)
+        script.write_text(REPORT_LUA + lua)
         command = [
             wrk,
             f"--threads={min(threads, connections)}",
@@ -149,3 +153,38 @@ def run_wrk(
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stderr}{result.stdout}")
     return parse(result.stdout, url, connections)
+
+
+ROTATE_LUA = r"""
+local paths = {%s}
+local sent = 0
+
+function request()
+  sent = sent + 1
+  return wrk.format("GET", paths[(sent %% #paths) + 1])
+end
+"""
+
+
+def run_wrk_requests(
+    base_url: str, paths: list[str], requests: int, *, connections: int = 8
+) -> list[WrkResult]:
+    """At least `requests` requests over `paths` in turn, on one wrk thread.
+
+    wrk runs for a duration, not a count (a Lua thread:stop() still waits the duration
+    out), so a short first run measures the rate and later runs cover the rest.
+    """
+    lua = ROTATE_LUA % ", ".join(json.dumps(path) for path in paths)
+    runs: list[WrkResult] = []
+    done = 0
+    seconds = 5.0
+    while done < requests:
+        result = run_wrk(
+            base_url + paths[0], duration=seconds, connections=connections, threads=1, lua=lua
+        )
+        runs.append(result)
+        done += result.requests
+        rate = max(result.requests_per_second, 1.0)
+        # Aim short: the rate changes with the load, and the count is a floor, not a cap.
+        seconds = min(600.0, max(1.0, 0.8 * (requests - done) / rate))
+    return runs

@@ -1,7 +1,7 @@
 """The live gunicorn under wrk: no errors, and none when a worker dies mid-run.
 
 Short runs (about 3 s a page) against the session's live site; timings are reported by
-`make bench-load`, never asserted here.
+`make bench`, never asserted here.
 """
 
 import os

@@ -1,0 +1,105 @@
+"""What the benchmark drives, worked out inside Django (`Site.python(...)`).
+
+`benchmark_paths()` picks one URL per page type from the seeded database, plus the two
+references. `measure_pages(paths)` makes one request per page with Django's test client
+and reports its SQL queries and body size (the cache-on figure is a cache hit: the
+request after a first one that filled the cache).
+
+The module itself imports no Django, so `bench.run` can read the page names.
+"""
+
+import json
+import math
+
+# Page types in table order; the two references come last.
+PAGES = (
+    "home",
+    "latest",
+    "deep",
+    "story",
+    "tag",
+    "section",
+    "author",
+    "search",
+    "sitemap",
+    "feed",
+)
+REFERENCES = ("constant", "static")
+# Demo stories mention Korea, generated ones never do: the result count stays the same
+# at every size, so the growth comparison shows whether search scans the table.
+SEARCH_QUERY = "korea"
+
+
+def _story():
+    """A public demo story that shows everything: tags, bylines, related headlines, photo."""
+    from django.db.models import Count, Q
+
+    from articles.models import Story
+    from bench.seed import PREFIX
+
+    public = Story.objects.published().exclude(slug__startswith=PREFIX)
+    rich = public.annotate(
+        n_tags=Count("tags", distinct=True),
+        n_related=Count("related_headlines", distinct=True),
+    ).filter(~Q(lead_photo=""), n_tags__gt=0, n_related__gt=0)
+    return rich.order_by("-published_at", "-pk").first() or public.first()
+
+
+def benchmark_paths():
+    """Page type → path, as JSON, with the number of public stories."""
+    from django.conf import settings
+    from django.db.models import Count
+    from django.templatetags.static import static
+    from django.urls import reverse
+    from taggit.models import Tag
+
+    from articles.models import Author, Section, Story
+
+    story = _story()
+    tag = Tag.objects.annotate(n=Count("taggit_taggeditem_items")).order_by("-n", "name").first()
+    section = Section.objects.annotate(n=Count("stories")).order_by("-n", "pk").first()
+    author = Author.objects.annotate(n=Count("stories")).order_by("-n", "pk").first()
+    stories = Story.objects.published().count()
+    last_page = max(1, math.ceil(stories / settings.NEWSROOM["STORIES_PER_PAGE"]))
+    latest = reverse("articles:story_list")
+    paths = {
+        "home": reverse("articles:home"),
+        "latest": latest,
+        # Near the end, not the end: the paginator's cheap path for the last page must
+        # not be the only one measured.
+        "deep": f"{latest}?page={max(1, last_page - 1)}",
+        "story": story.get_absolute_url(),
+        "tag": reverse("articles:tag_detail", args=[tag.slug]),
+        "section": section.get_absolute_url(),
+        "author": author.get_absolute_url(),
+        "search": f"{reverse('articles:search')}?q={SEARCH_QUERY}",
+        "sitemap": reverse("articles:sitemap", kwargs={"section": "stories"}),
+        # Not a page of the main table: the growth comparison's second sitemap.
+        "sitemap_index": reverse("articles:sitemap_index"),
+        "feed": reverse("articles:feed_rss"),
+        "constant": reverse("bench_constant"),
+        "static": static("bench/reference.html"),
+    }
+    return json.dumps({"paths": paths, "stories": stories})
+
+
+def measure_pages(paths, cached):
+    """Path name → {"queries", "bytes", "status"} for one anonymous request, as JSON."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    measured = {}
+    for name, path in paths.items():
+        if cached:
+            client.get(path)  # fills the cache: what is measured is a hit
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        measured[name] = {
+            "queries": len(queries),
+            "bytes": len(body),
+            "status": response.status_code,
+        }
+    return json.dumps(measured)

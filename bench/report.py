@@ -1,0 +1,119 @@
+"""Medians, targets and the markdown table of `make bench` (issue 8's targets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from bench.wrk import WrkResult
+
+MAX_QUERIES = 6
+# Cache off: page → minimum share of the framework floor (the constant-HTML view).
+UNCACHED_TARGETS = {"story": 0.25, "home": 0.12, "tag": 0.12, "section": 0.12, "author": 0.12}
+# Cache on: every anonymous page → minimum share of the static file through WhiteNoise.
+CACHED_TARGET = 0.8
+REFERENCE_OF = {"off": "constant", "on": "static"}
+
+
+@dataclass
+class Row:
+    page: str
+    path: str
+    rps: float
+    p50: float
+    p99: float
+    queries: int | None
+    bytes: int | None
+    ratio: float | None
+    target: float | None
+    errors: int
+
+    @property
+    def verdict(self) -> str:
+        if self.errors:
+            return "ERROR"
+        if self.page in REFERENCE_OF.values():
+            return ""
+        misses = []
+        if self.target is not None and (self.ratio or 0) < self.target:
+            misses.append("speed")
+        if self.queries is not None and self.queries > MAX_QUERIES:
+            misses.append("queries")
+        return f"MISS ({', '.join(misses)})" if misses else "PASS"
+
+
+def target_for(page: str, cache: str) -> float | None:
+    if page in REFERENCE_OF.values():
+        return None
+    if cache == "on":
+        return CACHED_TARGET
+    return UNCACHED_TARGETS.get(page)
+
+
+def rows(
+    cache: str,
+    paths: dict[str, str],
+    runs: dict[str, list[WrkResult]],
+    pairs: dict[str, list[WrkResult]],
+    measured: dict[str, dict],
+) -> list[Row]:
+    """One row per page: medians over the rounds, ratio against this mode's reference.
+
+    A page's ratio is the median over rounds of its rate against the reference run
+    right after it (`pairs`); the references' own rows use the rounds' full runs.
+    """
+    medians = {
+        page: {
+            "rps": median(r.requests_per_second for r in results),
+            "p50": median(r.latency_ms["p50"] for r in results),
+            "p99": median(r.latency_ms["p99"] for r in results),
+            "errors": sum(r.non_2xx + r.total_socket_errors for r in results),
+        }
+        for page, results in runs.items()
+    }
+    reference = runs.get(REFERENCE_OF[cache])
+    table = []
+    for page, m in medians.items():
+        info = measured.get(page, {})
+        # Load from elsewhere on a shared machine shifts a page and the reference run
+        # next to it alike.
+        ratios = [
+            page_run.requests_per_second / ref_run.requests_per_second
+            for page_run, ref_run in zip(
+                runs[page], pairs.get(page) or reference or [], strict=False
+            )
+            if ref_run.requests_per_second
+        ]
+        table.append(
+            Row(
+                page=page,
+                path=paths[page],
+                rps=m["rps"],
+                p50=m["p50"],
+                p99=m["p99"],
+                queries=info.get("queries"),
+                bytes=info.get("bytes"),
+                ratio=median(ratios) if ratios else None,
+                target=target_for(page, cache),
+                errors=m["errors"],
+            )
+        )
+    return table
+
+
+def markdown(cache: str, table: list[Row]) -> str:
+    reference = REFERENCE_OF[cache]
+    lines = [
+        f"| page | req/s | p50 ms | p99 ms | queries | bytes | × {reference} | target | |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in table:
+        ratio = "" if row.ratio is None else f"{row.ratio:.2f}"
+        target = "" if row.target is None else f"≥ {row.target:g}"
+        queries = "" if row.queries is None else str(row.queries)
+        size = "" if row.bytes is None else f"{row.bytes:,}"
+        lines.append(
+            f"| {row.page} | {row.rps:,.0f} | {row.p50:.1f} | {row.p99:.1f} | {queries} "
+            f"| {size} | {ratio} | {target} | {row.verdict} |"
+        )
+    return "\n".join(lines)
