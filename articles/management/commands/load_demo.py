@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
+from articles.caching import bump_content_version
 from articles.demo import stories as demo
 from articles.importing import import_stories
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
@@ -313,6 +314,8 @@ class Command(BaseCommand):
 
     def ensure_photo(self, story, data):
         photo = data.get("photo")
+        if story.lead_photo and story.lead_photo_width is None:
+            self.record_photo_size(story)
         if not photo or story.lead_photo:
             return
         section = next((s for s in demo.SECTIONS if s["slug"] == story.section.slug), None)
@@ -322,11 +325,23 @@ class Command(BaseCommand):
         # Short ASCII names: the field's 100 characters include the upload folder.
         name = f"demo-{slugify(story.slug)[:40].strip('-') or story.pk}.jpg"
         story.lead_photo.save(name, ContentFile(image), save=False)
+        # Stored with the row: pages never open the image to learn its size.
+        story.lead_photo_width, story.lead_photo_height = PHOTO_SIZE
         story.photo_caption = photo["caption"]
         story.photo_credit = PHOTO_CREDIT
         story.photo_alt = alt_text(photo["motif"], section["colours"])
         story.save()
         self.photos += 1
+
+    def record_photo_size(self, story):
+        """Fill in the size of a photo stored without one (pages never measure it)."""
+        try:
+            with story.lead_photo.open("rb") as file, Image.open(file) as image:
+                width, height = image.size
+        except (OSError, Image.UnidentifiedImageError):
+            return
+        Story.objects.filter(pk=story.pk).update(lead_photo_width=width, lead_photo_height=height)
+        bump_content_version()  # pages print the size
 
     # -------------------------------------------------------------------- admin
 
