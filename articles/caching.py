@@ -16,9 +16,12 @@ correct:
   from the cookie alone, so anonymous requests cost no session query. Responses that
   set a cookie, that say `private`/`no-store` (staff previews) or whose status is not
   200, 301 or 404 are never stored.
-- **Cheap hits.** A hit is two cache reads (version, page) and no SQL.
+- **Cheap hits.** `PageCacheMiddleware` answers right after WhiteNoise, before
+  sessions, CSRF, auth and CSP: one read of the version from the shared cache, the page
+  from this process's copy (else the shared cache), no SQL. The stored headers are the
+  final ones, so CSP and X-Frame-Options are on every hit.
 
-Responses carry an `ETag` (checked by ConditionalGetMiddleware, which answers 304) and
+Responses carry an `ETag` (a hit answers If-None-Match with 304 itself) and
 `Cache-Control: public, max-age, s-maxage, stale-while-revalidate` suited to a CDN,
 capped by the next scheduled publication.
 """
@@ -35,12 +38,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
 VERSION_KEY = "newsroom:content-version"
 CACHEABLE_STATUSES = {200, 301, 404}
-# Stored and replayed with a cached page; everything else (cookies above all) is not.
-REPLAYED_HEADERS = {"content-type", "content-language", "location", "etag", "x-robots-tag"}
+# A cached page is replayed with the headers it was served with (CSP, X-Frame-Options,
+# ETag, …) except these, which are set again for each reply. Cookies are never stored:
+# a response that sets one is not cacheable.
+NOT_REPLAYED_HEADERS = {"x-cache", "cache-control", "set-cookie", "x-request-id", "date"}
 
 
 def page_cache_settings():
@@ -62,6 +67,18 @@ def content_version():
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(VERSION_KEY)
     return version
+
+
+def request_content_version(request):
+    """The content version for this request: read once, whoever asks first.
+
+    None while the shared cache is unreachable, and then nothing is cached.
+    """
+    try:
+        return request._newsroom_content_version
+    except AttributeError:
+        version = request._newsroom_content_version = content_version()
+        return version
 
 
 def _bump(recompute):
@@ -227,18 +244,108 @@ def _page_key(request, version):
     return f"newsroom:page:{version}:{digest}"
 
 
-def _replay(entry):
+class LocalCache:
+    """A small per-process copy of entries keyed under one content version.
+
+    Every key already carries the content version, which each request reads from the
+    shared cache; entries of an older version are dropped as soon as a newer one is
+    seen, so a worker's copy can never serve what another worker has invalidated.
+    Bounded: the oldest entries go first.
+    """
+
+    def __init__(self, max_entries):
+        self.max_entries = max_entries
+        self.version = None
+        self.entries = {}
+
+    def get(self, version, key):
+        if version != self.version:
+            return None
+        return self.entries.get(key)
+
+    def set(self, version, key, value):
+        if version is None:
+            return  # the shared cache is unreachable: no version to trust
+        if version != self.version:
+            if self.version is not None and version < self.version:
+                return  # rendered under a version that is already superseded
+            self.version, self.entries = version, {}
+        elif len(self.entries) >= self.max_entries:
+            del self.entries[next(iter(self.entries))]
+        self.entries[key] = value
+
+    def clear(self):
+        self.version, self.entries = None, {}
+
+
+local_pages = LocalCache(max_entries=256)
+
+
+def _replay(request, entry):
     status, headers, content, expires_at = entry
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
     response["X-Cache"] = "hit"
     _public_cache_control(response, expires_at - _now())
+    etag = response.get("ETag")
+    if etag and status == 200:
+        # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
+        return get_conditional_response(request, etag=etag, response=response)
     return response
 
 
+class PageCacheMiddleware:
+    """Answer anonymous readers from the page cache, before sessions, CSRF and auth.
+
+    Placed right after WhiteNoise: a hit costs one read of the content version from the
+    shared cache, one page lookup (this process's copy first) and no SQL. A miss passes
+    through; views wrapped in `cache_public_page` mark their response as storable, and
+    the response is stored here with the headers every middleware added (CSP,
+    X-Frame-Options, …), so a hit carries the same headers as the page it replays.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or not settings.PAGE_CACHE["ENABLED"]
+            or not _is_anonymous(request)
+        ):
+            return self.get_response(request)
+        version = request_content_version(request)
+        key = None
+        if version is not None:
+            key = _page_key(request, version)
+            entry = local_pages.get(version, key)
+            if entry is None:
+                entry = cache.get(key)
+                if entry is not None:
+                    local_pages.set(version, key, entry)
+            if entry is not None and entry[-1] > _now():
+                return _replay(request, entry)
+        response = self.get_response(request)
+        timeout = getattr(response, "page_cache_timeout", 0)
+        if key and timeout > 0 and request.method == "GET" and _is_storable(response):
+            headers = [
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in NOT_REPLAYED_HEADERS
+            ]
+            entry = (response.status_code, headers, response.content, _now() + timeout)
+            cache.set(key, entry, timeout=timeout)
+            local_pages.set(version, key, entry)
+        return response
+
+
 def cache_public_page(view):
-    """Serve `view` from the page cache to anonymous readers (see the module doc)."""
+    """Make `view` a public page: cacheable for anonymous readers (see the module doc).
+
+    The lookup and the storing happen in `PageCacheMiddleware`; this decides what may
+    be stored and for how long, and sets ETag and Cache-Control.
+    """
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -248,13 +355,7 @@ def cache_public_page(view):
         if not _is_anonymous(request):
             response = view(request, *args, **kwargs)
             return _private(response)
-        version = content_version()
-        key = _page_key(request, version)
-        if config["ENABLED"]:
-            entry = cache.get(key)
-            if entry is not None and entry[-1] > _now():
-                return _replay(entry)
-
+        version = request_content_version(request)
         remaining = seconds_until_next_publication(version)
         deadline = None if remaining is None else _now() + remaining
         try:
@@ -277,14 +378,7 @@ def cache_public_page(view):
                 f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
             )
         _public_cache_control(response, remaining)
-        if timeout > 0 and request.method == "GET":
-            headers = [
-                (name, value)
-                for name, value in response.items()
-                if name.lower() in REPLAYED_HEADERS
-            ]
-            entry = (response.status_code, headers, response.content, _now() + timeout)
-            cache.set(key, entry, timeout=timeout)
+        response.page_cache_timeout = timeout if version is not None else 0
         response["X-Cache"] = "miss"
         return response
 

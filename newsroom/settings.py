@@ -26,6 +26,11 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_float(name, default):
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
 def env_int(name, default):
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
@@ -73,6 +78,9 @@ MIDDLEWARE = [
     "newsroom.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages are answered here, before sessions, CSRF, auth, CSP and axes
+    # (articles/caching.py); the headers those add are stored with each page.
+    "articles.caching.PageCacheMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,9 +138,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down is a cache miss, never an error page (newsroom/cache.py).
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
+            "OPTIONS": {
+                "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 0.5),
+                "socket_timeout": env_float("REDIS_TIMEOUT", 0.5),
+            },
         }
     }
 elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "memory":
