@@ -70,15 +70,26 @@ def content_version():
 
 
 def request_content_version(request):
-    """The content version for this request: read once, whoever asks first.
+    """The content version to render this request under: read once, whoever asks first.
 
-    None while the shared cache is unreachable, and then nothing is cached.
+    A scheduled story going live changes content without any signal, so the first
+    request after that moment moves the version itself. None while the shared cache is
+    unreachable, and then nothing is cached.
     """
     try:
         return request._newsroom_content_version
     except AttributeError:
-        version = request._newsroom_content_version = content_version()
-        return version
+        pass
+    version = content_version()
+    if version is not None:
+        when = cache.get(_next_key(version))
+        if when is None:
+            _store_next_publication(version, _query_next_publication())
+        elif when and when <= _now():
+            _bump(recompute=True)
+            version = content_version()
+    request._newsroom_content_version = version
+    return version
 
 
 def _bump(recompute):
@@ -89,6 +100,8 @@ def _bump(recompute):
         version = time.time_ns()
         cache.set(VERSION_KEY, version, timeout=None)
     previous = cache.get(_next_key(version - 1))
+    if previous and previous <= _now():
+        previous = None  # gone live already: nothing to carry
     if recompute:
         when = _query_next_publication()
         if connections[DEFAULT_DB_ALIAS].in_atomic_block and previous:
@@ -170,20 +183,16 @@ def _query_next_publication():
 
 
 def _store_next_publication(version, when):
-    timeout = settings.PAGE_CACHE["SECONDS"] * 12
-    if when:
-        left = math.floor(when - _now())
-        if left < 1:
-            return  # already passed: the next reader looks it up again
-        timeout = min(timeout, left)
-    cache.set(_next_key(version), when, timeout=timeout)
+    # Kept past the moment itself: the first request after it sees it has passed and
+    # moves the version (request_content_version).
+    cache.set(_next_key(version), when, timeout=settings.PAGE_CACHE["SECONDS"] * 12)
 
 
 def seconds_until_next_publication(version):
     """Seconds until the next scheduled story goes live (None if none is scheduled).
 
     Kept in the cache under the content version (set when content changes, else
-    looked up once), and for no longer than until that moment.
+    looked up once); negative once that moment has passed.
     """
     when = cache.get(_next_key(version))
     if when is None:
@@ -315,8 +324,7 @@ class PageCacheMiddleware:
             or not _is_anonymous(request)
         ):
             return self.get_response(request)
-        version = request_content_version(request)
-        key = None
+        version = content_version()
         if version is not None:
             key = _page_key(request, version)
             entry = local_pages.get(version, key)
@@ -327,6 +335,9 @@ class PageCacheMiddleware:
             if entry is not None and entry[-1] > _now():
                 return _replay(request, entry)
         response = self.get_response(request)
+        # Rendered under the request's version, which may have moved since the lookup.
+        version = getattr(request, "_newsroom_content_version", None)
+        key = None if version is None else _page_key(request, version)
         timeout = getattr(response, "page_cache_timeout", 0)
         if key and timeout > 0 and request.method == "GET" and _is_storable(response):
             headers = [

@@ -26,3 +26,104 @@ def test_uploading_a_photo_still_records_its_size(make_story, photo_upload):
     story.save()
     stored = Story.objects.values("lead_photo_width", "lead_photo_height").get(pk=story.pk)
     assert stored == {"lead_photo_width": 300, "lead_photo_height": 200}
+
+
+# Fragments: rendered once per content version, never stale.
+
+from datetime import timedelta  # noqa: E402
+
+import pytest  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from articles import cards  # noqa: E402
+from articles.models import Correction  # noqa: E402
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    """Every request renders; only fragments (cards, story pages, counts) are kept."""
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+
+
+def test_each_card_is_rendered_once_per_content_version(client, make_story, no_page_cache):
+    for n in range(3):
+        make_story(f"Card {n}")
+    with mock.patch.object(cards, "render_card", wraps=cards.render_card) as render:
+        client.get("/")
+        assert render.call_count == 3
+        client.get("/")
+        client.get("/stories/")  # the same stories in another form (h2): rendered once
+        client.get("/stories/")
+    assert render.call_count == 6
+
+
+def test_an_edited_headline_shows_at_once_on_lists_and_story_page(
+    client, make_story, make_author, no_page_cache
+):
+    author = make_author(name="Kim Min-ji")
+    story = make_story("Original headline", authors=[author], tags=["Seoul"])
+    pages = ["/", "/stories/", story.section.get_absolute_url(), "/tags/seoul/"]
+    pages += [author.get_absolute_url(), story.get_absolute_url()]
+    for url in pages:
+        assert b"Original headline" in client.get(url).content, url
+    story.headline = "Edited headline"
+    story.save()
+    for url in pages:
+        content = client.get(url).content
+        assert b"Edited headline" in content and b"Original headline" not in content, url
+
+
+def test_section_and_author_renames_show_on_cards_and_navigation(
+    client, make_story, make_author, no_page_cache
+):
+    author = make_author(name="Kim Min-ji")
+    story = make_story(authors=[author])
+    client.get("/")
+    client.get(story.get_absolute_url())
+    story.section.name = "Renamed section"
+    story.section.save()
+    author.name = "Lee Ji-eun"
+    author.save()
+    for url in ("/", story.get_absolute_url()):
+        content = client.get(url).content.decode()
+        assert content.count("Renamed section") >= 2, url  # navigation and card/kicker
+        assert "Lee Ji-eun" in content, url
+
+
+def test_a_correction_shows_at_once_on_the_story_page(client, make_story, no_page_cache):
+    story = make_story()
+    client.get(story.get_absolute_url())
+    Correction.objects.create(story=story, text="The minister's name was misspelt.")
+    assert b"misspelt" in client.get(story.get_absolute_url()).content
+
+
+def test_list_lengths_follow_publication_at_once(client, make_story, settings, no_page_cache):
+    settings.NEWSROOM = {**settings.NEWSROOM, "STORIES_PER_PAGE": 2}
+    for n in range(4):
+        make_story(f"Listed {n}")
+    assert b"Page 1 of 2" in client.get("/stories/").content
+    make_story("One more")
+    assert b"Page 1 of 3" in client.get("/stories/").content
+
+
+def test_a_scheduled_story_appears_on_time_without_any_save(client, make_story, no_page_cache):
+    older = make_story("Already out", tags=["ferry"])
+    soon = timezone.now() + timedelta(minutes=5)
+    make_story("Coming soon", status="published", published_at=soon, tags=["ferry"])
+    for url in ("/", "/stories/", "/tags/ferry/", older.get_absolute_url()):
+        assert b"Coming soon" not in client.get(url).content, url
+    later = soon + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        for url in ("/", "/stories/", "/tags/ferry/", older.get_absolute_url()):
+            assert b"Coming soon" in client.get(url).content, url
+
+
+def test_drafts_never_reach_a_cached_fragment(editor_client, make_story, no_page_cache):
+    from django.test import Client
+
+    reader = Client()
+    draft = make_story("Secret draft", status="draft")
+    preview = editor_client.get(draft.get_absolute_url())
+    assert preview.status_code == 200 and b"Secret draft" in preview.content
+    assert reader.get(draft.get_absolute_url()).status_code == 404
+    assert b"Secret draft" not in reader.get("/").content
