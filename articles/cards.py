@@ -24,12 +24,12 @@ def render_card(story, variant):
     return render_to_string("includes/story_card.html", {"story": story, **VARIANTS[variant]})
 
 
-def cards_for(request, stories, variants):
+def cards_for(request, story_ids, variants):
     """The HTML of each story's card, in order; `variants` names each one's form."""
     version = request_content_version(request)
     wanted = {
-        f"card:{variant}:{story.pk}": (story.pk, variant)
-        for story, variant in zip(stories, variants, strict=True)
+        f"card:{variant}:{pk}": (pk, variant)
+        for pk, variant in zip(story_ids, variants, strict=True)
     }
     found = fragments.get_many(version, list(wanted))
     missing = {pk for key, (pk, _) in wanted.items() if key not in found}

@@ -29,11 +29,22 @@ class NewestFirstPaginator(Paginator):
         if self.count_key is None or self.version is None:
             return Paginator.count.func(self)
         return fragments.get_or_set(
-            self.version, f"count:{self.count_key}", lambda: Paginator.count.func(self)
+            self.version, f"count:{self.count_key}", lambda: self.object_list.count()
         )
 
     def page(self, number):
         number = self.validate_number(number)
+        if self.count_key is None or self.version is None:
+            return self._get_page(self.page_items(number), number, self)
+        # Which items are on page N changes only with content: kept per version too.
+        items = fragments.get_or_set(
+            self.version,
+            f"page:{self.count_key}:{self.per_page}:{number}",
+            lambda: list(self.page_items(number)),
+        )
+        return self._get_page(items, number, self)
+
+    def page_items(self, number):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
@@ -41,5 +52,41 @@ class NewestFirstPaginator(Paginator):
         object_list = self.object_list
         if bottom > self.count // 2 and getattr(object_list, "ordered", False):
             from_end = object_list.reverse()[self.count - top : self.count - bottom]
-            return self._get_page(list(from_end)[::-1], number, self)
-        return self._get_page(object_list[bottom:top], number, self)
+            return list(from_end)[::-1]
+        return object_list[bottom:top]
+
+
+class DeferredQuerySet:
+    """A queryset built only when something asks the database.
+
+    A list view hands this to its paginator: when the list's length and the page's
+    items are already kept for the content version, the queryset (whose filters cost
+    more to build than the cached answers cost to read) is never built at all.
+    """
+
+    ordered = True  # the stories' default ordering is total (-published_at, -pk)
+
+    def __init__(self, build):
+        self._build = build
+        self._queryset = None
+
+    @property
+    def queryset(self):
+        if self._queryset is None:
+            self._queryset = self._build()
+        return self._queryset
+
+    def count(self):
+        return self.queryset.count()
+
+    def reverse(self):
+        return self.queryset.reverse()
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+    def __len__(self):
+        return len(self.queryset)

@@ -17,8 +17,16 @@ from . import fragments, metadata
 from .caching import request_content_version
 from .cards import cards_for
 from .models import Author, Section, Story, StorySlug
-from .pagination import NewestFirstPaginator
+from .pagination import DeferredQuerySet, NewestFirstPaginator
 from .search import search_stories
+
+
+def head_fragment(page_meta):
+    """What base.html needs of a page's metadata, ready to keep: <head> HTML and titles."""
+    return {
+        "head_html": render_to_string("includes/meta.html", {"page_meta": page_meta}),
+        "page_meta": {"title": page_meta.title, "description": page_meta.description},
+    }
 
 
 class StoryListView(ListView):
@@ -40,8 +48,24 @@ class StoryListView(ListView):
 
     def get_queryset(self):
         # Which stories are on the page, nothing more: their cards are rendered once
-        # per content version (articles/cards.py).
-        return Story.objects.published().only("pk")
+        # per content version (articles/cards.py). Built only when the list's length
+        # or this page's stories are not already known for this version.
+        return DeferredQuerySet(lambda: self.stories().values_list("pk", flat=True))
+
+    def stories(self):
+        return Story.objects.published()
+
+    def cached_lookup(self, model, **lookup):
+        """A section, tag or author by slug: one query per content version, or 404."""
+        name = model._meta.label_lower
+        value = "|".join(lookup.values())
+        digest = hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()
+        version = request_content_version(self.request)
+        found = fragments.get_many(version, [f"{name}:{digest}"]).get(f"{name}:{digest}")
+        if found is None:
+            found = get_object_or_404(model, **lookup)
+            fragments.set_many(version, {f"{name}:{digest}": found})
+        return found
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return self.paginator_class(
@@ -62,18 +86,28 @@ class StoryListView(ListView):
         stories = list(context["stories"])
         variants = self.card_variants(stories, context["page_obj"])
         context["cards"] = cards_for(self.request, stories, variants)
+        # The <head> metadata (canonical, feeds, OpenGraph) of this page of this list,
+        # rendered once per content version.
+        version = request_content_version(self.request)
+        path = hashlib.sha1(self.request.path.encode(), usedforsecurity=False).hexdigest()
+        key = f"list-head:{path}:{context['page_obj'].number}"
+        head = fragments.get_or_set(version, key, lambda: self.render_head(context))
+        context.update(head)
+        return context
+
+    def render_head(self, context):
         list_object = context.get("list_object")
         feeds = ()
         if self.feed_kind and list_object is not None:
             feeds = metadata.feeds_for(self.feed_kind, list_object.slug, context["list_title"])
-        context["page_meta"] = metadata.list_page_meta(
+        page_meta = metadata.list_page_meta(
             self.request,
             context["page_obj"],
             heading=context.get("list_title"),
             description=context.get("list_description") or context.get("meta_description"),
             feeds=feeds,
         )
-        return context
+        return head_fragment(page_meta)
 
 
 class HomeView(StoryListView):
@@ -104,11 +138,14 @@ class SectionDetailView(StoryListView):
 
     @cached_property
     def section(self):
-        return get_object_or_404(Section, slug=self.kwargs["slug"])
+        return self.cached_lookup(Section, slug=self.kwargs["slug"])
 
     def get_queryset(self):
         self.count_key = f"section:{self.section.pk}"
-        return super().get_queryset().filter(section=self.section)
+        return super().get_queryset()
+
+    def stories(self):
+        return super().stories().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -124,11 +161,14 @@ class TagDetailView(StoryListView):
 
     @cached_property
     def tag(self):
-        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return self.cached_lookup(Tag, slug=self.kwargs["slug"])
 
     def get_queryset(self):
         self.count_key = f"tag:{self.tag.pk}"
-        return super().get_queryset().tagged(self.tag)
+        return super().get_queryset()
+
+    def stories(self):
+        return super().stories().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
@@ -147,11 +187,14 @@ class AuthorDetailView(StoryListView):
 
     @cached_property
     def author(self):
-        return get_object_or_404(Author, slug=self.kwargs["slug"])
+        return self.cached_lookup(Author, slug=self.kwargs["slug"])
 
     def get_queryset(self):
         self.count_key = f"author:{self.author.pk}"
-        return super().get_queryset().filter(story_authors__author=self.author)
+        return super().get_queryset()
+
+    def stories(self):
+        return super().stories().filter(story_authors__author=self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -192,11 +235,9 @@ class StoryDetailView(DetailView):
                 raise
             return HttpResponsePermanentRedirect(former.story.get_absolute_url())
         context = self.get_context_data(object=self.object)
-        page_meta = context["page_meta"]
         fragment = {
             "story_html": render_to_string("articles/story_article.html", context),
-            "head_html": render_to_string("includes/meta.html", {"page_meta": page_meta}),
-            "page_meta": {"title": page_meta.title, "description": page_meta.description},
+            **head_fragment(context["page_meta"]),
         }
         if not self.is_preview:
             fragments.set_many(version, {key: fragment})

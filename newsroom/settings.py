@@ -122,8 +122,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets gunicorn workers read while one writes; IMMEDIATE avoids lock upgrades
-    # that fail with "database is locked" under concurrent writers.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # that fail with "database is locked" under concurrent writers. Each worker keeps
+    # its connection (CONN_MAX_AGE, as for PostgreSQL): opening the file and running
+    # the PRAGMAs again was a good part of every request. Restores stop gunicorn first.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
