@@ -7,3 +7,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 application = get_wsgi_application()
+
+if os.environ.get("NEWSROOM_WARM_UP", "1") != "0":
+    # Loaded once in gunicorn's master (preload_app): workers fork warm.
+    from newsroom.warmup import warm_up
+
+    warm_up(application)

@@ -127,3 +127,30 @@ def test_drafts_never_reach_a_cached_fragment(editor_client, make_story, no_page
     assert preview.status_code == 200 and b"Secret draft" in preview.content
     assert reader.get(draft.get_absolute_url()).status_code == 404
     assert b"Secret draft" not in reader.get("/").content
+
+
+def test_warm_up_renders_the_first_pages_before_any_reader(client, make_story, no_page_cache):
+    from django.core.wsgi import get_wsgi_application
+
+    from newsroom import warmup
+
+    story = make_story("Warm story", tags=["Seoul"])
+    # The master closes its connections before forking; not the test's own.
+    with mock.patch.object(warmup.connections, "close_all") as close_all:
+        warmup.warm_up(get_wsgi_application())
+    close_all.assert_called_once()
+    with mock.patch.object(cards, "render_card") as render:
+        for url in ("/", "/stories/", story.get_absolute_url(), "/tags/seoul/"):
+            assert b"Warm story" in client.get(url).content
+    render.assert_not_called()
+
+
+def test_a_failed_warm_up_never_stops_start_up(caplog):
+    from newsroom import warmup
+
+    with (
+        mock.patch.object(warmup, "sample_paths", side_effect=RuntimeError("no tables yet")),
+        mock.patch.object(warmup.connections, "close_all"),
+    ):
+        warmup.warm_up(application=None)
+    assert "Warm-up incomplete" in caplog.text
