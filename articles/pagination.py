@@ -16,16 +16,21 @@ class NewestFirstPaginator(Paginator):
     the first.
 
     With `count_key` (naming the list) and the content `version`, the list's length
-    is counted once per version rather than on every request: COUNT(*) reads every
-    matching row, a hundred thousand on the archive.
+    and each page's items are kept once per version rather than read on every request:
+    COUNT(*) reads every matching row, a hundred thousand on the archive. A caller that
+    knows the length already passes `known_count`.
     """
 
-    def __init__(self, object_list, per_page, *args, count_key=None, version=None, **kwargs):
+    def __init__(
+        self, object_list, per_page, *args, count_key=None, version=None, known_count=None, **kwargs
+    ):
         super().__init__(object_list, per_page, *args, **kwargs)
-        self.count_key, self.version = count_key, version
+        self.count_key, self.version, self.known_count = count_key, version, known_count
 
     @cached_property
     def count(self):
+        if self.known_count is not None:
+            return self.known_count
         if self.count_key is None or self.version is None:
             return Paginator.count.func(self)
         return fragments.get_or_set(

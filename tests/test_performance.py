@@ -154,3 +154,36 @@ def test_a_failed_warm_up_never_stops_start_up(caplog):
     ):
         warmup.warm_up(application=None)
     assert "Warm-up incomplete" in caplog.text
+
+
+def test_story_sitemap_builds_the_same_addresses_as_reverse(client, make_story, base_url):
+    from django.urls import reverse
+
+    story = make_story("서울 시장 선거", slug="서울-시장-선거")
+    content = client.get("/sitemap-stories.xml").content.decode()
+    expected = reverse("articles:story_detail", kwargs={"slug": story.slug})
+    assert f"<loc>{base_url}{expected}</loc>" in content
+    assert "%EC%84%9C%EC%9A%B8" in expected  # percent-encoded, as reverse() does
+
+
+def test_sitemap_index_counts_once_per_content_version(
+    client, make_story, no_page_cache, django_assert_num_queries
+):
+    make_story(tags=["Seoul"])
+    client.get("/sitemap.xml")
+    with django_assert_num_queries(0):
+        client.get("/sitemap.xml")
+    make_story()
+    with django_assert_num_queries(4):  # one summary per sitemap, after the change
+        client.get("/sitemap.xml")
+
+
+def test_sitemap_files_hold_a_thousand_urls(client, make_story, monkeypatch):
+    from articles import sitemaps
+
+    assert sitemaps.StorySitemap.limit == 1000
+    monkeypatch.setattr(sitemaps.StorySitemap, "limit", 2)
+    stories = [make_story() for _ in range(5)]  # each older than the one before
+    last_page = client.get("/sitemap-stories.xml?p=3").content.decode()
+    # The last page, read from the far end of the list, holds the oldest story.
+    assert stories[-1].slug in last_page and stories[0].slug not in last_page
