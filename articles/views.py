@@ -315,6 +315,7 @@ def search(request):
         "articles/search.html",
         {
             "query": results.query,
+            "result_limit": results.limit,
             "page_obj": page_obj,
             "stories": results.highlight(page_obj.object_list) if results.query else [],
             "tag_facets": results.tag_facets(),
