@@ -18,16 +18,17 @@ from math import ceil
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem
-from django.db.models import Count, F, Max, OuterRef, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_safe
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from . import fragments
 from .caching import content_version
@@ -125,10 +126,25 @@ class SectionSitemap(NewsroomSitemap):
         return reverse("articles:section_detail", kwargs={"slug": item["slug"]})
 
 
+def _latest_public_update_tagged():
+    """The latest `updated_at` among public stories carrying the tag OuterRef("pk").
+
+    EXISTS on taggit's rows, not a join through `tags` (see StoryQuerySet.tagged): at a
+    hundred thousand stories that is milliseconds instead of a third of a second.
+    """
+    items = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Story),
+        tag=OuterRef(OuterRef("pk")),
+        object_id=OuterRef("pk"),
+    )
+    stories = Story.objects.published().filter(Exists(items)).order_by("-updated_at")
+    return Subquery(stories.values("updated_at")[:1])
+
+
 class TagSitemap(NewsroomSitemap):
     def items(self):
         return (
-            Tag.objects.annotate(lastmod=_latest_public_update(tags=OuterRef("pk")))
+            Tag.objects.annotate(lastmod=_latest_public_update_tagged())
             .filter(lastmod__isnull=False)
             .order_by("pk")
             .values("pk", "slug", "lastmod")
