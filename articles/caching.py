@@ -30,6 +30,7 @@ import functools
 import hashlib
 import math
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -253,24 +254,36 @@ def _page_key(request, version):
     return f"newsroom:page:{version}:{digest}"
 
 
+def _size(value):
+    """Roughly how many bytes `value` holds (text and bytes count; the rest is small)."""
+    if isinstance(value, str | bytes):
+        return len(value) + 50
+    if isinstance(value, dict):
+        return sum(_size(item) for item in value.values()) + 100
+    if isinstance(value, list | tuple):
+        return sum(_size(item) for item in value) + 50
+    return 100
+
+
 class LocalCache:
     """A small per-process copy of entries keyed under one content version.
 
     Every key already carries the content version, which each request reads from the
     shared cache; entries of an older version are dropped as soon as a newer one is
     seen, so a worker's copy can never serve what another worker has invalidated.
-    Bounded: the oldest entries go first.
+    Bounded by an approximate size, so a worker's memory stays flat however many
+    pages it serves: the oldest entries go first.
     """
 
-    def __init__(self, max_entries):
-        self.max_entries = max_entries
-        self.version = None
-        self.entries = {}
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.clear()
 
     def get(self, version, key):
         if version != self.version:
             return None
-        return self.entries.get(key)
+        found = self.entries.get(key)
+        return None if found is None else found[0]
 
     def set(self, version, key, value):
         if version is None:
@@ -278,16 +291,26 @@ class LocalCache:
         if version != self.version:
             if self.version is not None and version < self.version:
                 return  # rendered under a version that is already superseded
-            self.version, self.entries = version, {}
-        elif len(self.entries) >= self.max_entries:
-            del self.entries[next(iter(self.entries))]
-        self.entries[key] = value
+            self.clear()
+            self.version = version
+        size = _size(value)
+        if size > self.max_bytes // 4:
+            return  # one huge entry would push out everything else
+        previous = self.entries.pop(key, None)
+        if previous is not None:
+            self.size -= previous[1]
+        while self.entries and self.size + size > self.max_bytes:
+            _, (_, dropped) = self.entries.popitem(last=False)
+            self.size -= dropped
+        self.entries[key] = (value, size)
+        self.size += size
 
     def clear(self):
-        self.version, self.entries = None, {}
+        self.version, self.entries, self.size = None, OrderedDict(), 0
 
 
-local_pages = LocalCache(max_entries=256)
+# Per process; with gunicorn's default 2 × CPUs + 1 workers, a few MB per host.
+local_pages = LocalCache(max_bytes=3 * 2**20)
 
 
 def _replay(request, entry):

@@ -14,7 +14,7 @@ from django.core.cache import cache
 
 from .caching import LocalCache
 
-local = LocalCache(max_entries=4000)
+local = LocalCache(max_bytes=4 * 2**20)
 
 # Shared entries outlive a version only by this much; a new version never reads them.
 SHARED_TIMEOUT = 3600

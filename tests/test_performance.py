@@ -187,3 +187,17 @@ def test_sitemap_files_hold_a_thousand_urls(client, make_story, monkeypatch):
     last_page = client.get("/sitemap-stories.xml?p=3").content.decode()
     # The last page, read from the far end of the list, holds the oldest story.
     assert stories[-1].slug in last_page and stories[0].slug not in last_page
+
+
+def test_a_workers_copy_stays_within_its_size():
+    from articles.caching import LocalCache
+
+    copy = LocalCache(max_bytes=10_000)
+    for n in range(100):
+        copy.set(1, f"page {n}", "x" * 1000)
+    assert copy.size <= 10_000
+    assert copy.get(1, "page 99") is not None and copy.get(1, "page 0") is None
+    copy.set(2, "newer", "y")
+    assert copy.get(1, "page 99") is None  # an older version is never served
+    copy.set(1, "late", "z")  # rendered under a superseded version: not kept
+    assert copy.get(2, "late") is None and copy.get(1, "late") is None
