@@ -13,6 +13,7 @@ public story, and its `lastmod` is that of its latest updated public story.
 """
 
 import functools
+import hashlib
 from datetime import timedelta
 from math import ceil
 from urllib.parse import quote, urlsplit
@@ -20,7 +21,8 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps.views import SitemapIndexItem
+from django.contrib.sitemaps.views import SitemapIndexItem, sitemap
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -31,7 +33,7 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag, TaggedItem
 
 from . import fragments
-from .caching import content_version
+from .caching import content_version, request_content_version
 from .metadata import absolute_url, iso_datetime, xml_text
 from .models import Author, Section, Story
 from .pagination import NewestFirstPaginator
@@ -175,6 +177,32 @@ SITEMAPS = {
     "tags": TagSitemap,
     "authors": AuthorSitemap,
 }
+
+
+@require_safe
+def sitemap_page(request, section):
+    """One page of one sitemap, built once per content version.
+
+    A thousand URLs take tens of milliseconds to write out; the XML is kept in the
+    shared cache only (not in each worker's copy, where a crawler walking every page
+    would push out the cards).
+    """
+    version = request_content_version(request)
+    page = request.GET.get("p", "1")
+    digest = hashlib.sha1(f"{section}:{page}".encode(), usedforsecurity=False).hexdigest()
+    key = f"newsroom:sitemap-page:{version}:{digest}"
+    stored = cache.get(key) if version is not None else None
+    if stored is None:
+        response = sitemap(request, sitemaps=SITEMAPS, section=section)
+        response.render()
+        stored = (response.content, response.get("Last-Modified"))
+        if version is not None:
+            cache.set(key, stored, timeout=fragments.SHARED_TIMEOUT)
+    content, last_modified = stored
+    response = HttpResponse(content, content_type="application/xml")
+    if last_modified:
+        response["Last-Modified"] = last_modified
+    return response
 
 
 @require_safe

@@ -201,3 +201,11 @@ def test_a_workers_copy_stays_within_its_size():
     assert copy.get(1, "page 99") is None  # an older version is never served
     copy.set(1, "late", "z")  # rendered under a superseded version: not kept
     assert copy.get(2, "late") is None and copy.get(1, "late") is None
+
+
+def test_a_published_story_is_in_the_sitemap_at_once(client, make_story, no_page_cache):
+    make_story("First")
+    client.get("/sitemap-stories.xml")
+    story = make_story("Second one")
+    assert story.slug.encode() in client.get("/sitemap-stories.xml").content
+    assert client.get("/sitemap-stories.xml?p=9").status_code == 404
