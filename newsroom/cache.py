@@ -1,4 +1,7 @@
-"""Django's Redis cache, minus the outage: a cache that cannot answer is a cache miss.
+"""Cache backends: Redis that survives an outage, and a file cache that writes cheaply.
+
+ResilientRedisCache: Django's Redis cache, minus the outage: a cache that cannot
+answer is a cache miss.
 
 Every public page reads the cache (the content version, cached pages and fragments).
 If Redis goes away, readers must still get pages, only slower: reads answer "not
@@ -12,6 +15,7 @@ import functools
 import logging
 import time
 
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -65,3 +69,25 @@ class ResilientRedisCache(RedisCache):
     incr = _tolerant(missing_key=True)(RedisCache.incr)
     decr = _tolerant(missing_key=True)(RedisCache.decr)
     clear = _tolerant(False)(RedisCache.clear)
+
+
+class FileCache(FileBasedCache):
+    """Django's file cache, without listing the whole directory on every write.
+
+    The file cache is the embedded default that every gunicorn worker on a host shares.
+    Django checks whether to cull (trim to MAX_ENTRIES) on every `set` by listing the
+    directory: with thousands of pages and fragments that listing cost more than the
+    write itself. This checks on every `CULL_EVERY`th write per process instead; the
+    directory may then run a little over MAX_ENTRIES between checks.
+    """
+
+    CULL_EVERY = 50
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._writes = 0
+
+    def _cull(self):
+        self._writes += 1
+        if self._writes % self.CULL_EVERY == 1:
+            super()._cull()

@@ -162,7 +162,8 @@ else:
     # shares, so publishing through one worker invalidates pages in all of them.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache, culling now and then rather than on every write.
+            "BACKEND": "newsroom.cache.FileCache",
             "LOCATION": os.environ.get("NEWSROOM_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
             "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
         }

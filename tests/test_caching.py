@@ -329,3 +329,21 @@ def test_pages_are_served_while_redis_is_down(
     story.save()
     assert b"Edited while the cache is down" in client.get("/").content
     assert b"Edited while the cache is down" in client.get(story.get_absolute_url()).content
+
+
+def test_the_file_cache_culls_now_and_then(settings, tmp_path):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.FileCache",
+            "LOCATION": str(tmp_path / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 2},
+        }
+    }
+    file_cache = caches["default"]
+    for n in range(120):
+        file_cache.set(f"key-{n}", n)
+    stored = len(list((tmp_path / "cache").glob("*.djcache")))
+    assert stored < 120  # culled along the way
+    assert file_cache.get("key-119") == 119
