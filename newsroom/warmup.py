@@ -75,19 +75,28 @@ def _get(application, path):
 
 
 def sample_paths():
-    """The front page, the latest list, the newest story and its section and tag."""
-    from articles.models import Story
+    """The pages readers arrive at first: the front page and what it links to.
 
-    paths = ["/", "/stories/"]
-    story = Story.objects.published().select_related("section").first()
-    if story is not None:
-        paths += [story.get_absolute_url(), story.section.get_absolute_url()]
-        tag = story.tags.first()
-        if tag is not None:
-            from django.urls import reverse
+    The latest list, the newest stories (the front page's), every section, and the
+    most used tags and authors. A few dozen renders: well under a second at start-up.
+    """
+    from django.db.models import Count
+    from django.urls import reverse
+    from taggit.models import Tag
 
-            paths.append(reverse("articles:tag_detail", args=[tag.slug]))
-    return paths
+    from articles.models import Author, Section, Story
+
+    stories = Story.objects.published().only("slug")[: settings.NEWSROOM["STORIES_PER_PAGE"]]
+    tags = Tag.objects.annotate(uses=Count("taggit_taggeditem_items")).order_by("-uses")[:5]
+    authors = Author.objects.annotate(uses=Count("bylines")).order_by("-uses")[:5]
+    return [
+        "/",
+        reverse("articles:story_list"),
+        *(story.get_absolute_url() for story in stories),
+        *(section.get_absolute_url() for section in Section.objects.all()),
+        *(reverse("articles:tag_detail", args=[tag.slug]) for tag in tags),
+        *(author.get_absolute_url() for author in authors),
+    ]
 
 
 def warm_up(application):
