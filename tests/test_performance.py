@@ -134,10 +134,20 @@ def test_warm_up_renders_the_first_pages_before_any_reader(client, make_story, n
 
     from newsroom import warmup
 
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     story = make_story("Warm story", tags=["Seoul"])
-    # The master closes its connections before forking; not the test's own.
-    with mock.patch.object(warmup.connections, "close_all") as close_all:
-        warmup.warm_up(get_wsgi_application())
+    # The master closes its connections before forking; not the test's own, which
+    # (like the test client does) requests must not close either.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        with mock.patch.object(warmup.connections, "close_all") as close_all:
+            warmup.warm_up(get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     close_all.assert_called_once()
     with mock.patch.object(cards, "render_card") as render:
         for url in ("/", "/stories/", story.get_absolute_url(), "/tags/seoul/"):
