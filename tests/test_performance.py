@@ -1,10 +1,14 @@
 """What keeps public pages fast: no per-row work on load, fragments rendered once."""
 
+from datetime import timedelta
 from unittest import mock
 
+import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from articles.models import Story
+from articles import cards
+from articles.models import Correction, Story
 from tests.conftest import image_bytes
 
 
@@ -29,14 +33,6 @@ def test_uploading_a_photo_still_records_its_size(make_story, photo_upload):
 
 
 # Fragments: rendered once per content version, never stale.
-
-from datetime import timedelta  # noqa: E402
-
-import pytest  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from articles import cards  # noqa: E402
-from articles.models import Correction  # noqa: E402
 
 
 @pytest.fixture
@@ -130,12 +126,11 @@ def test_drafts_never_reach_a_cached_fragment(editor_client, make_story, no_page
 
 
 def test_warm_up_renders_the_first_pages_before_any_reader(client, make_story, no_page_cache):
+    from django.core.signals import request_finished, request_started
     from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
 
     from newsroom import warmup
-
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
 
     story = make_story("Warm story", tags=["Seoul"])
     # The master closes its connections before forking; not the test's own, which
