@@ -37,3 +37,21 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Load the app once in the master so workers fork from a warm process.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connection before its first reader arrives.
+
+    The master closed the connections it used while warming up (newsroom/warmup.py);
+    a database that is down now is no reason to fail: the first request retries.
+    """
+    import sys
+
+    if "django.db" not in sys.modules:  # the app is not preloaded: nothing to do yet
+        return
+    from django.db import connections
+
+    try:
+        connections["default"].ensure_connection()
+    except Exception as exc:
+        worker.log.warning("Database not reachable at worker start: %s", exc)

@@ -15,3 +15,21 @@ class ArticlesConfig(AppConfig):
         from . import history
 
         history.register()
+
+        self.stop_measuring_photos_on_load()
+
+    def stop_measuring_photos_on_load(self):
+        """Story rows carry their photo's size; loading one must never open the image.
+
+        Django's ImageField measures the file on every model instantiation (post_init)
+        whenever width or height is empty, so a story list with photos missing their
+        size would decode a dozen images per request. Sizes are set where photos are
+        assigned instead (the admin's upload, `load_demo`), which Django still does on
+        assignment (ImageFileDescriptor.__set__).
+        """
+        from django.db.models.signals import post_init
+
+        from .models import Story
+
+        field = Story._meta.get_field("lead_photo")
+        post_init.disconnect(field.update_dimension_fields, sender=Story)

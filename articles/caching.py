@@ -16,9 +16,12 @@ correct:
   from the cookie alone, so anonymous requests cost no session query. Responses that
   set a cookie, that say `private`/`no-store` (staff previews) or whose status is not
   200, 301 or 404 are never stored.
-- **Cheap hits.** A hit is two cache reads (version, page) and no SQL.
+- **Cheap hits.** `PageCacheMiddleware` answers right after WhiteNoise, before
+  sessions, CSRF, auth and CSP: one read of the version from the shared cache, the page
+  from this process's copy (else the shared cache), no SQL. The stored headers are the
+  final ones, so CSP and X-Frame-Options are on every hit.
 
-Responses carry an `ETag` (checked by ConditionalGetMiddleware, which answers 304) and
+Responses carry an `ETag` (a hit answers If-None-Match with 304 itself) and
 `Cache-Control: public, max-age, s-maxage, stale-while-revalidate` suited to a CDN,
 capped by the next scheduled publication.
 """
@@ -27,6 +30,7 @@ import functools
 import hashlib
 import math
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,12 +39,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
 VERSION_KEY = "newsroom:content-version"
 CACHEABLE_STATUSES = {200, 301, 404}
-# Stored and replayed with a cached page; everything else (cookies above all) is not.
-REPLAYED_HEADERS = {"content-type", "content-language", "location", "etag", "x-robots-tag"}
+# A cached page is replayed with the headers it was served with (CSP, X-Frame-Options,
+# ETag, …) except these, which are set again for each reply. Cookies are never stored:
+# a response that sets one is not cacheable.
+NOT_REPLAYED_HEADERS = {"x-cache", "cache-control", "set-cookie", "x-request-id", "date"}
 
 
 def page_cache_settings():
@@ -64,6 +70,29 @@ def content_version():
     return version
 
 
+def request_content_version(request):
+    """The content version to render this request under: read once, whoever asks first.
+
+    A scheduled story going live changes content without any signal, so the first
+    request after that moment moves the version itself. None while the shared cache is
+    unreachable, and then nothing is cached.
+    """
+    try:
+        return request._newsroom_content_version
+    except AttributeError:
+        pass
+    version = content_version()
+    if version is not None:
+        when = cache.get(_next_key(version))
+        if when is None:
+            _store_next_publication(version, _query_next_publication())
+        elif when and when <= _now():
+            _bump(recompute=True)
+            version = content_version()
+    request._newsroom_content_version = version
+    return version
+
+
 def _bump(recompute):
     """Increment the version; carry or recompute the next scheduled publication."""
     try:
@@ -72,6 +101,8 @@ def _bump(recompute):
         version = time.time_ns()
         cache.set(VERSION_KEY, version, timeout=None)
     previous = cache.get(_next_key(version - 1))
+    if previous and previous <= _now():
+        previous = None  # gone live already: nothing to carry
     if recompute:
         when = _query_next_publication()
         if connections[DEFAULT_DB_ALIAS].in_atomic_block and previous:
@@ -153,20 +184,16 @@ def _query_next_publication():
 
 
 def _store_next_publication(version, when):
-    timeout = settings.PAGE_CACHE["SECONDS"] * 12
-    if when:
-        left = math.floor(when - _now())
-        if left < 1:
-            return  # already passed: the next reader looks it up again
-        timeout = min(timeout, left)
-    cache.set(_next_key(version), when, timeout=timeout)
+    # Kept past the moment itself: the first request after it sees it has passed and
+    # moves the version (request_content_version).
+    cache.set(_next_key(version), when, timeout=settings.PAGE_CACHE["SECONDS"] * 12)
 
 
 def seconds_until_next_publication(version):
     """Seconds until the next scheduled story goes live (None if none is scheduled).
 
     Kept in the cache under the content version (set when content changes, else
-    looked up once), and for no longer than until that moment.
+    looked up once); negative once that moment has passed.
     """
     when = cache.get(_next_key(version))
     if when is None:
@@ -227,18 +254,132 @@ def _page_key(request, version):
     return f"newsroom:page:{version}:{digest}"
 
 
-def _replay(entry):
+def _size(value):
+    """Roughly how many bytes `value` holds (text and bytes count; the rest is small)."""
+    if isinstance(value, str | bytes):
+        return len(value) + 50
+    if isinstance(value, dict):
+        return sum(_size(item) for item in value.values()) + 100
+    if isinstance(value, list | tuple):
+        return sum(_size(item) for item in value) + 50
+    return 100
+
+
+class LocalCache:
+    """A small per-process copy of entries keyed under one content version.
+
+    Every key already carries the content version, which each request reads from the
+    shared cache; entries of an older version are dropped as soon as a newer one is
+    seen, so a worker's copy can never serve what another worker has invalidated.
+    Bounded by an approximate size, so a worker's memory stays flat however many
+    pages it serves: the oldest entries go first.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.clear()
+
+    def get(self, version, key):
+        if version != self.version:
+            return None
+        found = self.entries.get(key)
+        return None if found is None else found[0]
+
+    def set(self, version, key, value):
+        if version is None:
+            return  # the shared cache is unreachable: no version to trust
+        if version != self.version:
+            if self.version is not None and version < self.version:
+                return  # rendered under a version that is already superseded
+            self.clear()
+            self.version = version
+        size = _size(value)
+        if size > self.max_bytes // 4:
+            return  # one huge entry would push out everything else
+        previous = self.entries.pop(key, None)
+        if previous is not None:
+            self.size -= previous[1]
+        while self.entries and self.size + size > self.max_bytes:
+            _, (_, dropped) = self.entries.popitem(last=False)
+            self.size -= dropped
+        self.entries[key] = (value, size)
+        self.size += size
+
+    def clear(self):
+        self.version, self.entries, self.size = None, OrderedDict(), 0
+
+
+# Per process; with gunicorn's default 2 × CPUs + 1 workers, a few MB per host.
+local_pages = LocalCache(max_bytes=3 * 2**20)
+
+
+def _replay(request, entry):
     status, headers, content, expires_at = entry
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
     response["X-Cache"] = "hit"
     _public_cache_control(response, expires_at - _now())
+    etag = response.get("ETag")
+    if etag and status == 200:
+        # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
+        return get_conditional_response(request, etag=etag, response=response)
     return response
 
 
+class PageCacheMiddleware:
+    """Answer anonymous readers from the page cache, before sessions, CSRF and auth.
+
+    Placed right after WhiteNoise: a hit costs one read of the content version from the
+    shared cache, one page lookup (this process's copy first) and no SQL. A miss passes
+    through; views wrapped in `cache_public_page` mark their response as storable, and
+    the response is stored here with the headers every middleware added (CSP,
+    X-Frame-Options, …), so a hit carries the same headers as the page it replays.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or not settings.PAGE_CACHE["ENABLED"]
+            or not _is_anonymous(request)
+        ):
+            return self.get_response(request)
+        version = content_version()
+        if version is not None:
+            key = _page_key(request, version)
+            entry = local_pages.get(version, key)
+            if entry is None:
+                entry = cache.get(key)
+                if entry is not None:
+                    local_pages.set(version, key, entry)
+            if entry is not None and entry[-1] > _now():
+                return _replay(request, entry)
+        response = self.get_response(request)
+        # Rendered under the request's version, which may have moved since the lookup.
+        version = getattr(request, "_newsroom_content_version", None)
+        key = None if version is None else _page_key(request, version)
+        timeout = getattr(response, "page_cache_timeout", 0)
+        if key and timeout > 0 and request.method == "GET" and _is_storable(response):
+            headers = [
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in NOT_REPLAYED_HEADERS
+            ]
+            entry = (response.status_code, headers, response.content, _now() + timeout)
+            cache.set(key, entry, timeout=timeout)
+            local_pages.set(version, key, entry)
+        return response
+
+
 def cache_public_page(view):
-    """Serve `view` from the page cache to anonymous readers (see the module doc)."""
+    """Make `view` a public page: cacheable for anonymous readers (see the module doc).
+
+    The lookup and the storing happen in `PageCacheMiddleware`; this decides what may
+    be stored and for how long, and sets ETag and Cache-Control.
+    """
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -248,13 +389,7 @@ def cache_public_page(view):
         if not _is_anonymous(request):
             response = view(request, *args, **kwargs)
             return _private(response)
-        version = content_version()
-        key = _page_key(request, version)
-        if config["ENABLED"]:
-            entry = cache.get(key)
-            if entry is not None and entry[-1] > _now():
-                return _replay(entry)
-
+        version = request_content_version(request)
         remaining = seconds_until_next_publication(version)
         deadline = None if remaining is None else _now() + remaining
         try:
@@ -277,14 +412,7 @@ def cache_public_page(view):
                 f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
             )
         _public_cache_control(response, remaining)
-        if timeout > 0 and request.method == "GET":
-            headers = [
-                (name, value)
-                for name, value in response.items()
-                if name.lower() in REPLAYED_HEADERS
-            ]
-            entry = (response.status_code, headers, response.content, _now() + timeout)
-            cache.set(key, entry, timeout=timeout)
+        response.page_cache_timeout = timeout if version is not None else 0
         response["X-Cache"] = "miss"
         return response
 

@@ -1,17 +1,44 @@
-from django.conf import settings
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from . import fragments
+from .caching import request_content_version
 from .models import Section
+
+
+@dataclass(frozen=True)
+class NavSection:
+    """A section as the navigation shows it: kept per content version, no model row."""
+
+    name: str
+    slug: str
+    url: str
+
+    def get_absolute_url(self):
+        return self.url
+
+
+def nav_sections(request):
+    def load():
+        return [
+            NavSection(section.name, section.slug, section.get_absolute_url())
+            for section in Section.objects.only("name", "slug")
+        ]
+
+    return fragments.get_or_set(request_content_version(request), "nav-sections", load)
 
 
 def newsroom(request):
     """Site identity and the section navigation, for base.html.
 
-    Sections are a lazy queryset: the navigation costs one small query, and none on
-    pages (like the admin) that never render it.
+    The navigation is read once per content version (articles/fragments.py), and only
+    by pages that render it (not the admin).
     """
     return {
         "newsroom": settings.NEWSROOM,
         "site_language": settings.LANGUAGE_CODE,
         "site_time_zone": settings.TIME_ZONE,
-        "nav_sections": Section.objects.only("name", "slug"),
+        "nav_sections": SimpleLazyObject(lambda: nav_sections(request)),
     }

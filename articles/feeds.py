@@ -281,7 +281,7 @@ class TagFeed(StoryFeed):
             description=f"Stories tagged {tag.name} from {site}.",
             link=absolute_url(reverse("articles:tag_detail", args=[tag.slug])),
             feed_url=_this_feed(request),
-            stories=Story.objects.published().filter(tags=tag),
+            stories=Story.objects.published().tagged(tag),
             empty_is_404=True,
         )
 

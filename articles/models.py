@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
@@ -155,6 +156,21 @@ class StoryQuerySet(models.QuerySet):
                 ),
             )
         )
+
+    def tagged(self, tag):
+        """Stories carrying `tag`, as EXISTS on taggit's rows rather than a join.
+
+        taggit's object_id is an integer column and the story's id a bigint; the join
+        Django writes for `tags=tag` compares them in a way PostgreSQL cannot serve from
+        the (content_type, object_id) index at a hundred thousand stories, and it can
+        repeat a story. EXISTS probes the index once per candidate story.
+        """
+        items = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Story),
+            object_id=OuterRef("pk"),
+            tag=tag,
+        )
+        return self.filter(Exists(items))
 
     def owned_by(self, user):
         """Stories `user` created, or carries a byline of (through the Author linked to them).

@@ -1,6 +1,9 @@
 """Pagination that stays cheap on the last pages of a long list."""
 
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+from . import fragments
 
 
 class NewestFirstPaginator(Paginator):
@@ -11,10 +14,42 @@ class NewestFirstPaginator(Paginator):
     reverses the queryset's (total) ordering and takes a small offset from the end
     instead, then puts the page back in order. The deepest page is then as cheap as
     the first.
+
+    With `count_key` (naming the list) and the content `version`, the list's length
+    and each page's items are kept once per version rather than read on every request:
+    COUNT(*) reads every matching row, a hundred thousand on the archive. A caller that
+    knows the length already passes `known_count`.
     """
+
+    def __init__(
+        self, object_list, per_page, *args, count_key=None, version=None, known_count=None, **kwargs
+    ):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.count_key, self.version, self.known_count = count_key, version, known_count
+
+    @cached_property
+    def count(self):
+        if self.known_count is not None:
+            return self.known_count
+        if self.count_key is None or self.version is None:
+            return Paginator.count.func(self)
+        return fragments.get_or_set(
+            self.version, f"count:{self.count_key}", lambda: self.object_list.count()
+        )
 
     def page(self, number):
         number = self.validate_number(number)
+        if self.count_key is None or self.version is None:
+            return self._get_page(self.page_items(number), number, self)
+        # Which items are on page N changes only with content: kept per version too.
+        items = fragments.get_or_set(
+            self.version,
+            f"page:{self.count_key}:{self.per_page}:{number}",
+            lambda: list(self.page_items(number)),
+        )
+        return self._get_page(items, number, self)
+
+    def page_items(self, number):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
@@ -22,5 +57,41 @@ class NewestFirstPaginator(Paginator):
         object_list = self.object_list
         if bottom > self.count // 2 and getattr(object_list, "ordered", False):
             from_end = object_list.reverse()[self.count - top : self.count - bottom]
-            return self._get_page(list(from_end)[::-1], number, self)
-        return self._get_page(object_list[bottom:top], number, self)
+            return list(from_end)[::-1]
+        return object_list[bottom:top]
+
+
+class DeferredQuerySet:
+    """A queryset built only when something asks the database.
+
+    A list view hands this to its paginator: when the list's length and the page's
+    items are already kept for the content version, the queryset (whose filters cost
+    more to build than the cached answers cost to read) is never built at all.
+    """
+
+    ordered = True  # the stories' default ordering is total (-published_at, -pk)
+
+    def __init__(self, build):
+        self._build = build
+        self._queryset = None
+
+    @property
+    def queryset(self):
+        if self._queryset is None:
+            self._queryset = self._build()
+        return self._queryset
+
+    def count(self):
+        return self.queryset.count()
+
+    def reverse(self):
+        return self.queryset.reverse()
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+    def __len__(self):
+        return len(self.queryset)

@@ -43,6 +43,8 @@ MAX_QUERY_LENGTH = 200
 MAX_FALLBACK_TERMS = 10
 
 MAX_TAG_FACETS = 15
+# Matches ranked, counted and faceted at most; more are reported as "more than".
+MAX_RANKED = 1000
 EXCERPT_LENGTH = 220  # characters, for the SQLite fallback
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 _WORD = re.compile(r"\w")
@@ -169,6 +171,7 @@ class SearchResults:
     stories: QuerySet
     engine: "_Engine" = field(repr=False)
     any_tag: QuerySet = field(repr=False)
+    limit: int = MAX_RANKED
 
     def highlight(self, stories):
         """The stories of one page, each with its highlighted headline, dek and excerpt."""
@@ -185,7 +188,7 @@ class SearchResults:
         if not self.parsed.clauses:
             return []
         return list(
-            Tag.objects.filter(story__in=self.any_tag.values("pk"))
+            Tag.objects.filter(story__in=_newest(self.any_tag))
             .annotate(story_count=Count("story"))
             .order_by("-story_count", "name")[:limit]
         )
@@ -208,8 +211,16 @@ def search_stories(raw_query, *, section=None, tag=None) -> SearchResults:
     # Nothing to look for ("", "!!!", only exclusions): no database query at all.
     any_tag = engine.filter(base, parsed) if parsed.clauses else base.none()
     matching = any_tag.filter(tags__slug=str(tag)) if tag else any_tag
-    stories = engine.fetch(engine.rank(matching, parsed).for_cards())
-    return SearchResults(query, parsed, stories, engine, any_tag)
+    # Ranking reads every match's text: only the newest MAX_RANKED matches are ranked
+    # (and counted, and faceted), whatever a common word matches in a large archive.
+    ranked = Story.objects.filter(pk__in=_newest(matching))
+    stories = engine.fetch(engine.rank(ranked, parsed).for_cards())
+    return SearchResults(query, parsed, stories, engine, any_tag, limit=MAX_RANKED)
+
+
+def _newest(queryset):
+    """The ids of the newest MAX_RANKED stories of `queryset`, as a subquery."""
+    return queryset.order_by("-published_at", "-pk").values("pk")[:MAX_RANKED]
 
 
 class _Engine:

@@ -1,4 +1,3 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
 from . import caching, feeds, sitemaps, views
@@ -45,12 +44,7 @@ for kind, feed_class in (
 # Crawlers.
 urlpatterns += [
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap_index"),
-    path(
-        "sitemap-<str:section>.xml",
-        sitemap,
-        {"sitemaps": sitemaps.SITEMAPS},
-        name="sitemap",
-    ),
+    path("sitemap-<str:section>.xml", sitemaps.sitemap_page, name="sitemap"),
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
 ]

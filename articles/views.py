@@ -1,20 +1,32 @@
 """Public pages. Each starts from `Story.objects.published()`."""
 
+import hashlib
 import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from . import metadata
+from . import fragments, metadata
+from .caching import request_content_version
+from .cards import cards_for
 from .models import Author, Section, Story, StorySlug
-from .pagination import NewestFirstPaginator
+from .pagination import DeferredQuerySet, NewestFirstPaginator
 from .search import search_stories
+
+
+def head_fragment(page_meta):
+    """What base.html needs of a page's metadata, ready to keep: <head> HTML and titles."""
+    return {
+        "head_html": render_to_string("includes/meta.html", {"page_meta": page_meta}),
+        "page_meta": {"title": page_meta.title, "description": page_meta.description},
+    }
 
 
 class StoryListView(ListView):
@@ -30,35 +42,90 @@ class StoryListView(ListView):
 
     # "section", "tag" or "author": the list's own feeds, linked from its <head>.
     feed_kind = None
+    # Names the list for its cached length ("latest", "section:4", …).
+    count_key = "latest"
+    card_variant = "h2"
 
     def get_queryset(self):
-        return Story.objects.published().for_cards()
+        # Which stories are on the page, nothing more: their cards are rendered once
+        # per content version (articles/cards.py). Built only when the list's length
+        # or this page's stories are not already known for this version.
+        return DeferredQuerySet(lambda: self.stories().values_list("pk", flat=True))
+
+    def stories(self):
+        return Story.objects.published()
+
+    def cached_lookup(self, model, **lookup):
+        """A section, tag or author by slug: one query per content version, or 404."""
+        name = model._meta.label_lower
+        value = "|".join(lookup.values())
+        digest = hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()
+        version = request_content_version(self.request)
+        found = fragments.get_many(version, [f"{name}:{digest}"]).get(f"{name}:{digest}")
+        if found is None:
+            found = get_object_or_404(model, **lookup)
+            fragments.set_many(version, {f"{name}:{digest}": found})
+        return found
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return self.paginator_class(
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            count_key=self.count_key,
+            version=request_content_version(self.request),
+            **kwargs,
+        )
+
+    def card_variants(self, stories, page_obj):
+        return [self.card_variant] * len(stories)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        stories = list(context["stories"])
+        variants = self.card_variants(stories, context["page_obj"])
+        context["cards"] = cards_for(self.request, stories, variants)
+        # The <head> metadata (canonical, feeds, OpenGraph) of this page of this list,
+        # rendered once per content version.
+        version = request_content_version(self.request)
+        path = hashlib.sha1(self.request.path.encode(), usedforsecurity=False).hexdigest()
+        key = f"list-head:{path}:{context['page_obj'].number}"
+        head = fragments.get_or_set(version, key, lambda: self.render_head(context))
+        context.update(head)
+        return context
+
+    def render_head(self, context):
         list_object = context.get("list_object")
         feeds = ()
         if self.feed_kind and list_object is not None:
             feeds = metadata.feeds_for(self.feed_kind, list_object.slug, context["list_title"])
-        context["page_meta"] = metadata.list_page_meta(
+        page_meta = metadata.list_page_meta(
             self.request,
             context["page_obj"],
             heading=context.get("list_title"),
             description=context.get("list_description") or context.get("meta_description"),
             feeds=feeds,
         )
-        return context
+        return head_fragment(page_meta)
 
 
 class HomeView(StoryListView):
     template_name = "articles/home.html"
+    card_variant = "h3"
+
+    def card_variants(self, stories, page_obj):
+        # The newest story leads the front page; later pages are plain lists.
+        variants = super().card_variants(stories, page_obj)
+        if variants and page_obj.number == 1:
+            variants[0] = "lead"
+        return variants
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        stories = list(context["stories"])
-        # The newest story leads the front page; later pages are plain lists.
-        if context["page_obj"].number == 1 and stories:
-            context["lead_story"], context["stories"] = stories[0], stories[1:]
+        cards = context["cards"]
+        if context["page_obj"].number == 1 and cards:
+            context["lead_card"], context["cards"] = cards[0], cards[1:]
         return context
 
 
@@ -71,10 +138,14 @@ class SectionDetailView(StoryListView):
 
     @cached_property
     def section(self):
-        return get_object_or_404(Section, slug=self.kwargs["slug"])
+        return self.cached_lookup(Section, slug=self.kwargs["slug"])
 
     def get_queryset(self):
-        return super().get_queryset().filter(section=self.section)
+        self.count_key = f"section:{self.section.pk}"
+        return super().get_queryset()
+
+    def stories(self):
+        return super().stories().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -90,10 +161,14 @@ class TagDetailView(StoryListView):
 
     @cached_property
     def tag(self):
-        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return self.cached_lookup(Tag, slug=self.kwargs["slug"])
 
     def get_queryset(self):
-        return super().get_queryset().filter(tags=self.tag)
+        self.count_key = f"tag:{self.tag.pk}"
+        return super().get_queryset()
+
+    def stories(self):
+        return super().stories().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
@@ -112,10 +187,14 @@ class AuthorDetailView(StoryListView):
 
     @cached_property
     def author(self):
-        return get_object_or_404(Author, slug=self.kwargs["slug"])
+        return self.cached_lookup(Author, slug=self.kwargs["slug"])
 
     def get_queryset(self):
-        return super().get_queryset().filter(story_authors__author=self.author)
+        self.count_key = f"author:{self.author.pk}"
+        return super().get_queryset()
+
+    def stories(self):
+        return super().stories().filter(story_authors__author=self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -135,6 +214,14 @@ class StoryDetailView(DetailView):
     is_preview = False
 
     def get(self, request, *args, **kwargs):
+        # A public story's page is rendered once per content version; later requests
+        # print the stored article and <head> metadata with no query at all.
+        version = request_content_version(request)
+        slug_digest = hashlib.sha1(self.kwargs["slug"].encode(), usedforsecurity=False)
+        key = f"story:{slug_digest.hexdigest()}"
+        stored = fragments.get_many(version, [key]).get(key)
+        if stored is not None:
+            return self.render_to_response({**stored, "is_preview": False})
         try:
             self.object = self.get_object()
         except Http404:
@@ -147,7 +234,14 @@ class StoryDetailView(DetailView):
             if former is None:
                 raise
             return HttpResponsePermanentRedirect(former.story.get_absolute_url())
-        response = self.render_to_response(self.get_context_data(object=self.object))
+        context = self.get_context_data(object=self.object)
+        fragment = {
+            "story_html": render_to_string("articles/story_article.html", context),
+            **head_fragment(context["page_meta"]),
+        }
+        if not self.is_preview:
+            fragments.set_many(version, {key: fragment})
+        response = self.render_to_response({**context, **fragment})
         if self.is_preview:
             add_never_cache_headers(response)
             response["Cache-Control"] = "private, no-store"
@@ -221,6 +315,7 @@ def search(request):
         "articles/search.html",
         {
             "query": results.query,
+            "result_limit": results.limit,
             "page_obj": page_obj,
             "stories": results.highlight(page_obj.object_list) if results.query else [],
             "tag_facets": results.tag_facets(),

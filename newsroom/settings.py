@@ -27,6 +27,11 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_float(name, default):
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
 def env_int(name, default):
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
@@ -74,6 +79,9 @@ MIDDLEWARE = [
     "newsroom.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages are answered here, before sessions, CSRF, auth, CSP and axes
+    # (articles/caching.py); the headers those add are stored with each page.
+    "articles.caching.PageCacheMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,8 +123,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets gunicorn workers read while one writes; IMMEDIATE avoids lock upgrades
-    # that fail with "database is locked" under concurrent writers.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # that fail with "database is locked" under concurrent writers. Each worker keeps
+    # its connection (CONN_MAX_AGE, as for PostgreSQL): opening the file and running
+    # the PRAGMAs again was a good part of every request. Restores stop gunicorn first.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -131,9 +140,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down is a cache miss, never an error page (newsroom/cache.py).
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
+            "OPTIONS": {
+                "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 0.5),
+                "socket_timeout": env_float("REDIS_TIMEOUT", 0.5),
+            },
         }
     }
 elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "memory":
@@ -149,7 +163,8 @@ else:
     # shares, so publishing through one worker invalidates pages in all of them.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache, culling now and then rather than on every write.
+            "BACKEND": "newsroom.cache.FileCache",
             "LOCATION": os.environ.get("NEWSROOM_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
             "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
         }

@@ -242,3 +242,108 @@ def test_cache_off_by_setting(client, make_story, settings, django_assert_max_nu
     response = client.get("/")
     assert response["X-Cache"] == "miss"
     assert cache_control(response)["public"] is True
+
+
+def test_a_hit_carries_the_security_headers_of_the_page(client, make_story, page_cache):
+    make_story()
+    miss = client.get("/")
+    hit = client.get("/")
+    assert hit["X-Cache"] == "hit"
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Content-Type",
+        "ETag",
+    ):
+        assert hit[header] == miss[header], header
+    assert "script-src 'self'" in hit["Content-Security-Policy"]
+    assert hit["X-Frame-Options"] == "DENY"
+
+
+def test_a_hit_answers_if_none_match_with_304(client, make_story, page_cache):
+    make_story()
+    etag = client.get("/")["ETag"]
+    assert client.get("/")["X-Cache"] == "hit"
+    revalidated = client.get("/", headers={"If-None-Match": etag})
+    assert revalidated.status_code == 304
+    assert revalidated.content == b""
+    assert revalidated["ETag"] == etag
+    assert "public" in revalidated["Cache-Control"]
+    changed = client.get("/", headers={"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200 and changed.content
+
+
+def test_a_revalidation_on_a_miss_is_not_stored(client, make_story, page_cache):
+    make_story()
+    etag = client.get("/")["ETag"]
+    cache.clear()
+    caching.local_pages.clear()
+    assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
+    full = client.get("/")
+    assert full.status_code == 200 and b"Story number" in full.content
+
+
+def test_a_hit_in_another_process_still_sees_an_edit(client, make_story, page_cache):
+    story = make_story("Before the edit")
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"  # now in this process's copy too
+    # Another worker publishes the edit: only the shared version moves.
+    Story.objects.filter(pk=story.pk).update(headline="After the edit")
+    caching.bump_content_version()
+    assert b"After the edit" in client.get("/").content
+
+
+@pytest.fixture
+def redis_down(settings):
+    """A Redis cache at an address where nothing listens (connection refused)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    caching.local_pages.clear()
+
+
+def test_pages_are_served_while_redis_is_down(
+    client, make_story, make_author, page_cache, redis_down
+):
+    author = make_author(name="Kim Min-ji")
+    story = make_story("Served without a cache", authors=[author], tags=["Seoul"])
+    for url in (
+        "/",
+        story.get_absolute_url(),
+        "/tags/seoul/",
+        author.get_absolute_url(),
+        "/feeds/rss/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "X-Cache" not in response or response["X-Cache"] == "miss"
+    # Edits still show at once: nothing was cached anywhere meanwhile.
+    story.headline = "Edited while the cache is down"
+    story.save()
+    assert b"Edited while the cache is down" in client.get("/").content
+    assert b"Edited while the cache is down" in client.get(story.get_absolute_url()).content
+
+
+def test_the_file_cache_culls_now_and_then(settings, tmp_path):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.FileCache",
+            "LOCATION": str(tmp_path / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 2},
+        }
+    }
+    file_cache = caches["default"]
+    for n in range(120):
+        file_cache.set(f"key-{n}", n)
+    stored = len(list((tmp_path / "cache").glob("*.djcache")))
+    assert stored < 120  # culled along the way
+    assert file_cache.get("key-119") == 119

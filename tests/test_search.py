@@ -350,3 +350,16 @@ def test_sqlite_fallback_matches_inside_words(make_story):
 def test_sqlite_fallback_leaves_the_search_vector_empty(make_story):
     make_story("Harbour")
     assert Story.objects.filter(search_vector__isnull=False).count() == 0
+
+
+def test_a_common_word_ranks_only_the_newest_matches(client, make_story, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "MAX_RANKED", 3)
+    for n in range(5):
+        make_story(f"Harbour story {n}")
+    page = client.get("/search/?q=harbour").content.decode()
+    assert "More than 3 results for “harbour”" in page
+    assert "story 0<" in page and "story 4<" not in page  # the oldest is left out
+    few = client.get("/search/?q=%22harbour+story+1%22").content.decode()
+    assert "1 result for" in few

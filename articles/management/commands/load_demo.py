@@ -329,6 +329,8 @@ class Command(BaseCommand):
         # Short ASCII names: the field's 100 characters include the upload folder.
         name = f"demo-{slugify(story.slug)[:40].strip('-') or story.pk}.jpg"
         story.lead_photo.save(name, ContentFile(image), save=False)
+        # Stored with the row: pages never open the image to learn its size.
+        story.lead_photo_width, story.lead_photo_height = PHOTO_SIZE
         story.photo_caption = photo["caption"]
         story.photo_credit = PHOTO_CREDIT
         story.photo_alt = alt_text(photo["motif"], section["colours"])
