@@ -126,7 +126,7 @@ def memory(site: Site, paths: dict[str, str], args) -> dict:
     site.start()
     try:
         run_wrk_requests(site.base_url, pages, 50 * len(pages), connections=args.connections)
-        before = {pid: rss_kb(pid) for pid in site.worker_pids()}
+        before = {pid: rss_kb(pid) for pid in site.wait_for_workers(args.workers)}
         runs = run_wrk_requests(site.base_url, pages, args.memory, connections=args.connections)
         after = {pid: rss_kb(pid) for pid in site.worker_pids()}
     finally:
