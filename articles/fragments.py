@@ -18,10 +18,13 @@ local = LocalCache(max_bytes=4 * 2**20)
 
 # Shared entries outlive a version only by this much; a new version never reads them.
 SHARED_TIMEOUT = 3600
+# Part of every shared key: raise it when what is kept changes shape (a template's
+# context, a pickled class), so a deploy never reads what older code stored.
+SCHEMA = 1
 
 
 def _shared_key(version, key):
-    return f"newsroom:fragment:{version}:{key}"
+    return f"newsroom:fragment:{SCHEMA}:{version}:{key}"
 
 
 def get_many(version, keys):
