@@ -41,7 +41,11 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
+from newsroom.cache import RENEW_AFTER_OUTAGE
+
 VERSION_KEY = "newsroom:content-version"
+# Edits made while Redis was away could not move the version: it moves on its return.
+RENEW_AFTER_OUTAGE.add(VERSION_KEY)
 CACHEABLE_STATUSES = {200, 301, 404}
 # A cached page is replayed with the headers it was served with (CSP, X-Frame-Options,
 # ETag, …) except these, which are set again for each reply. Cookies are never stored:

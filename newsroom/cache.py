@@ -9,6 +9,13 @@ found", writes are dropped and `incr` reports a missing key (callers then start 
 version). A warning is logged at most once every `WARN_EVERY` seconds per process.
 Timeouts (settings: OPTIONS socket_connect_timeout / socket_timeout) keep a Redis that
 hangs from holding requests for long.
+
+Coming back is the delicate part: edits made during the outage could not move the
+content version, so Redis returns holding pages and fragments stored under a version
+that no longer describes the content. So the first time a process reaches Redis again
+after failing to, it first gives every key in `RENEW_AFTER_OUTAGE` a fresh value (the
+clock in nanoseconds; articles.caching registers its content version): nothing stored
+before the outage is read again.
 """
 
 import functools
@@ -33,13 +40,49 @@ def _warn(operation, exc):
         logger.warning("Cache unavailable (%s): %s; serving without it", operation, exc)
 
 
+# Keys set to a new, larger number when this process reaches Redis again after an outage.
+RENEW_AFTER_OUTAGE = set()
+# While set, this process has failed to reach Redis and not yet run the hooks since.
+_outage_since = None
+RETRY_EVERY = 1.0
+_last_retry = 0.0
+
+
+def _note_failure():
+    global _outage_since
+    if _outage_since is None:
+        _outage_since = time.monotonic()
+
+
+def _recover_if_needed(cache):
+    """After an outage, renew the version keys before this process reads anything.
+
+    Tried at most once every RETRY_EVERY seconds while Redis stays away, so an outage
+    costs each request one failed connection, not two.
+    """
+    global _outage_since, _last_retry
+    if _outage_since is None:
+        return
+    now = time.monotonic()
+    if now - _last_retry < RETRY_EVERY:
+        raise ConnectionError("Redis unreachable (recovery pending)")
+    _last_retry = now
+    for key in RENEW_AFTER_OUTAGE:
+        # The plain backend's set: raises while Redis is still away.
+        RedisCache.set(cache, key, time.time_ns(), timeout=None)
+    _outage_since = None
+    logger.warning("Cache reachable again; content version moved past the outage")
+
+
 def _tolerant(default=None, *, missing_key=False):
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             try:
+                _recover_if_needed(self)
                 return method(self, *args, **kwargs)
             except (RedisError, OSError) as exc:
+                _note_failure()
                 _warn(method.__name__, exc)
                 if missing_key:
                     raise ValueError("Cache unavailable") from exc
@@ -53,8 +96,10 @@ def _tolerant(default=None, *, missing_key=False):
 class ResilientRedisCache(RedisCache):
     def get(self, key, default=None, version=None):
         try:
+            _recover_if_needed(self)
             return super().get(key, default, version)
         except (RedisError, OSError) as exc:
+            _note_failure()
             _warn("get", exc)
             return default
 

@@ -1,7 +1,9 @@
 """The page cache: fast for anonymous readers, never stale, never private."""
 
+import os
 from datetime import timedelta
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -11,6 +13,9 @@ from django.utils import timezone
 
 from articles import caching
 from articles.models import RelatedHeadline, Story
+from newsroom import cache as newsroom_cache
+from tests.conftest import require
+from tests.servers import TcpProxy
 
 
 @pytest.fixture
@@ -329,6 +334,39 @@ def test_pages_are_served_while_redis_is_down(
     story.save()
     assert b"Edited while the cache is down" in client.get("/").content
     assert b"Edited while the cache is down" in client.get(story.get_absolute_url()).content
+
+
+@pytest.mark.postgres  # the pass of the suite that has Redis (.ci/run)
+def test_no_page_stored_before_a_redis_outage_is_served_after_it(
+    client, make_story, page_cache, settings, monkeypatch
+):
+    require(os.environ.get("REDIS_URL"), "REDIS_URL: a Redis server to cut off and restore")
+    redis = urlsplit(os.environ["REDIS_URL"])
+    proxy = TcpProxy(redis.hostname, redis.port or 6379).start()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{proxy.port}{redis.path or '/0'}",
+            "KEY_PREFIX": f"outage-test-{proxy.port}",
+            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+        }
+    }
+    monkeypatch.setattr(newsroom_cache, "RETRY_EVERY", 0)
+    caching.local_pages.clear()
+    story = make_story("Before the outage")
+    try:
+        assert client.get("/")["X-Cache"] == "miss"
+        assert client.get("/")["X-Cache"] == "hit"
+        proxy.stop()  # Redis goes away; an editor unpublishes the story meanwhile
+        story.status = Story.Status.DRAFT
+        story.save()
+        assert b"Before the outage" not in client.get("/").content
+        proxy.start()  # Redis is back, still holding the page stored before
+        response = client.get("/")
+        assert b"Before the outage" not in response.content
+        assert response["X-Cache"] == "miss"
+    finally:
+        proxy.stop()
 
 
 def test_the_file_cache_culls_now_and_then(settings, tmp_path):
