@@ -27,7 +27,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
 from . import images
 from .images import get_originals_storage
@@ -139,16 +139,18 @@ class StoryQuerySet(models.QuerySet):
     def for_detail(self):
         """Everything a story page shows, in a constant number of queries.
 
-        Corrections come inside the story's own query, as one JSON array (`notes_json`,
-        read by `Story.notes`): the page's query budget has no room for another query,
-        and most stories have no notes at all.
+        Corrections and tags come inside the story's own query, as JSON arrays
+        (`notes_json` and `tags_json`, read by `Story.notes` and `Story.tag_list`): the
+        page's query budget (six) has no room for two more queries.
         """
         return (
             self.for_cards()
             .defer(None)
-            .annotate(notes_json=Subquery(Correction.objects.as_json_for_story()))
+            .annotate(
+                notes_json=Subquery(Correction.objects.as_json_for_story()),
+                tags_json=Subquery(_tags_as_json_for_story()),
+            )
             .prefetch_related(
-                "tags",
                 Prefetch(
                     "related_headlines",
                     queryset=RelatedHeadline.objects.visible(),
@@ -188,6 +190,21 @@ class StoryQuerySet(models.QuerySet):
             .annotate(shared_tags=Count("tags", distinct=True))
             .order_by("-shared_tags", "-published_at", "-pk")
         )
+
+
+def _tags_as_json_for_story():
+    """A subquery: the outer query's story's tags as one JSON array of {id, name, slug}."""
+    return (
+        TaggedItem.objects.filter(
+            object_id=OuterRef("pk"),
+            content_type__app_label="articles",
+            content_type__model="story",
+        )
+        .order_by()
+        .values("object_id")
+        .annotate(items=JSONArrayAgg(JSONObject(id="tag_id", name="tag__name", slug="tag__slug")))
+        .values("items")
+    )
 
 
 class Story(models.Model):
@@ -459,6 +476,15 @@ class Story(models.Model):
         if hasattr(self, "notes_json"):
             return Correction.from_json(self, self.notes_json)
         return list(self.corrections.all())
+
+    @cached_property
+    def tag_list(self):
+        """The story's tags by name; no query after for_detail()."""
+        if hasattr(self, "tags_json"):
+            rows = json.loads(self.tags_json) if self.tags_json else []
+            tags = [Tag(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
+            return sorted(tags, key=lambda tag: (tag.name.casefold(), tag.pk))
+        return sorted(self.tags.all(), key=lambda tag: (tag.name.casefold(), tag.pk))
 
     def touch(self):
         """Record a change made elsewhere (a correction note) as a change of the story.

@@ -265,7 +265,7 @@ class StoryDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         story = self.object
-        tags = list(story.tags.all())
+        tags = story.tag_list
         related = story.visible_related_headlines
         automatic = []
         if not related and tags:
