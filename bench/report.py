@@ -12,7 +12,7 @@ MAX_QUERIES = 6
 UNCACHED_TARGETS = {"story": 0.25, "home": 0.12, "tag": 0.12, "section": 0.12, "author": 0.12}
 # Cache on: every anonymous page → minimum share of the static file through WhiteNoise.
 CACHED_TARGET = 0.8
-REFERENCE_OF = {"off": "constant", "on": "static"}
+REFERENCE_OF = {"none": "constant", "off": "constant", "on": "static"}
 
 
 @dataclass
@@ -47,6 +47,8 @@ def target_for(page: str, cache: str) -> float | None:
         return None
     if cache == "on":
         return CACHED_TARGET
+    if cache == "none":
+        return None  # no target: what the page costs built from scratch every time
     return UNCACHED_TARGETS.get(page)
 
 

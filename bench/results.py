@@ -15,6 +15,8 @@ from bench import report
 from bench.server import ROOT
 
 CACHE_TITLES = {
+    "none": "No cache at all (NEWSROOM_LOCAL_CACHE=none): every request built from the "
+    "database, against the constant-HTML view",
     "off": "Cache off (NEWSROOM_PAGE_CACHE=0): each page against the constant-HTML view",
     "on": "Cache on (anonymous readers): each page against the static file (WhiteNoise)",
 }

@@ -34,7 +34,16 @@ from bench.server import ROOT, Site, drop_postgres_database, is_postgres
 from bench.wrk import INSTALL_HINT, WrkResult, run_wrk, wrk_path
 
 RESULTS = ROOT / "bench" / "results"
-MODES = {"off": ("off",), "on": ("on",), "both": ("off", "on")}
+# "off": the page cache off (fragments kept per content version still answer);
+# "none": no cache at all, every request built from the database (no target: a
+# diagnosis of what the fragments save).
+MODES = {
+    "off": ("off",),
+    "on": ("on",),
+    "none": ("none",),
+    "both": ("off", "on"),
+    "all": ("none", "off", "on"),
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -45,7 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--stories", type=int, default=1000, help="generated stories (1000)")
     add("--duration", type=float, default=20, help="wrk seconds per page and round (20)")
     add("--rounds", type=int, default=3, help="interleaved rounds; the table shows medians (3)")
-    add("--cache", choices=tuple(MODES), default="both", help="page cache off, on or both")
+    add(
+        "--cache",
+        choices=tuple(MODES),
+        default="both",
+        help="page cache off, on or both; none: no cache at all; all: the three",
+    )
     add("--pages", default=",".join(PAGES), help="comma-separated subset of the pages")
     add("--connections", type=int, default=8, help="wrk connections (8)")
     add("--threads", type=int, default=1, help="wrk threads (1)")
@@ -95,6 +109,7 @@ def bench_site(workdir: Path, args, cache: str, suffix: str = "bench", **env: st
         extra_env={
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "NEWSROOM_PAGE_CACHE": "1" if cache == "on" else "0",
+            **({"NEWSROOM_LOCAL_CACHE": "none"} if cache == "none" else {}),
             **env,
         },
     )

@@ -150,6 +150,9 @@ if REDIS_URL:
             },
         }
     }
+elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "none":
+    # No cache at all (diagnosis, benchmarks): every request is built from the database.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "memory":
     # One process only (the test suite): gunicorn's workers would not share it.
     CACHES = {
