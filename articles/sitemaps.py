@@ -19,23 +19,21 @@ from math import ceil
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, sitemap
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
+from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_safe
-from taggit.models import Tag, TaggedItem
 
 from . import fragments
 from .caching import content_version, request_content_version
 from .metadata import absolute_url, iso_datetime, xml_text
-from .models import Author, Section, Story
+from .models import Section, Story
 from .pagination import NewestFirstPaginator
 
 NEWS_SITEMAP_DAYS = 2
@@ -65,7 +63,7 @@ class NewsroomSitemap(Sitemap):
         return fragments.get_or_set(content_version(), f"sitemap:{name}", self.count_summary)
 
     def count_summary(self):
-        totals = self.items().aggregate(url_count=Count("pk"), latest=Max("lastmod"))
+        totals = self.items().aggregate(url_count=Count("*"), latest=Max("lastmod"))
         return totals["url_count"], totals["latest"]
 
     @property
@@ -109,16 +107,19 @@ def _story_path_parts():
     return prefix, suffix
 
 
-def _latest_public_update(**link):
-    """The latest `updated_at` among public stories linked by `link` (to OuterRef("pk"))."""
-    stories = Story.objects.published().filter(**link).order_by("-updated_at")
+def _latest_public_update_of_section():
+    """The latest `updated_at` among the public stories of the section OuterRef("pk").
+
+    Sections are few and large: walking the newest updates first finds one at once.
+    """
+    stories = Story.objects.published().filter(section=OuterRef("pk")).order_by("-updated_at")
     return Subquery(stories.values("updated_at")[:1])
 
 
 class SectionSitemap(NewsroomSitemap):
     def items(self):
         return (
-            Section.objects.annotate(lastmod=_latest_public_update(section=OuterRef("pk")))
+            Section.objects.annotate(lastmod=_latest_public_update_of_section())
             .filter(lastmod__isnull=False)
             .order_by("order", "name")
             .values("pk", "slug", "lastmod")
@@ -128,47 +129,37 @@ class SectionSitemap(NewsroomSitemap):
         return reverse("articles:section_detail", kwargs={"slug": item["slug"]})
 
 
-def _latest_public_update_tagged():
-    """The latest `updated_at` among public stories carrying the tag OuterRef("pk").
+def _linked_with_public_stories(link):
+    """(linked pk, linked_slug, lastmod) of every object linked to a public story through `link`
+    ("tagged_items__tag", "story_authors__author"), lastmod its latest public update.
 
-    EXISTS on taggit's rows, not a join through `tags` (see StoryQuerySet.tagged): at a
-    hundred thousand stories that is milliseconds instead of a third of a second.
+    One grouped pass over the public stories' links, not a lookup per object: tags and
+    authors are many and mostly small, and at 100,000 stories and 2,000 tags walking
+    the newest stories for each took seconds.
     """
-    items = TaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Story),
-        tag=OuterRef(OuterRef("pk")),
-        object_id=OuterRef("pk"),
+    return (
+        Story.objects.published()
+        .filter(**{f"{link}__isnull": False})
+        .values(linked=F(link), linked_slug=F(f"{link}__slug"))
+        .annotate(lastmod=Max("updated_at"))
+        .order_by("linked")
     )
-    stories = Story.objects.published().filter(Exists(items)).order_by("-updated_at")
-    return Subquery(stories.values("updated_at")[:1])
 
 
 class TagSitemap(NewsroomSitemap):
     def items(self):
-        return (
-            Tag.objects.annotate(lastmod=_latest_public_update_tagged())
-            .filter(lastmod__isnull=False)
-            .order_by("pk")
-            .values("pk", "slug", "lastmod")
-        )
+        return _linked_with_public_stories("tagged_items__tag")
 
     def location(self, item):
-        return reverse("articles:tag_detail", kwargs={"slug": item["slug"]})
+        return reverse("articles:tag_detail", kwargs={"slug": item["linked_slug"]})
 
 
 class AuthorSitemap(NewsroomSitemap):
     def items(self):
-        return (
-            Author.objects.annotate(
-                lastmod=_latest_public_update(story_authors__author=OuterRef("pk"))
-            )
-            .filter(lastmod__isnull=False)
-            .order_by("pk")
-            .values("pk", "slug", "lastmod")
-        )
+        return _linked_with_public_stories("story_authors__author")
 
     def location(self, item):
-        return reverse("articles:author_detail", kwargs={"slug": item["slug"]})
+        return reverse("articles:author_detail", kwargs={"slug": item["linked_slug"]})
 
 
 SITEMAPS = {
