@@ -55,3 +55,15 @@ def post_fork(server, worker):
         connections["default"].ensure_connection()
     except Exception as exc:
         worker.log.warning("Database not reachable at worker start: %s", exc)
+
+
+def post_worker_init(worker):
+    """A new worker answers one request of its own first (newsroom/warmup.py)."""
+    import os
+    import sys
+
+    if "django.db" not in sys.modules or os.environ.get("NEWSROOM_WARM_UP", "1") == "0":
+        return
+    from newsroom.warmup import warm_worker
+
+    warm_worker(worker.wsgi)
