@@ -57,7 +57,31 @@ def choose(page, row, term, option_text):
 
 
 def select_word(page, editor, word):
-    """Double-click `word` in the editor, as people select a word."""
+    """Double-click `word` in the editor, as people select a word.
+
+    Measured again before each try: the form can still be settling (the checklist
+    and the editor's menu update as one types), moving the word under the pointer.
+    """
+    for _ in range(5):
+        page.mouse.dblclick(*word_centre(editor, word))
+        if page.evaluate("() => getSelection().toString().trim()") == word:
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate("() => getSelection().toString().trim()") == word
+    # The editor reads the browser's selection asynchronously: wait until it has.
+    page.wait_for_function(
+        """([root, word]) => {
+            const state = root.editor && root.editor.state;
+            if (!state) return true;
+            const {from, to} = state.selection;
+            return state.doc.textBetween(from, to).trim() === word;
+        }""",
+        arg=[editor.element_handle(), word],
+    )
+
+
+def word_centre(editor, word):
+    """Where `word` is on the screen, inside the editor."""
     box = editor.evaluate(
         """(root, word) => {
             const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -75,18 +99,7 @@ def select_word(page, editor, word):
         word,
     )
     assert box, f"{word!r} is not in the editor"
-    page.mouse.dblclick(box["x"], box["y"])
-    assert page.evaluate("() => getSelection().toString().trim()") == word
-    # The editor reads the browser's selection asynchronously: wait until it has.
-    page.wait_for_function(
-        """([root, word]) => {
-            const state = root.editor && root.editor.state;
-            if (!state) return true;
-            const {from, to} = state.selection;
-            return state.doc.textBetween(from, to).trim() === word;
-        }""",
-        arg=[editor.element_handle(), word],
-    )
+    return box["x"], box["y"]
 
 
 def add_inline_row(page, group):
