@@ -29,7 +29,8 @@ def serve_media(request, path):
         raise Http404("No such file.") from exc
     relative = full_path.relative_to(os.path.abspath(settings.MEDIA_ROOT))
     if (
-        relative.parts[:1] not in {(folder,) for folder in PUBLIC_MEDIA_FOLDERS}
+        not relative.parts
+        or relative.parts[0] not in PUBLIC_MEDIA_FOLDERS
         or full_path.suffix.lower() not in PUBLIC_MEDIA_SUFFIXES
         or not full_path.is_file()
     ):

@@ -57,15 +57,13 @@ class StoryListView(ListView):
 
     def cached_lookup(self, model, **lookup):
         """A section, tag or author by slug: one query per content version, or 404."""
-        name = model._meta.label_lower
         value = "|".join(lookup.values())
         digest = hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()
-        version = request_content_version(self.request)
-        found = fragments.get_many(version, [f"{name}:{digest}"]).get(f"{name}:{digest}")
-        if found is None:
-            found = get_object_or_404(model, **lookup)
-            fragments.set_many(version, {f"{name}:{digest}": found})
-        return found
+        return fragments.get_or_set(
+            request_content_version(self.request),
+            f"{model._meta.label_lower}:{digest}",
+            lambda: get_object_or_404(model, **lookup),  # a 404 is raised, not kept
+        )
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return self.paginator_class(

@@ -66,9 +66,10 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def image_bytes(width=1200, height=800, fmt="JPEG", color=(40, 90, 140)):
+def image_bytes(width=1200, height=800, fmt="JPEG", color=(40, 90, 140), mode="RGB", **options):
+    """An image file's bytes; `options` go to Pillow's save (quality, exif, …)."""
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, fmt)
+    Image.new(mode, (width, height), color if mode == "RGB" else 0).save(buffer, fmt, **options)
     return buffer.getvalue()
 
 

@@ -1,7 +1,6 @@
 """Photo uploads: what the admin accepts, what it refuses (with a message naming the
 problem and nothing stored), and the alt-text rule."""
 
-import io
 import struct
 import zlib
 
@@ -12,17 +11,14 @@ from PIL import Image
 from articles.images import validate_photo
 from articles.importing import ImportFailed, find_story_files, import_stories
 from articles.models import Author, Story
+from tests.conftest import image_bytes
 from tests.test_admin import ADD, change_url, story_form_data
 
 ADD_AUTHOR = "/admin/articles/author/add/"
 
 
-def encoded(fmt, width=1200, height=800, mode="RGB", **options):
-    buffer = io.BytesIO()
-    Image.new(mode, (width, height), (200, 60, 30) if mode == "RGB" else 0).save(
-        buffer, fmt, **options
-    )
-    return buffer.getvalue()
+def encoded(fmt, width=1200, height=800, **options):
+    return image_bytes(width, height, fmt, **options)
 
 
 def upload(data, name="photo.jpg", content_type="image/jpeg"):
