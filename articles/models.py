@@ -483,8 +483,9 @@ class Story(models.Model):
         if hasattr(self, "tags_json"):
             rows = json.loads(self.tags_json) if self.tags_json else []
             tags = [Tag(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
-            return sorted(tags, key=lambda tag: (tag.name.casefold(), tag.pk))
-        return sorted(self.tags.all(), key=lambda tag: (tag.name.casefold(), tag.pk))
+        else:
+            tags = self.tags.all()
+        return sorted(tags, key=lambda tag: (tag.name.casefold(), tag.pk))
 
     def touch(self):
         """Record a change made elsewhere (a correction note) as a change of the story.
