@@ -14,20 +14,32 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
+import os
 import secrets
 import warnings
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage, storages
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.dispatch import receiver
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import LazyObject, empty
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
+
+# Where files are, by storage: the default (public) storage holds renditions and author
+# portraits, the originals storage the uploaded lead photos (Story.lead_photo's upload_to).
+RENDITIONS_FOLDER = "renditions"
+PORTRAITS_FOLDER = "authors"
+ORIGINALS_FOLDER = "photos"
 
 # Pillow's name for each accepted format, and the extension a stored original gets:
 # the name an upload arrived with is never trusted.
@@ -269,7 +281,7 @@ def make_renditions(original_name: str, focal=(0.5, 0.5)) -> dict:
     with originals_storage.open(original_name, "rb") as fileobj:
         original_bytes = fileobj.size
         image = upright_pixels(fileobj)
-    folder = f"renditions/{secrets.token_hex(8)}"
+    folder = f"{RENDITIONS_FOLDER}/{secrets.token_hex(8)}"
     formats = (options["modern_format"], "jpeg")
     files, total = [], 0
 
@@ -290,18 +302,24 @@ def make_renditions(original_name: str, focal=(0.5, 0.5)) -> dict:
             return picture
         return picture.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
-    lead = [
-        store(f"lead-{w}", resized(image, w), formats)
-        for w in _widths(options["widths"], image.width)
-    ]
-    card_frame = image.crop(focal_crop_box(image.size, CARD_RATIO, focal))
-    card = [
-        store(f"card-{w}", resized(card_frame, w), formats)
-        for w in _widths(options["card_widths"], card_frame.width)
-    ]
-    social_frame = image.crop(focal_crop_box(image.size, SOCIAL_SIZE, focal))
-    social_width = min(SOCIAL_SIZE[0], social_frame.width)
-    social = store("social", resized(social_frame, social_width), ("jpeg",))["jpeg"]
+    try:
+        lead = [
+            store(f"lead-{w}", resized(image, w), formats)
+            for w in _widths(options["widths"], image.width)
+        ]
+        card_frame = image.crop(focal_crop_box(image.size, CARD_RATIO, focal))
+        card = [
+            store(f"card-{w}", resized(card_frame, w), formats)
+            for w in _widths(options["card_widths"], card_frame.width)
+        ]
+        social_frame = image.crop(focal_crop_box(image.size, SOCIAL_SIZE, focal))
+        social_width = min(SOCIAL_SIZE[0], social_frame.width)
+        social = store("social", resized(social_frame, social_width), ("jpeg",))["jpeg"]
+    except BaseException:
+        # Half a set of renditions is of no use to anyone: no record will name them.
+        delete_files(None, {"files": files})
+        raise
+    discard_unless_committed(default_storage, files)
     return {
         "spec": rendition_spec(),
         "source": original_name,
@@ -327,11 +345,79 @@ def portrait(fileobj) -> ContentFile:
 
 
 def delete_files(original_name: str | None, renditions: dict | None) -> None:
-    """Remove an original and its renditions from storage (missing files are fine)."""
+    """Remove an original and its renditions from storage (missing files are fine).
+
+    Callers check first that no row refers to them (articles.models does).
+    """
     if original_name:
         originals_storage.delete(original_name)
-    for name in (renditions or {}).get("files", ()):
+    names = (renditions or {}).get("files", ())
+    for name in names:
         default_storage.delete(name)
+    for folder in {name.rpartition("/")[0] for name in names}:
+        remove_empty_folder(default_storage, folder)
+
+
+def remove_empty_folder(storage, folder: str) -> bool:
+    """Remove `folder` if it is an empty directory of a FileSystemStorage.
+
+    Other backends (object storage) have no folders of their own to leave behind.
+    """
+    storage = concrete_storage(storage)
+    if not folder or not isinstance(storage, FileSystemStorage):
+        return False
+    try:
+        os.rmdir(storage.path(folder))
+    except OSError:  # not empty, already gone, or not a directory
+        return False
+    return True
+
+
+def concrete_storage(storage):
+    """The storage behind a lazy one (default_storage, originals_storage), as it is now."""
+    if isinstance(storage, LazyObject):
+        if storage._wrapped is empty:
+            storage._setup()
+        return storage._wrapped
+    return storage
+
+
+def discard_unless_committed(storage, names) -> None:
+    """Delete the files `names` just written to `storage` unless the current transaction
+    commits: a save that fails after writing files (a database error, a constraint, an
+    exception in rendition making) must not leave them behind.
+
+    Django has no hook for a rollback, but a rollback (of the transaction, or of the
+    savepoint the files were written in) drops the connection's pending on-commit
+    callbacks unrun. So one is registered that only notes the commit, and a finalizer on
+    it deletes the files when it is dropped without having run. Outside a transaction,
+    on_commit runs it at once: the files are kept.
+    """
+    names = list(names)
+    if not names:
+        return
+    # The storage as configured now: tests swap storages, and the finalizer may run later.
+    storage = concrete_storage(storage)
+    outcome = {"committed": False}
+
+    def note_commit():
+        outcome["committed"] = True
+
+    weakref.finalize(note_commit, _discard_uncommitted, outcome, storage, names)
+    transaction.on_commit(note_commit)
+
+
+def _discard_uncommitted(outcome, storage, names):
+    if outcome["committed"]:
+        return
+    try:
+        for name in names:
+            storage.delete(name)
+        for folder in {name.rpartition("/")[0] for name in names}:
+            remove_empty_folder(storage, folder)
+    except Exception:
+        # Run by the garbage collector: nobody to raise to. cleanup_media finds them.
+        logger.exception("Could not remove files of a rolled-back save: %s", names)
 
 
 # ---------------------------------------------------------------- what templates use

@@ -95,6 +95,8 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    # One transaction, so a portrait written here is removed again if the save fails.
+    @transaction.atomic(savepoint=False)
     def save(self, *args, **kwargs):
         stored = ""
         if self.pk:
@@ -105,9 +107,10 @@ class Author(models.Model):
             # A new name for every portrait: browsers may cache the old one for a day.
             name = f"{self.slug[:40] or 'author'}-{secrets.token_hex(4)}.jpg"
             self.photo.save(name, portrait, save=False)
+            images.discard_unless_committed(default_storage, [self.photo.name])
         super().save(*args, **kwargs)
         if stored and stored != self.photo.name:
-            transaction.on_commit(lambda: default_storage.delete(stored))
+            transaction.on_commit(lambda: delete_portrait_unless_used(stored), robust=True)
 
     def get_absolute_url(self):
         return reverse("articles:author_detail", kwargs={"slug": self.slug})
@@ -369,6 +372,9 @@ class Story(models.Model):
     def __str__(self):
         return self.headline
 
+    # One transaction for the row, its renditions and its former addresses: the photo
+    # files this save writes are kept only if it commits (images.discard_unless_committed).
+    @transaction.atomic(savepoint=False)
     def save(self, *args, **kwargs):
         # Every path (admin, importer, shell) stores sanitised HTML.
         self.body = sanitize_body(self.body)
@@ -392,6 +398,11 @@ class Story(models.Model):
         self.version = max(self.version, stored_version) + 1
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        if self.lead_photo and not self.lead_photo._committed:
+            # Stored here rather than by the field's pre_save, so that it is known to be
+            # this save's own file, to remove if the save does not commit.
+            self.lead_photo.save(self.lead_photo.name, self.lead_photo.file, save=False)
+            images.discard_unless_committed(images.originals_storage, [self.lead_photo.name])
         super().save(*args, **kwargs)
         self._sync_renditions(*(stored_photo or ("", {})))
         if previous_slug != self.slug:
@@ -413,6 +424,7 @@ class Story(models.Model):
             and made.get("spec") == images.rendition_spec()
         )
 
+    @transaction.atomic(savepoint=False)
     def rebuild_renditions(self):
         """Make the lead photo's renditions again, and remove the ones they replace."""
         previous = self.lead_photo_renditions
@@ -421,18 +433,22 @@ class Story(models.Model):
         )
         # An UPDATE, not save(): making renditions is not an edit of the story.
         Story.objects.filter(pk=self.pk).update(lead_photo_renditions=self.lead_photo_renditions)
-        transaction.on_commit(lambda: images.delete_files(None, previous))
+        transaction.on_commit(lambda: delete_photo_files_unless_used(None, previous), robust=True)
 
     def _sync_renditions(self, stored_name, stored_renditions):
         """After a save: renditions for a new photo or focal point; old files removed."""
         replaced = stored_name and stored_name != self.lead_photo.name
         if replaced:
-            transaction.on_commit(lambda: images.delete_files(stored_name, None))
+            transaction.on_commit(
+                lambda: delete_photo_files_unless_used(stored_name, None), robust=True
+            )
         if not self.lead_photo:
             if stored_renditions or self.lead_photo_renditions:
                 Story.objects.filter(pk=self.pk).update(lead_photo_renditions={})
                 self.lead_photo_renditions = {}
-                transaction.on_commit(lambda: images.delete_files(None, stored_renditions))
+                transaction.on_commit(
+                    lambda: delete_photo_files_unless_used(None, stored_renditions), robust=True
+                )
         elif not self.renditions_are_current():
             self.lead_photo_renditions = stored_renditions
             self.rebuild_renditions()
@@ -696,19 +712,38 @@ class Correction(models.Model):
         return sorted(notes, key=lambda note: (note.noted_at, note.pk))
 
 
+def delete_photo_files_unless_used(original, renditions):
+    """Remove a lead photo's original and renditions that no story refers to any more.
+
+    Run once a change that dropped them is committed. A story may share them (a copy,
+    or a restored version), and then they stay.
+    """
+    if original and Story.objects.filter(lead_photo=original).exists():
+        original = None
+    social = (renditions or {}).get("social")
+    if social and Story.objects.filter(lead_photo_renditions__social__0=social[0]).exists():
+        renditions = None  # one set of renditions, made together: the social image names it
+    images.delete_files(original, renditions)
+
+
+def delete_portrait_unless_used(name):
+    if not Author.objects.filter(photo=name).exists():
+        default_storage.delete(name)
+
+
 @receiver(post_delete, sender=Story)
 def delete_photo_files(sender, instance, **kwargs):
     """A deleted story's photo files go with it, once the deletion is committed."""
     original, made = instance.lead_photo.name, instance.lead_photo_renditions
     if original or made:
-        transaction.on_commit(lambda: images.delete_files(original, made))
+        transaction.on_commit(lambda: delete_photo_files_unless_used(original, made), robust=True)
 
 
 @receiver(post_delete, sender=Author)
 def delete_portrait(sender, instance, **kwargs):
     name = instance.photo.name
     if name:
-        transaction.on_commit(lambda: default_storage.delete(name))
+        transaction.on_commit(lambda: delete_portrait_unless_used(name), robust=True)
 
 
 @receiver(pre_delete, sender=Story)
