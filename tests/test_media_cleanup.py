@@ -128,7 +128,7 @@ def test_deleting_a_story_in_the_admin_removes_its_photo_files(editor_client, ph
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bulk_delete_in_the_admin_removes_every_photo(editor_client, photo_story, make_story):
+def test_bulk_delete_in_the_admin_removes_every_photo(editor_client, photo_story):
     stories = [photo_story(headline=f"Story {n}") for n in range(3)]
     kept = photo_story(headline="Kept")
     removed = [photo_files(story) for story in stories]
