@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 import reversion
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -264,6 +265,10 @@ def _checked_rows(rows, recorded_tags, restored):
                     "deleted; it is left out."
                 )
                 continue
+            restored.notes.append(
+                f"The related headline “{row.headline}” linked a story that has since been "
+                "deleted; it keeps its own text, without the link."
+            )
         kept.append(row)
     rows[RelatedHeadline] = kept
 
@@ -272,7 +277,12 @@ def _checked_rows(rows, recorded_tags, restored):
     items, seen = [], set()
     for row in rows[TaggedItem]:
         row.tag_id = _tag_pk(row.tag_id, recorded_tags, existing_tags)
-        if row.tag_id is not None and row.tag_id not in seen:
+        if row.tag_id is None:
+            restored.notes.append(
+                "A tag of this version has since been deleted and its name was not "
+                "recorded; it is left out."
+            )
+        elif row.tag_id not in seen:
             seen.add(row.tag_id)
             items.append(row)
     rows[TaggedItem] = items
@@ -306,14 +316,33 @@ def _write_own_rows(story_pk, rows):
             row.save_base(raw=True, force_insert=True)
 
 
-def _story_fields(old, current):
-    """The version's values for the fields a revert writes back."""
-    kept = {Story._meta.get_field(name) for name in KEPT_ON_REVERT}
-    fields = {
-        f.attname: getattr(old, f.attname) for f in Story._meta.concrete_fields if f not in kept
-    }
-    if Story.objects.filter(slug=old.slug).exclude(pk=old.pk).exists():
-        # Another story has the address now; this one keeps its own.
+def _story_fields(version, old, current):
+    """The version's values for the fields a revert (or recovery) writes.
+
+    A revert writes only what the version recorded, bookkeeping and photo aside: a
+    field added since keeps its current value rather than getting its default. A
+    recovery needs every field; the photo's are empty unless `restores_photo`.
+    """
+    if current is None:
+        fields = {f.attname: getattr(old, f.attname) for f in Story._meta.concrete_fields}
+        fields.update({name: Story._meta.get_field(name).get_default() for name in PHOTO_FIELDS})
+        fields.update(version=0, last_edited_by_id=None)
+        if fields["created_by_id"] and not (
+            get_user_model().objects.filter(pk=fields["created_by_id"]).exists()
+        ):
+            fields["created_by_id"] = None
+        if old.import_key and Story.objects.filter(import_key=old.import_key).exists():
+            fields["import_key"] = None
+    else:
+        kept = {Story._meta.get_field(name) for name in KEPT_ON_REVERT}
+        recorded = _recorded_fields(version)
+        fields = {
+            f.attname: getattr(old, f.attname)
+            for f in Story._meta.concrete_fields
+            if f not in kept and f.name in recorded
+        }
+    if "slug" in fields and Story.objects.filter(slug=old.slug).exclude(pk=old.pk).exists():
+        # Another story has the address now; this one keeps (or gets) its own.
         fields["slug"] = current.slug if current else unique_slug(Story, old.headline)
     return fields
 
@@ -342,7 +371,11 @@ def restore(version):
         )
     restored = Restored(story=current)
     rows = _checked_rows(*_own_rows(version, story_pk), restored)
-    fields = _story_fields(old, current)
+    fields = _story_fields(version, old, current)
+    if fields.get("slug", old.slug) != old.slug:
+        restored.notes.append(
+            f"Another story has the address “{old.slug}” now: this one keeps “{fields['slug']}”."
+        )
 
     current_name = current.lead_photo.name if current else ""
     restored.photo_restored = restores_photo(version, current_name)
@@ -354,35 +387,16 @@ def restore(version):
             transaction.on_commit(lambda: images.delete_files(current_name, files))
 
     if current is not None:
-        Story.objects.filter(pk=story_pk).update(**fields)
-        if fields["slug"] != current.slug:
+        if fields:
+            Story.objects.filter(pk=story_pk).update(**fields)
+        if fields.get("slug", current.slug) != current.slug:
             # As Story.save() does: the current address always wins over a former one,
             # and the address the story had keeps working.
             StorySlug.objects.filter(slug=fields["slug"]).delete()
             StorySlug.objects.update_or_create(slug=current.slug, defaults={"story": current})
     else:
-        # Recovering a deleted story: its photo files went with it, unless restorable.
-        story = Story(
-            **{
-                **{f.attname: getattr(old, f.attname) for f in Story._meta.concrete_fields},
-                **fields,
-            }
-        )
-        if not restored.photo_restored:
-            for name in PHOTO_FIELDS:
-                model_field = Story._meta.get_field(name)
-                setattr(story, model_field.attname, model_field.get_default())
-        story.version = 0
-        story.last_edited_by_id = None
-        if (
-            old.created_by_id
-            and not Story.created_by.field.related_model.objects.filter(
-                pk=old.created_by_id
-            ).exists()
-        ):
-            story.created_by_id = None
-        if old.import_key and Story.objects.filter(import_key=old.import_key).exists():
-            story.import_key = None
+        # Recovering a deleted story (its photo files went with it, unless restorable).
+        story = Story(**fields)
         story.save_base(raw=True, force_insert=True)
         restored.story = story
     _write_own_rows(story_pk, rows)

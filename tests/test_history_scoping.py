@@ -157,6 +157,49 @@ def test_reverting_an_old_shared_revision_writes_only_this_story(
     assert not two.story_authors.exists()
 
 
+def test_revert_to_an_old_address_keeps_the_current_one_working(make_story, editor_client):
+    story = make_story("Moved", slug="first-address")
+    record(story)
+    Story.objects.filter(pk=story.pk).update(slug="second-address")
+
+    assert revert(editor_client, story, versions_of(story)[0]).status_code == 302
+
+    story.refresh_from_db()
+    assert story.slug == "first-address"
+    response = Client().get("/stories/second-address/")
+    assert response.status_code == 301
+    assert response.url == story.get_absolute_url()
+
+
+def test_revert_keeps_the_address_when_another_story_took_the_old_one(make_story, editor_client):
+    story = make_story("Moved", slug="first-address")
+    record(story)
+    Story.objects.filter(pk=story.pk).update(slug="second-address", headline="Moved, edited")
+    other = make_story("Newcomer", slug="first-address")
+
+    response = revert(editor_client, story, versions_of(story)[0])
+
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert (story.headline, story.slug) == ("Moved", "second-address")
+    assert Story.objects.get(pk=other.pk).slug == "first-address"
+
+
+def test_revert_keeps_fields_the_version_did_not_record(make_story, editor_client):
+    story = make_story("Old", photo_caption="A caption written later")
+    record(story)
+    version = versions_of(story)[0]
+    # As a version recorded before the field existed.
+    version.serialized_data = version.serialized_data.replace('"photo_caption":', '"gone":')
+    version.save()
+    Story.objects.filter(pk=story.pk).update(headline="Old, edited")
+
+    assert revert(editor_client, story, version).status_code == 302
+
+    story.refresh_from_db()
+    assert (story.headline, story.photo_caption) == ("Old", "A caption written later")
+
+
 # Shared objects: which ones, never their fields
 
 
@@ -389,6 +432,33 @@ def test_revert_keeps_the_current_photo_when_the_older_ones_files_are_gone(
     assert response.status_code == 302
     assert photo_state(story) == new_photo
     assert files_exist(new_photo[0], new_photo[4])
+
+
+@pytest.mark.parametrize("files_kept", [True, False], ids=["files-kept", "files-deleted"])
+def test_a_recovered_story_gets_its_photo_only_if_its_files_remain(
+    photo_story, editor_client, django_capture_on_commit_callbacks, files_kept
+):
+    story = photo_story()
+    record(story)
+    pk, photo = story.pk, photo_state(story)
+    with django_capture_on_commit_callbacks(execute=not files_kept):
+        response = editor_client.post(
+            reverse("admin:articles_story_delete", args=[pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    (deleted,) = editor_client.get(reverse("admin:articles_story_recoverlist")).context["deleted"]
+
+    page = editor_client.get(recover_url(deleted))
+    response = editor_client.post(recover_url(deleted), form_fields(page))
+
+    assert response.status_code == 302
+    story = Story.objects.get(pk=pk)
+    if files_kept:
+        assert "Its photo comes back with it." in page.content.decode()
+        assert photo_state(story) == photo
+    else:
+        assert (story.lead_photo.name, story.lead_photo_renditions) == ("", {})
+        assert story.photo_alt == "Boats"
 
 
 # Who may use the history views
