@@ -30,7 +30,6 @@ from django.db.models import Prefetch, Q
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from reversion.errors import RevertError
-from reversion.models import Version
 from taggit.models import Tag, TaggedItem
 
 from . import images
@@ -128,11 +127,6 @@ def record_story_revisions(stories, *, user=None, comment=""):
 
 class CannotRestore(Exception):
     """A version that cannot be brought back; the message says why, for the editor."""
-
-
-def story_versions(story_pk):
-    """The versions of one story (by primary key), whether it exists or not."""
-    return Version.objects.get_for_object_reference(Story, story_pk)
 
 
 def _recorded_fields(version):
