@@ -530,3 +530,15 @@ def test_a_reporter_can_revert_their_own_draft(make_story, reporter, reporter_cl
 
     assert revert(reporter_client, story, versions_of(story)[0]).status_code == 302
     assert Story.objects.get(pk=story.pk).headline == "Draft"
+
+
+def test_out_of_range_ids_are_not_found(make_story, editor_client):
+    story = make_story()
+    huge = "9" * 30
+
+    assert editor_client.get(f"/admin/articles/story/{story.pk}/history/{huge}/").status_code == 404
+    assert editor_client.get(f"/admin/articles/story/{huge}/history/1/").status_code == 404
+    assert editor_client.get(f"/admin/articles/story/recover/{huge}/").status_code == 404
+    assert editor_client.get(f"/admin/articles/story/{huge}/history/").status_code == 404
+    compare = reverse("admin:articles_story_compare", args=[story.pk])
+    assert editor_client.get(f"{compare}?from={huge}&to={huge}").status_code == 404
