@@ -350,11 +350,13 @@ def test_revert_keeps_the_lead_photo(
     before = photo_state(story)
 
     history_page = editor_client.get(history_url(story)).content.decode()
+    revert_page = editor_client.get(revision_url(story, versions_of(story)[0])).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = revert(editor_client, story, versions_of(story)[0])
 
     assert response.status_code == 302
     assert "Reverting keeps the current photo." in history_page
+    assert "It keeps the current photo." in revert_page
     assert photo_state(story) == before
     assert story.headline == "With a photo"
     assert files_exist(before[0], before[4])
