@@ -2,25 +2,41 @@
 
 StoryAdmin is a django-reversion VersionAdmin; this mixin adds the comparison view,
 a history page that links it, and the rules reversion's own views do not know about:
-a revert or recovery never publishes for someone without the publish permission,
-and it is checked against the story's current version like any other save.
+every view loads versions only through the story it is about (404 otherwise), a revert
+or recovery restores only that story's own state (history.restore, never reversion's
+Revision.revert), never publishes for someone without the publish permission, and is
+checked against the story's current version like any other save.
 """
 
+from contextlib import nullcontext
+
+import reversion
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import localize
+from django.utils.timezone import template_localtime
 from reversion.admin import VersionAdmin
 from reversion.models import Version
+from reversion.utils import mute_signals
 
 from . import history, workflow
 from .admin_workflow import StoryBeforeRevert
 from .models import Author, Section, Story
 from .roles import can_publish
+
+
+class _ShownNotSaved(Exception):
+    """Carries a rendered revert form out of the transaction that is then undone."""
+
+    def __init__(self, response):
+        self.response = response
 
 
 class StoryHistoryMixin:
@@ -49,50 +65,125 @@ class StoryHistoryMixin:
         return super().recoverlist_view(request, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
+        """Reversion's recover form, for a version of a story that no longer exists."""
         if not self.has_recover_permission(request):
             raise PermissionDenied
+        version = get_object_or_404(Version.objects.get_for_model(Story), pk=version_id)
+        if Story.objects.filter(pk=version.object_id).exists():
+            raise Http404("This story has not been deleted.")
+        context = {
+            "title": f"Recover “{version.object_repr}”",
+            "recover": True,
+            "photo_restored": history.restores_photo(version, ""),
+            **(extra_context or {}),
+        }
+        template = self.recover_form_template or self._reversion_get_template_list(
+            "recover_form.html"
+        )
         with transaction.atomic():
             return self._only_if_saved(
-                request, super().recover_view(request, version_id, extra_context)
+                request, self._reversion_revisionform_view(request, version, template, context)
             )
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        """Reversion's revert form, for a story this user may see, checked like any save."""
+        """Reversion's revert form, for a version of a story this user may see."""
+        try:
+            story_pk = Story._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404("No such story.") from None
         with transaction.atomic():
-            # Lock and remember the story as it is now: reversion writes the old version
-            # over the row before the form is built (get_object restores the rest).
+            # Lock and remember the story as it is now: the old version is written over
+            # the row before the form is built (get_object restores the rest).
             story = (
                 self.get_queryset(request)
                 .select_for_update(of=("self",))
-                .filter(pk=Story._meta.pk.to_python(unquote(object_id)))
+                .filter(pk=story_pk)
                 .first()
             )
             if story is None:
                 raise Http404("No such story.")
+            # Only a version of this story: not a version of one of its rows, nor of
+            # another object whose primary key happens to be the same.
+            version = get_object_or_404(Version.objects.get_for_object(story), pk=version_id)
             request.story_before_revert = StoryBeforeRevert.of(story)
-            return self._only_if_saved(
-                request, super().revision_view(request, object_id, version_id, extra_context)
+            context = {
+                "title": f"Revert “{story}”",
+                "revert": True,
+                "photo_restored": history.restores_photo(version, story.lead_photo.name),
+                **(extra_context or {}),
+            }
+            template = self.revision_form_template or self._reversion_get_template_list(
+                "revision_form.html"
             )
+            return self._only_if_saved(
+                request, self._reversion_revisionform_view(request, version, template, context)
+            )
+
+    def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+        """The change form over a restored version (reversion's, but see history.restore).
+
+        Reversion's own version of this reverts the version's whole revision, every
+        object in it; this restores the story's own state only. A GET shows the
+        restored story and undoes everything; a POST keeps it only if the form saves.
+        """
+        muted = (
+            mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed)
+            if request.method == "GET"
+            else nullcontext()
+        )
+        try:
+            with transaction.atomic(using=version.db), muted:
+                restored = history.restore(version)
+                for note in restored.notes:
+                    messages.warning(request, note)
+                with self.create_revision(request):
+                    response = self.changeform_view(
+                        request, quote(str(restored.story.pk)), request.path, extra_context
+                    )
+                    if request.method == "POST" and response.status_code == 302:
+                        reversion.set_comment(
+                            "Reverted to previous version, saved on "
+                            f"{localize(template_localtime(version.revision.date_created))}"
+                        )
+                    elif response.status_code == 200:
+                        response.template_name = template_name
+                        response.render()  # With the restored version, before it is undone.
+                        raise _ShownNotSaved(response)
+                    else:
+                        raise history.CannotRestore("This version could not be loaded.")
+        except history.CannotRestore as error:
+            request.restore_refused = True
+            messages.error(request, str(error))
+            story_pk = version.object_id
+            if Story.objects.filter(pk=story_pk).exists():
+                return redirect(f"{self.admin_site.name}:articles_story_history", quote(story_pk))
+            return redirect(f"{self.admin_site.name}:articles_story_recoverlist")
+        except _ShownNotSaved as shown:
+            return shown.response
+        return response
 
     @staticmethod
     def _only_if_saved(request, response):
         """Undo a POSTed revert or recovery that the change form did not save.
 
-        Reversion writes the old version first and keeps it whenever the change form
-        answers with a redirect, which it also does when it refuses (an object it
-        cannot find, say). Only a save through the form, with all its checks, counts.
+        The old version is written first and kept whenever the change form answers
+        with a redirect, which it also does when it refuses (an object it cannot find,
+        say). Only a save through the form, with all its checks, counts.
         """
         if request.method == "POST" and not getattr(request, "story_saved", False):
             transaction.set_rollback(True)
-            if response.status_code == 302:
+            if response.status_code == 302 and not getattr(request, "restore_refused", False):
                 messages.error(request, "Nothing was reverted: the story could not be saved.")
         return response
 
     def history_view(self, request, object_id, extra_context=None):
         story = self.get_object(request, unquote(object_id))
+        if story is None:
+            raise Http404("No such story.")
         rows = []
-        if story is not None and self.has_view_or_change_permission(request, story):
+        if self.has_view_or_change_permission(request, story):
             versions = list(Version.objects.get_for_object(story).select_related("revision__user"))
+            checked = {}
             for index, version in enumerate(versions):
                 older = versions[index + 1] if index + 1 < len(versions) else None
                 rows.append(
@@ -101,6 +192,8 @@ class StoryHistoryMixin:
                         "revision": version.revision,
                         "revert_url": self._revision_url(story, version),
                         "compare_url": self._compare_url(story, older, version) if older else "",
+                        "photo_restored": index > 0
+                        and history.restores_photo(version, story.lead_photo.name, checked),
                     }
                 )
         context = {
@@ -108,10 +201,13 @@ class StoryHistoryMixin:
             "compare_action": reverse(
                 f"{self.admin_site.name}:articles_story_compare", args=[quote(object_id)]
             ),
-            "can_revert": story is not None and self.has_change_permission(request, story),
+            "can_revert": self.has_change_permission(request, story),
+            "has_photo": bool(story.lead_photo),
             **(extra_context or {}),
         }
-        return super().history_view(request, object_id, context)
+        # Django's history page (permission check, log entries), without reversion's
+        # list of versions: this page lists its own.
+        return super(VersionAdmin, self).history_view(request, object_id, context)
 
     def get_urls(self):
         return [

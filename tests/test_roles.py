@@ -246,7 +246,7 @@ def test_reporter_cannot_see_the_history_of_someone_elses_story(reporter_client,
 
     response = reporter_client.get(reverse("admin:articles_story_history", args=[story.pk]))
 
-    assert response.status_code == 302
+    assert response.status_code == 404
 
 
 # What an editor can do
