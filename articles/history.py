@@ -41,6 +41,7 @@ from .models import (
     Story,
     StoryAuthor,
     StorySlug,
+    delete_photo_files_unless_used,
     unique_slug,
 )
 
@@ -378,7 +379,9 @@ def restore(version):
         if current is not None and current_name:
             # Replaced like any replaced photo: its files go once the revert is committed.
             files = current.lead_photo_renditions
-            transaction.on_commit(lambda: images.delete_files(current_name, files))
+            transaction.on_commit(
+                lambda: delete_photo_files_unless_used(current_name, files), robust=True
+            )
 
     if current is not None:
         if fields:
