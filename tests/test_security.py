@@ -170,3 +170,39 @@ def test_admin_url_can_be_moved():
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT")]
     assert lines == ["RESULT /editors-desk/ admin nothing"], result.stdout + result.stderr
+
+
+@pytest.fixture
+def moved_admin(settings):
+    """The site's URLconf as it is built with DJANGO_ADMIN_URL=editors-desk/.
+
+    newsroom/urls.py reads settings.ADMIN_URL when it is imported, so the override
+    needs a fresh copy of that module, installed as ROOT_URLCONF for the test.
+    """
+    import importlib.util
+    import sys
+
+    from django.urls import clear_url_caches
+
+    settings.ADMIN_URL = "editors-desk/"
+    name = "moved_admin_urls"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "newsroom" / "urls.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    settings.ROOT_URLCONF = name
+    clear_url_caches()
+    yield "/editors-desk/"
+    del sys.modules[name]
+    clear_url_caches()
+
+
+def test_robots_txt_does_not_reveal_a_moved_admin(client, db, moved_admin):
+    from django.urls import reverse
+
+    assert reverse("admin:index") == moved_admin  # the admin really is there
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "editors-desk" not in body
+    assert "Sitemap:" in body and "User-agent: *" in body
