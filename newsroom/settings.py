@@ -270,6 +270,9 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True  # the admin reads the token from its forms, never the cookie
+# The proxies whose X-Forwarded-* headers are believed: the same list gunicorn reads
+# (gunicorn.conf.py), addresses or networks, "*" for any. Used for the log-in lock-out.
+TRUSTED_PROXIES = env_list("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets (and strips from clients) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -306,6 +309,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Ours (newsroom.auth.LockoutHandler): failures from one address across usernames.
+AXES_IP_FAILURE_LIMIT = env_int("DJANGO_AXES_IP_FAILURE_LIMIT", 20)
+AXES_HANDLER = "newsroom.auth.LockoutHandler"
+# The client's address: behind a proxy, from its X-Forwarded-For (newsroom/auth.py).
+AXES_CLIENT_IP_CALLABLE = "newsroom.auth.client_ip_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
