@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Bodies are refused before CSRF (or anything) reads them: 405 on public URLs, 413
+    # past the upload limit (newsroom/uploads.py). After the Host check above.
+    "newsroom.uploads.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -252,6 +255,13 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 3600
 
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Counts what a multipart body really delivers and stops it past the limit before the
+# temporary file handler writes it (newsroom/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "newsroom.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 SESSION_COOKIE_HTTPONLY = True
@@ -365,6 +375,9 @@ NEWSROOM |= {
     "PHOTO_JPEG_QUALITY": env_int("NEWSROOM_PHOTO_JPEG_QUALITY", 82),
     "PHOTO_MODERN_QUALITY": env_int("NEWSROOM_PHOTO_MODERN_QUALITY", 60),
     "PHOTO_ALT_REQUIRED": env_bool("NEWSROOM_PHOTO_ALT_REQUIRED", False),
+    # A request body may be one photo at PHOTO_MAX_BYTES plus this much form around it;
+    # a larger one is refused with 413 before it is read (newsroom/uploads.py).
+    "UPLOAD_FORM_OVERHEAD_BYTES": env_int("NEWSROOM_UPLOAD_FORM_OVERHEAD_BYTES", 1024 * 1024),
 }
 if NEWSROOM["PHOTO_MODERN_FORMAT"] not in {"avif", "webp"}:
     raise ImproperlyConfigured("NEWSROOM_PHOTO_MODERN_FORMAT must be avif or webp.")
