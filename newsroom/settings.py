@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -290,24 +291,23 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
 # Content-Security-Policy (django-csp). Public pages: our own scripts, styles, images
 # and nothing inline (JSON-LD is a data block, which script-src does not govern).
 _CSP_COMMON = {
-    "default-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-    "frame-ancestors": ["'none'"],
+    "default-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
 }
 CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {**_CSP_COMMON, "script-src": ["'self'"], "style-src": ["'self'"]},
+    "DIRECTIVES": {**_CSP_COMMON, "script-src": [SELF], "style-src": [SELF]},
 }
-# The admin only (newsroom.middleware.NewsroomCSPMiddleware): django-prose-editor loads
-# ES modules through an inline import map and the admin's widgets set inline styles.
+# The admin only (newsroom.middleware.NewsroomCSPMiddleware): nothing inline runs but
+# what carries this response's nonce. django-prose-editor's import map (an inline
+# script) gets it from the middleware, and the editor's base styles (which Tiptap would
+# otherwise inject without one) from templates/admin/change_form.html. Style
+# attributes are not allowed either: the admin's widgets set styles through the DOM.
 NEWSROOM_ADMIN_CSP = {
-    "DIRECTIVES": {
-        **_CSP_COMMON,
-        "script-src": ["'self'", "'unsafe-inline'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-    },
+    "DIRECTIVES": {**_CSP_COMMON, "script-src": [SELF, NONCE], "style-src": [SELF, NONCE]},
 }
 
 # Admin log-in: django-axes locks out a username from an address after repeated

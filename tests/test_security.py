@@ -90,6 +90,27 @@ def test_admin_has_security_headers_and_its_own_policy(admin_client):
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
 
 
+def test_admin_policy_runs_only_inline_code_that_carries_the_nonce(admin_client):
+    response = admin_client.get("/admin/articles/story/add/")
+    header = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in header
+    policy = csp(response)
+    nonce = policy["script-src"][1].removeprefix("'nonce-").removesuffix("'")
+    assert policy["script-src"] == ["'self'", f"'nonce-{nonce}'"]
+    assert policy["style-src"] == ["'self'", f"'nonce-{nonce}'"]
+    html = response.content.decode()
+    # The rich-text editor's import map and base styles are the inline code, with it.
+    assert f'<script type="importmap" nonce="{nonce}">' in html
+    assert f'<style data-tiptap-style nonce="{nonce}">' in html
+    # A fresh nonce for every response.
+    assert nonce not in admin_client.get("/admin/articles/story/add/")["Content-Security-Policy"]
+
+
+def test_admin_pages_without_inline_code_send_no_nonce(admin_client):
+    policy = csp(admin_client.get("/admin/articles/section/"))
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
+
+
 def test_hsts_and_secure_cookies_when_configured(client, settings, make_story):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
