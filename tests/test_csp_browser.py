@@ -79,6 +79,15 @@ def test_story_form_works_under_a_policy_without_unsafe_inline(
     client.force_login(editor)
     session = {"name": "sessionid", "value": client.cookies["sessionid"].value}
     url = live_server.url + reverse("admin:articles_story_change", args=[story.pk])
+    admin_pages = [
+        reverse("admin:index"),
+        reverse("admin:articles_story_changelist") + "?status=live",
+        reverse("admin:articles_story_add"),
+        reverse("admin:articles_story_history", args=[story.pk]),
+        reverse("admin:articles_section_add"),
+        reverse("admin:articles_author_change", args=[first.pk]),
+        reverse("admin:taggit_tag_changelist"),
+    ]
 
     messages = []
     with sync_api.sync_playwright() as playwright:
@@ -119,6 +128,15 @@ def test_story_form_works_under_a_policy_without_unsafe_inline(
             page.locator('input[name="_continue"]').click()
         sync_api.expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
         violations = page.evaluate("window.__cspViolations")
+        # The rest of the admin an editor walks through, and the log-in page.
+        for path in admin_pages:
+            page.goto(live_server.url + path)
+            violations += [f"{path}: {v}" for v in page.evaluate("window.__cspViolations")]
+        anonymous = browser.new_context()
+        anonymous.add_init_script(COLLECT_VIOLATIONS)
+        login = anonymous.new_page()
+        login.goto(live_server.url + reverse("admin:login"))
+        violations += login.evaluate("window.__cspViolations")
         browser.close()
 
     assert violations == []
