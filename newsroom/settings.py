@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE, NONE, SELF
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -291,15 +291,15 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
 # Content-Security-Policy (django-csp). Public pages: our own scripts, styles, images
 # and nothing inline (JSON-LD is a data block, which script-src does not govern).
 _CSP_COMMON = {
-    "default-src": [SELF],
-    "img-src": [SELF, "data:"],
-    "object-src": [NONE],
-    "base-uri": [SELF],
-    "form-action": [SELF],
-    "frame-ancestors": [NONE],
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
 }
 CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {**_CSP_COMMON, "script-src": [SELF], "style-src": [SELF]},
+    "DIRECTIVES": {**_CSP_COMMON, "script-src": ["'self'"], "style-src": ["'self'"]},
 }
 # The admin only (newsroom.middleware.NewsroomCSPMiddleware): nothing inline runs but
 # what carries this response's nonce. django-prose-editor's import map (an inline
@@ -307,7 +307,11 @@ CONTENT_SECURITY_POLICY = {
 # otherwise inject without one) from templates/admin/change_form.html. Style
 # attributes are not allowed either: the admin's widgets set styles through the DOM.
 NEWSROOM_ADMIN_CSP = {
-    "DIRECTIVES": {**_CSP_COMMON, "script-src": [SELF, NONCE], "style-src": [SELF, NONCE]},
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+    },
 }
 
 # Admin log-in: django-axes locks out a username from an address after repeated
