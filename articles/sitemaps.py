@@ -258,10 +258,17 @@ def news_sitemap(request):
 
 @require_safe
 def robots_txt(request):
-    """Where the sitemaps are, and that the admin is not for crawlers."""
-    lines = [
-        "User-agent: *",
-        f"Disallow: {reverse('admin:index')}",
+    """Where the sitemaps are, and that the admin is not for crawlers.
+
+    robots.txt is public: an admin moved with DJANGO_ADMIN_URL is moved to stay out of
+    sight, so only the well-known default path (which reveals nothing) is listed.
+    """
+    lines = ["User-agent: *"]
+    if settings.ADMIN_URL == "admin/":
+        lines.append("Disallow: /admin/")
+    else:
+        lines.append("Disallow:")  # the record needs a rule; an empty one allows all
+    lines += [
         "",
         f"Sitemap: {absolute_url(reverse('articles:sitemap_index'))}",
         f"Sitemap: {absolute_url(reverse('articles:news_sitemap'))}",

@@ -91,19 +91,28 @@ class DatabaseUnavailableMiddleware:
 
 
 class NewsroomCSPMiddleware(CSPMiddleware):
-    """django-csp with a second, looser policy for the admin only.
+    """django-csp with a second policy for the admin, whose inline scripts carry nonces.
 
-    Public pages get settings.CONTENT_SECURITY_POLICY (no inline scripts). The admin's
-    rich-text editor needs an inline import map and inline styles, so paths under the
-    admin get settings.NEWSROOM_ADMIN_CSP instead.
+    Public pages get settings.CONTENT_SECURITY_POLICY (no inline scripts, no nonce: they
+    are cached and shared). Paths under the admin get settings.NEWSROOM_ADMIN_CSP, which
+    allows an inline script or style only with this response's nonce. The admin renders
+    form media (`{{ media }}`) itself; media that can carry a nonce (django-js-asset's,
+    which holds django-prose-editor's import map) is given this request's nonce before
+    the template renders, so the import map runs and nothing else inline does.
     """
+
+    def _is_admin(self, request):
+        return request.path_info.startswith("/" + settings.ADMIN_URL)
+
+    def process_template_response(self, request, response):
+        context = response.context_data
+        if self._is_admin(request) and context and hasattr(context.get("media"), "with_nonce"):
+            # The lazy nonce: only a page that renders an inline tag puts it in the header.
+            context["media"] = context["media"].with_nonce(request.csp_nonce)
+        return response
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
-        if (
-            not report_only
-            and parts.config is None
-            and request.path_info.startswith("/" + settings.ADMIN_URL)
-        ):
+        if not report_only and parts.config is None and self._is_admin(request):
             parts.config = settings.NEWSROOM_ADMIN_CSP["DIRECTIVES"]
         return parts

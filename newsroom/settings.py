@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Bodies are refused before CSRF (or anything) reads them: 405 on public URLs, 413
+    # past the upload limit (newsroom/uploads.py). After the Host check above.
+    "newsroom.uploads.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -252,6 +256,13 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 3600
 
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Counts what a multipart body really delivers and stops it past the limit before the
+# temporary file handler writes it (newsroom/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "newsroom.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 SESSION_COOKIE_HTTPONLY = True
@@ -270,6 +281,9 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True  # the admin reads the token from its forms, never the cookie
+# The proxies whose X-Forwarded-* headers are believed: the same list gunicorn reads
+# (gunicorn.conf.py), addresses or networks, "*" for any. Used for the log-in lock-out.
+TRUSTED_PROXIES = env_list("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets (and strips from clients) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -287,13 +301,16 @@ _CSP_COMMON = {
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {**_CSP_COMMON, "script-src": ["'self'"], "style-src": ["'self'"]},
 }
-# The admin only (newsroom.middleware.NewsroomCSPMiddleware): django-prose-editor loads
-# ES modules through an inline import map and the admin's widgets set inline styles.
+# The admin only (newsroom.middleware.NewsroomCSPMiddleware): nothing inline runs but
+# what carries this response's nonce. django-prose-editor's import map (an inline
+# script) gets it from the middleware, and the editor's base styles (which Tiptap would
+# otherwise inject without one) from templates/admin/change_form.html. Style
+# attributes are not allowed either: the admin's widgets set styles through the DOM.
 NEWSROOM_ADMIN_CSP = {
     "DIRECTIVES": {
         **_CSP_COMMON,
-        "script-src": ["'self'", "'unsafe-inline'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
     },
 }
 
@@ -306,6 +323,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Ours (newsroom.auth.LockoutHandler): failures from one address across usernames.
+AXES_IP_FAILURE_LIMIT = env_int("DJANGO_AXES_IP_FAILURE_LIMIT", 20)
+AXES_HANDLER = "newsroom.auth.LockoutHandler"
+# The client's address: behind a proxy, from its X-Forwarded-For (newsroom/auth.py).
+AXES_CLIENT_IP_CALLABLE = "newsroom.auth.client_ip_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -357,6 +379,9 @@ NEWSROOM |= {
     "PHOTO_JPEG_QUALITY": env_int("NEWSROOM_PHOTO_JPEG_QUALITY", 82),
     "PHOTO_MODERN_QUALITY": env_int("NEWSROOM_PHOTO_MODERN_QUALITY", 60),
     "PHOTO_ALT_REQUIRED": env_bool("NEWSROOM_PHOTO_ALT_REQUIRED", False),
+    # A request body may be one photo at PHOTO_MAX_BYTES plus this much form around it;
+    # a larger one is refused with 413 before it is read (newsroom/uploads.py).
+    "UPLOAD_FORM_OVERHEAD_BYTES": env_int("NEWSROOM_UPLOAD_FORM_OVERHEAD_BYTES", 1024 * 1024),
 }
 if NEWSROOM["PHOTO_MODERN_FORMAT"] not in {"avif", "webp"}:
     raise ImproperlyConfigured("NEWSROOM_PHOTO_MODERN_FORMAT must be avif or webp.")

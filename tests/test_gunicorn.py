@@ -6,6 +6,7 @@ import http.cookiejar
 import os
 import re
 import signal
+import socket
 import threading
 import time
 import urllib.parse
@@ -17,6 +18,8 @@ from tests.conftest import require
 from tests.servers import (
     Gunicorn,
     TcpProxy,
+    _manage,
+    base_env,
     collect_static,
     migrated_sqlite,
     request,
@@ -255,3 +258,108 @@ def test_gunicorn_serves_renditions_but_never_originals(
         assert body[4:12] == b"ftypavif"
         for path in [f"/media/{story.lead_photo.name}", "/media/../var/secret_key"]:
             assert server.get(path)[0] == 404, path
+
+
+# Request bodies are refused before they are read (newsroom/uploads.py).
+
+HUGE = 2 * 1024**3  # what the attacker's Content-Length claims
+SENT = 8 * 1024 * 1024  # what it really sends before waiting for an answer
+
+
+def _cookie_jar(opener):
+    return next(
+        handler.cookiejar
+        for handler in opener.handlers
+        if isinstance(handler, urllib.request.HTTPCookieProcessor)
+    )
+
+
+def _huge_post(server, path, cookies, fields, *, chunked=False):
+    """POST a multipart body claiming HUGE bytes (or chunked, with no length), send SENT
+    bytes of it and wait for an answer without closing. Returns (socket, status line,
+    seconds to the answer); the status line is None when nothing came in 5 s."""
+    boundary = "hugeboundary"
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="lead_photo"; '
+        'filename="huge.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+    )
+    length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {HUGE}"
+    request_head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"Cookie: {cookies}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"{length}\r\n\r\n"
+    ).encode()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    started = time.monotonic()
+
+    def frame(data):
+        return b"%x\r\n%s\r\n" % (len(data), data) if chunked else data
+
+    def send():
+        try:
+            sock.sendall(request_head + frame(head.encode()))
+            block = b"\0" * 65536
+            for _ in range(SENT // len(block)):
+                sock.sendall(frame(block))
+        except OSError:
+            pass  # the server answered and closed: that is the point
+
+    threading.Thread(target=send, daemon=True).start()
+    try:
+        status = sock.recv(4096).split(b"\r\n", 1)[0].decode() or None
+    except TimeoutError:
+        status = None
+    return sock, status, time.monotonic() - started
+
+
+def _temporary_bytes(folder):
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def test_huge_bodies_are_refused_before_they_are_read(sqlite_url, static_root, tmp_path):
+    _manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model\n"
+        "User = get_user_model()\n"
+        "User.objects.filter(username='uploader').exists() or "
+        "User.objects.create_superuser('uploader', '', 'uploader-password-1f9c')",
+        env=base_env(DATABASE_URL=sqlite_url),
+    )
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with Gunicorn(
+        database_url=sqlite_url, static_root=static_root, workers=1, TMPDIR=temporary
+    ) as server:
+        opener = _admin_opener(server, "uploader", "uploader-password-1f9c")
+        jar = {cookie.name: cookie.value for cookie in _cookie_jar(opener)}
+        add = "/admin/articles/story/add/"
+        _, _, body = request(server.url + add, opener=opener)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+        fields = {"csrfmiddlewaretoken": token.decode(), "headline": "Huge"}
+        admin_cookies = f"sessionid={jar['sessionid']}; csrftoken={jar['csrftoken']}"
+        public_cookies = f"csrftoken={jar['csrftoken']}"
+
+        for path, cookies, expected, chunked in [
+            (add, admin_cookies, "413", False),
+            ("/search/", public_cookies, "405", False),
+            (add, admin_cookies, "403", True),  # no length: Django reads nothing, CSRF fails
+        ]:
+            sock, status, seconds = _huge_post(server, path, cookies, fields, chunked=chunked)
+            try:
+                assert status is not None, f"{path}: no answer while the body was arriving"
+                assert status.split()[1] == expected, (path, status)
+                assert seconds < 3, (path, seconds)
+                assert _temporary_bytes(temporary) == 0, path
+                # The single worker is free again while the attacker's socket is open.
+                assert server.get("/healthz", timeout=5)[0] == 200
+            finally:
+                sock.close()
+        # An ordinary form post still works.
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.decode()}).encode()
+        status, _, body = request(server.url + "/admin/logout/", data=data, opener=opener)
+        assert status == 200 and b"Logged out" in body, body[:300]

@@ -90,6 +90,27 @@ def test_admin_has_security_headers_and_its_own_policy(admin_client):
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
 
 
+def test_admin_policy_runs_only_inline_code_that_carries_the_nonce(admin_client):
+    response = admin_client.get("/admin/articles/story/add/")
+    header = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in header
+    policy = csp(response)
+    nonce = policy["script-src"][1].removeprefix("'nonce-").removesuffix("'")
+    assert policy["script-src"] == ["'self'", f"'nonce-{nonce}'"]
+    assert policy["style-src"] == ["'self'", f"'nonce-{nonce}'"]
+    html = response.content.decode()
+    # The rich-text editor's import map and base styles are the inline code, with it.
+    assert f'<script type="importmap" nonce="{nonce}">' in html
+    assert f'<style data-tiptap-style nonce="{nonce}">' in html
+    # A fresh nonce for every response.
+    assert nonce not in admin_client.get("/admin/articles/story/add/")["Content-Security-Policy"]
+
+
+def test_admin_pages_without_inline_code_send_no_nonce(admin_client):
+    policy = csp(admin_client.get("/admin/articles/section/"))
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
+
+
 def test_hsts_and_secure_cookies_when_configured(client, settings, make_story):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -170,3 +191,126 @@ def test_admin_url_can_be_moved():
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT")]
     assert lines == ["RESULT /editors-desk/ admin nothing"], result.stdout + result.stderr
+
+
+@pytest.fixture
+def moved_admin(settings):
+    """The site's URLconf as it is built with DJANGO_ADMIN_URL=editors-desk/.
+
+    newsroom/urls.py reads settings.ADMIN_URL when it is imported, so the override
+    needs a fresh copy of that module, installed as ROOT_URLCONF for the test.
+    """
+    import importlib.util
+    import sys
+
+    from django.urls import clear_url_caches
+
+    settings.ADMIN_URL = "editors-desk/"
+    name = "moved_admin_urls"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "newsroom" / "urls.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    settings.ROOT_URLCONF = name
+    clear_url_caches()
+    yield "/editors-desk/"
+    del sys.modules[name]
+    clear_url_caches()
+
+
+def test_robots_txt_does_not_reveal_a_moved_admin(client, db, moved_admin):
+    from django.urls import reverse
+
+    assert reverse("admin:index") == moved_admin  # the admin really is there
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "editors-desk" not in body
+    assert "Sitemap:" in body and "User-agent: *" in body
+
+
+# Lock-out behind the load balancer: the address is the trusted proxy's X-Forwarded-For.
+
+PROXY = "10.0.0.2"
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.TRUSTED_PROXIES = [PROXY]
+
+
+def client_from(address, *, peer=PROXY):
+    """A browser at `address`, reaching the site through the proxy at `peer`."""
+    return Client(REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=f"{address}, {peer}")
+
+
+def test_an_attacker_behind_the_proxy_cannot_lock_the_editor_out(editor, behind_proxy, settings):
+    # peer=PROXY twice: a second proxy hop that is itself trusted is skipped.
+    attacker = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        response = login(attacker, "editor", "wrong")
+    assert response.status_code == 429  # the attacker is locked out …
+    # … the editor, at another address behind the same proxy, is not.
+    assert login(client_from("198.51.100.7"), "editor", PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_for_from_the_client_is_not_believed(editor, behind_proxy, settings):
+    # The attacker writes X-Forwarded-For themselves: the proxy appends their real
+    # address, and only that right-most one counts.
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        forged = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.66")
+        response = login(forged, "editor", "wrong")
+    assert response.status_code == 429
+    # A peer that is not a trusted proxy cannot choose its address either.
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        direct = Client(REMOTE_ADDR="203.0.113.99", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+        response = login(direct, "editor", "wrong")
+    assert response.status_code == 429
+    assert login(client_from("198.51.100.7"), "editor", PASSWORD).status_code == 302
+
+
+def test_one_address_trying_many_usernames_is_locked_out(editor, behind_proxy, settings):
+    attacker = client_from("203.0.113.66")
+    assert settings.AXES_IP_FAILURE_LIMIT == 20
+    for n in range(settings.AXES_IP_FAILURE_LIMIT - 1):
+        assert login(attacker, f"guess{n}", "wrong").status_code == 200
+    assert login(attacker, "one-more-guess", "wrong").status_code == 429
+    # From that address even a real account is refused until the cool-off …
+    assert login(client_from("203.0.113.66"), "editor", PASSWORD).status_code == 429
+    # … and from anywhere else it works.
+    assert login(client_from("198.51.100.7"), "editor", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("203.0.113.9", "", "203.0.113.9"),
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),  # untrusted peer: header ignored
+        (PROXY, "", PROXY),
+        (PROXY, "198.51.100.1", "198.51.100.1"),
+        (PROXY, "1.1.1.1, 198.51.100.1", "198.51.100.1"),  # left of ours: client-written
+        (PROXY, f"198.51.100.1, {PROXY}", "198.51.100.1"),  # trusted hops are skipped
+        (PROXY, "198.51.100.1:52011", "198.51.100.1"),  # a port some proxies add
+        (PROXY, "2001:db8::7", "2001:db8::7"),
+        (PROXY, "[2001:db8::7]:443", "2001:db8::7"),
+        (PROXY, "not-an-address", PROXY),
+        (PROXY, f"{PROXY}, {PROXY}", PROXY),
+    ],
+)
+def test_client_ip_address(rf, behind_proxy, remote, forwarded, expected):
+    from newsroom.auth import client_ip_address
+
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip_address(request) == expected
+
+
+def test_trusted_proxies_accept_networks_and_any(rf, settings):
+    from newsroom.auth import client_ip_address
+
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert client_ip_address(request) == "198.51.100.1"
+    settings.TRUSTED_PROXIES = ["*"]
+    assert client_ip_address(request) == "198.51.100.1"
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    assert client_ip_address(request) == "10.1.2.3"
