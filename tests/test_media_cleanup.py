@@ -25,6 +25,7 @@ from articles.models import Author, Story
 from tests.admin_pages import form_fields
 from tests.conftest import image_bytes
 from tests.test_admin import ADD, CHANGELIST, change_url, story_form_data
+from tests.test_history import revision_url, versions_of
 
 NOTHING_FOUND = "Found 0 unreferenced files"
 
@@ -292,6 +293,45 @@ def test_files_another_story_still_uses_are_kept(client, photo_story, section):
     assert images.originals_storage.exists(original)
     assert_served(client, copy_renditions)
     assert_nothing_stranded(client, renditions)
+
+
+def revert_in_the_admin(client, story, version):
+    page = client.get(revision_url(story, version))
+    assert page.status_code == 200
+    response = client.post(revision_url(story, version), form_fields(page))
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reverting_in_the_admin_keeps_the_photo_and_strands_nothing(editor_client, photo_story):
+    story = photo_story()
+    data = {**change_form(editor_client, story), "headline": "A new headline"}
+    assert editor_client.post(change_url(story), data).status_code == 302
+    original, renditions = photo_files(story)
+
+    revert_in_the_admin(editor_client, story, versions_of(story)[0])
+
+    assert photo_files(story) == (original, renditions)
+    assert_served(editor_client, renditions)
+    assert_nothing_stranded(editor_client)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reverting_past_a_replaced_photo_strands_nothing(editor_client, photo_story):
+    story = photo_story()
+    data = {**change_form(editor_client, story), "headline": "A first headline"}
+    assert editor_client.post(change_url(story), data).status_code == 302
+    old_original, old_renditions = photo_files(story)
+    data = {**change_form(editor_client, story), "lead_photo": photo(color=(200, 30, 30))}
+    assert editor_client.post(change_url(story), data).status_code == 302
+    current = photo_files(story)
+
+    # The first version's photo was deleted when it was replaced: the revert keeps today's.
+    revert_in_the_admin(editor_client, story, versions_of(story)[0])
+
+    assert photo_files(story) == current
+    assert_served(editor_client, current[1])
+    assert_nothing_stranded(editor_client, old_renditions, old_original)
 
 
 # cleanup_media
