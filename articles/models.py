@@ -609,7 +609,9 @@ class RelatedHeadline(models.Model):
         ]
 
     def __str__(self):
-        return self.headline or (self.target.headline if self.target_id else "")
+        # Never the linked story's headline: the admin prints this (inline rows, change
+        # messages kept in the history) to users who may not see that story.
+        return self.headline or (f"Linked story #{self.target_id}" if self.target_id else "")
 
     @property
     def display_headline(self):

@@ -386,9 +386,7 @@ def test_a_link_an_editor_made_to_a_hidden_story_is_kept_but_not_shown(
     reporter_client, reporter, other_reporter, make_story, section
 ):
     secret = make_story("Secret merger talks", status=Story.Status.DRAFT, created_by=other_reporter)
-    story = make_story(
-        status=Story.Status.DRAFT, created_by=reporter, related=[("Wire text", "", secret)]
-    )
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter, related=[("", "", secret)])
     row = story.related_headlines.get()
 
     page = reporter_client.get(change_url(story))
@@ -401,7 +399,7 @@ def test_a_link_an_editor_made_to_a_hidden_story_is_kept_but_not_shown(
             loaded_version=story.version,
             **inline_rows(
                 "related_headlines",
-                [related_row(target=secret.pk, headline="Wire text", id=row.pk, story=story.pk)],
+                [related_row(target=secret.pk, id=row.pk, story=story.pk)],
                 initial=1,
             ),
         ),
@@ -496,3 +494,27 @@ def test_view_on_site_redirect_only_for_stories_the_user_may_see(
     assert secret.slug not in refused.content.decode()
     assert view_on_site(reporter_client, own)["Location"].endswith(own.get_absolute_url())
     assert view_on_site(news_editor_client, secret)["Location"].endswith(secret.get_absolute_url())
+
+
+def test_history_does_not_name_a_hidden_story_an_editor_linked(
+    reporter_client, news_editor_client, reporter, other_reporter, make_story, section
+):
+    secret = make_story("Secret merger talks", status=Story.Status.DRAFT, created_by=other_reporter)
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter)
+    news_editor_client.post(
+        change_url(story),
+        story_form_data(
+            section,
+            headline=story.headline,
+            slug=story.slug,
+            loaded_version=story.version,
+            **inline_rows("related_headlines", [related_row(target=secret.pk)]),
+        ),
+    )
+    assert story.related_headlines.get().target == secret
+
+    form = reporter_client.get(change_url(story)).content.decode()
+    history = reporter_client.get(reverse("admin:articles_story_history", args=[story.pk]))
+
+    assert "Secret merger talks" not in form
+    assert "Secret merger talks" not in history.content.decode()
