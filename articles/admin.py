@@ -4,12 +4,16 @@ from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
+from taggit import admin as taggit_admin
+from taggit.models import Tag
 
 from . import caching, history, workflow
 from .admin_history import StoryHistoryMixin
@@ -48,6 +52,31 @@ class AuthorAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     fields = ["name", "slug", "user", "bio", "photo"]
     form = AuthorAdminForm
+
+
+# taggit's own TagAdmin, whose merge view (merge-tags/) checks no permission: any staff
+# account could merge (rename, delete) the shared tags of every story.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(taggit_admin.TagAdmin):
+    def merge_tags_view(self, request):
+        if not (self.has_change_permission(request) and self.has_delete_permission(request)):
+            raise PermissionDenied
+        # Ids are kept in the session by the "Merge selected tags" action; without
+        # them (the page opened directly, tags deleted since) there is nothing to merge.
+        selected = request.session.get("selected_tag_ids", "").split(",")
+        existing = Tag.objects.filter(pk__in=[pk for pk in selected if pk.isdigit()])
+        request.session["selected_tag_ids"] = ",".join(
+            str(pk) for pk in existing.values_list("pk", flat=True)
+        )
+        if not request.session["selected_tag_ids"]:
+            self.message_user(
+                request, "Choose the tags to merge in the list first.", messages.WARNING
+            )
+            return redirect("admin:taggit_tag_changelist")
+        return super().merge_tags_view(request)
 
 
 class StoryStatusFilter(admin.SimpleListFilter):

@@ -307,6 +307,8 @@ class AuthorAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "photo" not in self.fields:
+            return  # read-only (a reporter may view authors): nothing to upload
         smallest = settings.NEWSROOM["PORTRAIT_MIN_SIZE"]
         field = self.fields["photo"]
         self.fields["photo"] = PhotoField(
