@@ -4,19 +4,26 @@ from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
+from taggit import admin as taggit_admin
+from taggit.models import Tag
 
 from . import caching, history, workflow
 from .admin_history import StoryHistoryMixin
 from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
-from .forms import AuthorAdminForm, RelatedHeadlineForm, StoryAdminForm
+from .forms import AuthorAdminForm, LinkedStoryField, RelatedHeadlineForm, StoryAdminForm
 from .models import Author, Correction, RelatedHeadline, Section, Story, StoryAuthor
-from .roles import PUBLISH_PERMISSION  # noqa: F401 - re-exported for existing imports
+from .roles import (
+    PUBLISH_PERMISSION,  # noqa: F401 - re-exported for existing imports
+    can_publish,
+)
 
 # Before StoryAdmin exists: VersionAdmin would otherwise register Story with defaults.
 history.register()
@@ -47,6 +54,31 @@ class AuthorAdmin(admin.ModelAdmin):
     form = AuthorAdminForm
 
 
+# taggit's own TagAdmin, whose merge view (merge-tags/) checks no permission: any staff
+# account could merge (rename, delete) the shared tags of every story.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(taggit_admin.TagAdmin):
+    def merge_tags_view(self, request):
+        if not (self.has_change_permission(request) and self.has_delete_permission(request)):
+            raise PermissionDenied
+        # Ids are kept in the session by the "Merge selected tags" action; without
+        # them (the page opened directly, tags deleted since) there is nothing to merge.
+        selected = request.session.get("selected_tag_ids", "").split(",")
+        existing = Tag.objects.filter(pk__in=[pk for pk in selected if pk.isdigit()])
+        request.session["selected_tag_ids"] = ",".join(
+            str(pk) for pk in existing.values_list("pk", flat=True)
+        )
+        if not request.session["selected_tag_ids"]:
+            self.message_user(
+                request, "Choose the tags to merge in the list first.", messages.WARNING
+            )
+            return redirect("admin:taggit_tag_changelist")
+        return super().merge_tags_view(request)
+
+
 class StoryStatusFilter(admin.SimpleListFilter):
     """Draft, scheduled or live: 'published' alone hides whether readers can see it."""
 
@@ -71,6 +103,37 @@ class StoryStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class VisibleRelatedFilter(admin.RelatedOnlyFieldListFilter):
+    """A changelist filter (section, tag, author) offering only what the stories this
+    user may see use: a tag on someone else's draft is not listed for a reporter.
+
+    Those who may publish see every story: for them the whole table is listed (one
+    small query) rather than the links of every story searched for the ones in use.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        if can_publish(request.user):
+            return admin.RelatedFieldListFilter.field_choices(self, field, request, model_admin)
+        return super().field_choices(field, request, model_admin)
+
+
+class LinkedStoriesMixin:
+    """Any form field pointing to stories accepts (and prints) only the stories this
+    user may link: the ones they may see and public ones (`StoryQuerySet.linkable_by`),
+    the same set the story autocomplete offers."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Story:
+            kwargs.setdefault("queryset", Story.objects.linkable_by(request.user))
+            kwargs.setdefault("form_class", LinkedStoryField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Story:
+            kwargs.setdefault("queryset", Story.objects.linkable_by(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 class RowLinksMixin:
     """Keep the edit/delete pop-up links off the autocomplete fields of inline rows.
 
@@ -88,7 +151,7 @@ class RowLinksMixin:
         return formfield
 
 
-class BylineInline(StoryRowPermissions, RowLinksMixin, SortableTabularInline):
+class BylineInline(StoryRowPermissions, LinkedStoriesMixin, RowLinksMixin, SortableTabularInline):
     model = StoryAuthor
     fields = ["author"]
     autocomplete_fields = ["author"]
@@ -96,7 +159,9 @@ class BylineInline(StoryRowPermissions, RowLinksMixin, SortableTabularInline):
     verbose_name_plural = "bylines"
 
 
-class RelatedHeadlineInline(StoryRowPermissions, RowLinksMixin, SortableTabularInline):
+class RelatedHeadlineInline(
+    StoryRowPermissions, LinkedStoriesMixin, RowLinksMixin, SortableTabularInline
+):
     model = RelatedHeadline
     # A story is written in its own form, not in a pop-up from another story's.
     related_links = {**RowLinksMixin.related_links, "can_add_related": False}
@@ -107,7 +172,7 @@ class RelatedHeadlineInline(StoryRowPermissions, RowLinksMixin, SortableTabularI
     extra = 1
 
 
-class CorrectionInline(StoryRowPermissions, admin.TabularInline):
+class CorrectionInline(StoryRowPermissions, LinkedStoriesMixin, admin.TabularInline):
     model = Correction
     fields = ["kind", "noted_at", "text"]
     extra = 0
@@ -118,7 +183,9 @@ class CorrectionInline(StoryRowPermissions, admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, VersionAdmin):
+class StoryAdmin(
+    StoryWorkflowMixin, StoryHistoryMixin, LinkedStoriesMixin, SortableAdminBase, VersionAdmin
+):
     form = StoryAdminForm
     inlines = [BylineInline, RelatedHeadlineInline, CorrectionInline]
 
@@ -138,9 +205,9 @@ class StoryAdmin(StoryWorkflowMixin, StoryHistoryMixin, SortableAdminBase, Versi
     list_select_related = ["section"]
     list_filter = [
         StoryStatusFilter,
-        "section",
-        "tags",
-        "authors",
+        ("section", VisibleRelatedFilter),
+        ("tags", VisibleRelatedFilter),
+        ("authors", VisibleRelatedFilter),
         ("published_at", admin.DateFieldListFilter),
     ]
     search_fields = ["headline", "dek", "body"]

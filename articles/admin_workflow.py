@@ -103,15 +103,14 @@ class StoryWorkflowMixin:
         return can_publish(request.user)
 
     def get_queryset(self, request):
+        # The same rule as the preview at the story's public address (visible_to).
         queryset = super().get_queryset(request)
-        if can_publish(request.user):
-            return queryset
-        own = queryset.owned_by(request.user)
         match = request.resolver_match
         if match is not None and match.url_name == "autocomplete":
-            # A reporter may link any public story from their related headlines.
-            return own | queryset.published()
-        return own
+            # Stories are offered to be linked (related headlines): any public story
+            # too, the same set the form accepts (articles.forms.LinkedStoryField).
+            return queryset.linkable_by(request.user)
+        return queryset.visible_to(request.user)
 
     def _editable_without_publishing(self, request, obj):
         # Changing a published or scheduled story changes what readers see (or will

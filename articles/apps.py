@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class NewsroomAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the newsroom's site (articles/admin_site.py)."""
+
+    default = False  # "articles" in INSTALLED_APPS still means ArticlesConfig
+    default_site = "articles.admin_site.NewsroomAdminSite"
 
 
 class ArticlesConfig(AppConfig):

@@ -1,11 +1,12 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
 from . import fragments
 from .caching import request_content_version
-from .models import Section
+from .models import Section, Story
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,13 @@ class NavSection:
 
 
 def nav_sections(request):
+    """The sections with a public story: an empty one's page is a 404 (no link to it)."""
+
     def load():
+        public = Story.objects.published().filter(section=OuterRef("pk"))
         return [
             NavSection(section.name, section.slug, section.get_absolute_url())
-            for section in Section.objects.only("name", "slug")
+            for section in Section.objects.filter(Exists(public)).only("name", "slug")
         ]
 
     return fragments.get_or_set(request_content_version(request), "nav-sections", load)

@@ -148,7 +148,8 @@ class FeedSubject:
     link: str
     feed_url: str
     stories: QuerySet
-    # A tag used only by drafts must not reveal itself (as its page does not).
+    # A section, tag or author with no public story (drafts only, or none yet) must not
+    # reveal itself, as its page does not.
     empty_is_404: bool = False
 
 
@@ -269,6 +270,7 @@ class SectionFeed(StoryFeed):
             link=absolute_url(section.get_absolute_url()),
             feed_url=_this_feed(request),
             stories=Story.objects.published().filter(section=section),
+            empty_is_404=True,
         )
 
 
@@ -296,4 +298,5 @@ class AuthorFeed(StoryFeed):
             link=absolute_url(author.get_absolute_url()),
             feed_url=_this_feed(request),
             stories=Story.objects.published().filter(story_authors__author=author),
+            empty_is_404=True,
         )

@@ -246,6 +246,30 @@ class StoryAdminForm(forms.ModelForm):
         )
 
 
+class LinkedStoryField(forms.ModelChoiceField):
+    """A story to link, out of those the admin offers this user (`linkable_by`).
+
+    Any other id is "Select a valid choice", and nothing of that story is printed back.
+    A row may already link a story the user may not see (an editor linked it): `keep`
+    accepts that one id unchanged, shown without its headline, so the user can still
+    save the form (or remove the link) without learning what it points to.
+    """
+
+    hidden_label = "A story you cannot open (linked by an editor)"
+
+    def keep(self, pk):
+        self.kept_pk = None
+        if pk is None or self.queryset.filter(pk=pk).exists():
+            return
+        self.kept_pk = pk
+        self.queryset = self.queryset | self.queryset.model.objects.filter(pk=pk)
+
+    def label_from_instance(self, obj):
+        if obj.pk == getattr(self, "kept_pk", None):
+            return self.hidden_label
+        return super().label_from_instance(obj)
+
+
 class RelatedHeadlineForm(forms.ModelForm):
     # Declared for assume_scheme: "example.com/x" becomes https://, as Django 6 will
     # do by default. The model field's validator still limits schemes to http(s).
@@ -260,6 +284,12 @@ class RelatedHeadlineForm(forms.ModelForm):
         model = RelatedHeadline
         fields = ["target", "headline", "url"]
         help_texts = {"target": "Link a story or type a headline (with an optional URL)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        target = self.fields.get("target")
+        if isinstance(target, LinkedStoryField):
+            target.keep(self.instance.target_id)
 
     def clean_target(self):
         target = self.cleaned_data.get("target")
@@ -277,6 +307,8 @@ class AuthorAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "photo" not in self.fields:
+            return  # read-only (a reporter may view authors): nothing to upload
         smallest = settings.NEWSROOM["PORTRAIT_MIN_SIZE"]
         field = self.fields["photo"]
         self.fields["photo"] = PhotoField(

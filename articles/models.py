@@ -31,6 +31,7 @@ from taggit.models import Tag, TaggedItem
 
 from . import images
 from .images import get_originals_storage
+from .roles import can_publish
 from .sanitize import sanitize_body
 
 HEADLINE_MAX_LENGTH = 255
@@ -184,6 +185,27 @@ class StoryQuerySet(models.QuerySet):
         """
         bylined = StoryAuthor.objects.filter(story=OuterRef("pk"), author__user=user)
         return self.filter(Q(created_by=user) | Exists(bylined))
+
+    def visible_to(self, user):
+        """Stories `user` may see in the admin, and so preview at their public address.
+
+        The one rule for the admin's lists and forms, the preview, the redirect from a
+        former address and the stories a form may link: everything for those who may
+        publish, their own stories (`owned_by`) for other staff who may view or change
+        stories, nothing for anyone else.
+        """
+        if not (user.is_active and user.is_staff):
+            return self.none()
+        if can_publish(user):
+            return self
+        if user.has_perm("articles.view_story") or user.has_perm("articles.change_story"):
+            return self.owned_by(user)
+        return self.none()
+
+    def linkable_by(self, user):
+        """Stories `user` may link from their own (related headlines): the ones they
+        may see, and every public one. What the admin's story autocomplete offers."""
+        return self.visible_to(user) | self.published()
 
     def sharing_tags_with(self, story, tag_ids):
         """Other stories ranked by how many of `tag_ids` they share, newest first."""
@@ -603,7 +625,9 @@ class RelatedHeadline(models.Model):
         ]
 
     def __str__(self):
-        return self.headline or (self.target.headline if self.target_id else "")
+        # Never the linked story's headline: the admin prints this (inline rows, change
+        # messages kept in the history) to users who may not see that story.
+        return self.headline or (f"Linked story #{self.target_id}" if self.target_id else "")
 
     @property
     def display_headline(self):

@@ -42,6 +42,8 @@ class StoryListView(ListView):
 
     # "section", "tag" or "author": the list's own feeds, linked from its <head>.
     feed_kind = None
+    # A list about one section, tag or author exists only while it has a public story.
+    empty_is_404 = False
     # Names the list for its cached length ("latest", "section:4", …).
     count_key = "latest"
     card_variant = "h2"
@@ -81,6 +83,12 @@ class StoryListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if self.empty_is_404 and context["paginator"].count == 0:
+            # A section, tag or author with no public story must not reveal itself
+            # (name, description, bio, portrait): only drafts, or nothing yet. The
+            # count is the paginator's, kept per content version: allow_empty=False
+            # would cost an extra EXISTS query on every page.
+            raise Http404("No public stories here.")
         stories = list(context["stories"])
         variants = self.card_variants(stories, context["page_obj"])
         context["cards"] = cards_for(self.request, stories, variants)
@@ -133,6 +141,7 @@ class LatestView(StoryListView):
 
 class SectionDetailView(StoryListView):
     feed_kind = "section"
+    empty_is_404 = True
 
     @cached_property
     def section(self):
@@ -156,6 +165,7 @@ class SectionDetailView(StoryListView):
 
 class TagDetailView(StoryListView):
     feed_kind = "tag"
+    empty_is_404 = True
 
     @cached_property
     def tag(self):
@@ -169,19 +179,15 @@ class TagDetailView(StoryListView):
         return super().stories().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(
+        return super().get_context_data(
             list_title=self.tag.name, list_kind="Tag", list_object=self.tag, **kwargs
         )
-        # A tag used only on drafts must not reveal itself. (allow_empty=False would
-        # cost an extra EXISTS query on every tag page.)
-        if context["paginator"].count == 0:
-            raise Http404("No public stories carry this tag.")
-        return context
 
 
 class AuthorDetailView(StoryListView):
     template_name = "articles/author_detail.html"
     feed_kind = "author"
+    empty_is_404 = True
 
     @cached_property
     def author(self):
@@ -205,7 +211,8 @@ class AuthorDetailView(StoryListView):
 
 
 class StoryDetailView(DetailView):
-    """A story page. Staff may preview drafts and scheduled stories at the same URL."""
+    """A story page. Who may see a draft or scheduled story in the admin (an editor, or
+    the reporter whose story it is) may preview it at the same URL."""
 
     template_name = "articles/story_detail.html"
     context_object_name = "story"
@@ -246,15 +253,16 @@ class StoryDetailView(DetailView):
         return response
 
     def visible_stories(self):
-        if self.request.user.is_staff:
-            return Story.objects.all()
-        return Story.objects.published()
+        """Public stories, and those this user may see in the admin (and so preview)."""
+        return Story.objects.published() | Story.objects.visible_to(self.request.user)
 
     def get_object(self, queryset=None):
         slug = self.kwargs["slug"]
         story = Story.objects.published().for_detail().filter(slug=slug).first()
-        if story is None and self.request.user.is_staff:
-            story = Story.objects.for_detail().filter(slug=slug).first()
+        if story is None:
+            # Anyone else gets the public's 404: visible_to() is empty for them.
+            story = Story.objects.visible_to(self.request.user).for_detail().filter(slug=slug)
+            story = story.first()
             self.is_preview = story is not None
         if story is None:
             raise Http404("No story at this address.")

@@ -171,8 +171,8 @@ def test_pages_declare_language_and_skip_link(client, make_story):
 
 
 def test_section_navigation_lists_sections_in_order(client, make_story, make_section):
-    make_section("World", order=5)
-    make_section("Business", order=2)
+    make_story(section=make_section("World", order=5))
+    make_story(section=make_section("Business", order=2))
     make_story()
     html = client.get("/").content.decode()
     nav = html[html.index('aria-label="Sections"') :]

@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from articles.models import Story
 from articles.roles import ROLE_PERMISSIONS
-from tests.test_admin import ADD, CHANGELIST, change_url, listed, run_action, story_form_data
+from tests.test_admin import (
+    ADD,
+    CHANGELIST,
+    change_url,
+    inline_rows,
+    listed,
+    run_action,
+    story_form_data,
+)
 
 PUBLISHING_KEYS = ("status", "published_at_0", "published_at_1")
 
@@ -311,3 +319,202 @@ def test_editor_manages_sections_authors_and_tags(news_editor_client, url_name):
 @pytest.mark.parametrize("url_name", ["admin:articles_section_add", "admin:taggit_tag_add"])
 def test_reporter_does_not_manage_sections_or_tags(reporter_client, url_name):
     assert reporter_client.get(reverse(url_name)).status_code == 403
+
+
+# A reporter sees and links only the stories they may see
+
+
+@pytest.fixture
+def other_reporter(role_user):
+    return role_user("Reporter", "second-reporter")
+
+
+def related_row(target="", headline="", **fields):
+    return {"target": target, "headline": headline, "url": "", "order": "0", **fields}
+
+
+def test_related_headline_refuses_a_story_the_reporter_may_not_see(
+    reporter_client, reporter, other_reporter, make_story, section
+):
+    secret = make_story("Secret merger talks", status=Story.Status.DRAFT, created_by=other_reporter)
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter)
+
+    response = reporter_client.post(
+        change_url(story),
+        writer_form_data(
+            section,
+            headline=story.headline,
+            slug=story.slug,
+            loaded_version=story.version,
+            **inline_rows("related_headlines", [related_row(target=secret.pk)]),
+        ),
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select a valid choice" in html
+    assert "Secret merger talks" not in html
+    assert not story.related_headlines.exists()
+
+
+def test_related_headline_accepts_the_reporters_own_and_public_stories(
+    reporter_client, reporter, make_story, section
+):
+    public = make_story("Live story")
+    own = make_story("My other draft", status=Story.Status.DRAFT, created_by=reporter)
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter)
+
+    response = reporter_client.post(
+        change_url(story),
+        writer_form_data(
+            section,
+            headline=story.headline,
+            slug=story.slug,
+            loaded_version=story.version,
+            **inline_rows(
+                "related_headlines",
+                [related_row(target=public.pk), related_row(target=own.pk, order="1")],
+            ),
+        ),
+    )
+
+    assert response.status_code == 302
+    assert {row.target for row in story.related_headlines.all()} == {public, own}
+
+
+def test_a_link_an_editor_made_to_a_hidden_story_is_kept_but_not_shown(
+    reporter_client, reporter, other_reporter, make_story, section
+):
+    secret = make_story("Secret merger talks", status=Story.Status.DRAFT, created_by=other_reporter)
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter, related=[("", "", secret)])
+    row = story.related_headlines.get()
+
+    page = reporter_client.get(change_url(story))
+    response = reporter_client.post(
+        change_url(story),
+        writer_form_data(
+            section,
+            headline="Edited by the reporter",
+            slug=story.slug,
+            loaded_version=story.version,
+            **inline_rows(
+                "related_headlines",
+                [related_row(target=secret.pk, id=row.pk, story=story.pk)],
+                initial=1,
+            ),
+        ),
+    )
+
+    assert "Secret merger talks" not in page.content.decode()
+    assert "A story you cannot open" in page.content.decode()
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.headline == "Edited by the reporter"
+    assert story.related_headlines.get().target == secret
+
+
+def test_changelist_filters_list_only_what_the_reporters_stories_use(
+    reporter_client, news_editor_client, reporter, other_reporter, make_story, make_author
+):
+    make_story(
+        status=Story.Status.DRAFT,
+        created_by=reporter,
+        tags=["Harbour"],
+        authors=[make_author("Kim Min-ji", user=reporter)],
+    )
+    make_story(
+        status=Story.Status.DRAFT,
+        created_by=other_reporter,
+        tags=["Merger talks"],
+        authors=[make_author("Secret Source")],
+    )
+
+    mine = reporter_client.get(CHANGELIST).content.decode()
+    everything = news_editor_client.get(CHANGELIST).content.decode()
+
+    assert "Harbour" in mine and "Kim Min-ji" in mine
+    assert "Merger talks" not in mine and "Secret Source" not in mine
+    assert "Merger talks" in everything and "Secret Source" in everything
+
+
+AUTOCOMPLETE = reverse("admin:autocomplete")
+
+
+def autocomplete(client, model_name, field_name, term=""):
+    return client.get(
+        AUTOCOMPLETE,
+        {"app_label": "articles", "model_name": model_name, "field_name": field_name, "term": term},
+    )
+
+
+@pytest.mark.parametrize(
+    ("model_name", "field_name"),
+    [
+        # Fields pointing to stories that no form of a reporter's offers to fill in.
+        ("correction", "story"),
+        ("storyauthor", "story"),
+        ("relatedheadline", "story"),
+        ("storyslug", "story"),
+        ("story", "created_by"),
+    ],
+)
+def test_reporter_autocomplete_only_for_fields_of_their_forms(
+    reporter_client, make_story, model_name, field_name
+):
+    make_story("Secret merger talks", status=Story.Status.DRAFT)
+
+    response = autocomplete(reporter_client, model_name, field_name, "secret")
+
+    assert response.status_code == 403
+    assert "Secret merger talks" not in response.content.decode()
+
+
+def test_reporter_autocomplete_still_works_for_their_forms(reporter_client, make_author):
+    make_author("Kim Min-ji")
+
+    response = autocomplete(reporter_client, "storyauthor", "author", "kim")
+
+    assert [result["text"] for result in response.json()["results"]] == ["Kim Min-ji"]
+
+
+def test_view_on_site_redirect_only_for_stories_the_user_may_see(
+    reporter_client, news_editor_client, reporter, make_story
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(Story).pk
+    secret = make_story("Secret merger talks", status=Story.Status.DRAFT)
+    own = make_story("Mine", status=Story.Status.DRAFT, created_by=reporter)
+
+    def view_on_site(client, story):
+        return client.get(reverse("admin:view_on_site", args=[content_type, story.pk]))
+
+    refused = view_on_site(reporter_client, secret)
+    assert refused.status_code == 404
+    assert secret.slug not in refused.content.decode()
+    assert view_on_site(reporter_client, own)["Location"].endswith(own.get_absolute_url())
+    assert view_on_site(news_editor_client, secret)["Location"].endswith(secret.get_absolute_url())
+
+
+def test_history_does_not_name_a_hidden_story_an_editor_linked(
+    reporter_client, news_editor_client, reporter, other_reporter, make_story, section
+):
+    secret = make_story("Secret merger talks", status=Story.Status.DRAFT, created_by=other_reporter)
+    story = make_story(status=Story.Status.DRAFT, created_by=reporter)
+    news_editor_client.post(
+        change_url(story),
+        story_form_data(
+            section,
+            headline=story.headline,
+            slug=story.slug,
+            loaded_version=story.version,
+            **inline_rows("related_headlines", [related_row(target=secret.pk)]),
+        ),
+    )
+    assert story.related_headlines.get().target == secret
+
+    form = reporter_client.get(change_url(story)).content.decode()
+    history = reporter_client.get(reverse("admin:articles_story_history", args=[story.pk]))
+
+    assert "Secret merger talks" not in form
+    assert "Secret merger talks" not in history.content.decode()

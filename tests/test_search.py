@@ -239,7 +239,7 @@ def test_search_results_paginate_and_links_keep_the_query(client, settings, make
 
 
 def test_search_page_offers_section_and_tag_filters(client, make_story, make_section):
-    make_section("Business", slug="business")
+    make_story("Markets rally", section=make_section("Business", slug="business"))
     make_story("Harbour strike", tags=["Labour", "Ports"])
     html = client.get("/search/", {"q": "harbour", "section": "business"}).content.decode()
     assert '<option value="business" selected>Business</option>' in html

@@ -105,3 +105,172 @@ def test_staff_preview_of_draft_is_marked_and_not_cached(editor_client, make_sto
     assert "Preview." in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     assert 'name="robots" content="noindex' in response.content.decode()
+
+
+# Previews: only for those who may see the story in the admin
+
+
+@pytest.fixture
+def other_reporter(role_user):
+    return role_user("Reporter", "second-reporter")
+
+
+def hidden_story(make_story, kind, **kwargs):
+    if kind == "scheduled":
+        return make_story(published_at=timezone.now() + timedelta(days=1), **kwargs)
+    return make_story(status=Story.Status.DRAFT, **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["draft", "scheduled"])
+def test_reporter_previews_their_own_hidden_story(reporter_client, reporter, make_story, kind):
+    story = hidden_story(make_story, kind, headline="My scoop in progress", created_by=reporter)
+
+    response = reporter_client.get(story.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "My scoop in progress" in response.content.decode()
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("kind", ["draft", "scheduled"])
+def test_reporter_gets_the_public_404_for_someone_elses_hidden_story(
+    client, login, other_reporter, reporter, make_story, kind
+):
+    story = hidden_story(make_story, kind, headline="Their embargoed scoop", created_by=reporter)
+
+    response = login(other_reporter).get(story.get_absolute_url())
+
+    assert response.status_code == 404
+    assert "Their embargoed scoop" not in response.content.decode()
+    assert response.content == client.get(story.get_absolute_url()).content
+
+
+def test_staff_without_story_permissions_cannot_preview(login, django_user_model, make_story):
+    story = make_story("Embargoed budget", status=Story.Status.DRAFT)
+    staff = django_user_model.objects.create_user("web-team", is_staff=True)
+
+    response = login(staff).get(story.get_absolute_url())
+
+    assert response.status_code == 404
+    assert "Embargoed budget" not in response.content.decode()
+
+
+def test_former_address_of_a_hidden_story_redirects_only_those_who_may_see_it(
+    client, login, reporter, other_reporter, make_story
+):
+    story = make_story("Draft title", status=Story.Status.DRAFT, created_by=reporter)
+    former = story.get_absolute_url()
+    story.slug = "renamed-secret-plan"
+    story.save()
+
+    own = login(reporter).get(former)
+    other = login(other_reporter).get(former)
+
+    assert (own.status_code, own["Location"]) == (301, "/stories/renamed-secret-plan/")
+    assert other.status_code == 404
+    assert "renamed-secret-plan" not in other.content.decode()
+    assert client.get(former).status_code == 404
+
+
+def test_preview_and_admin_agree_on_who_sees_what(
+    login, reporter, other_reporter, news_editor, editor, make_story, make_author
+):
+    """The preview and the admin's story list use one rule: each shows the same stories."""
+    from django.urls import reverse
+
+    stories = [
+        make_story("Created draft", status=Story.Status.DRAFT, created_by=reporter),
+        make_story(
+            "Bylined draft", status=Story.Status.DRAFT, authors=[make_author(user=reporter)]
+        ),
+        make_story("Other draft", status=Story.Status.DRAFT, created_by=other_reporter),
+        make_story("Unowned scheduled", published_at=timezone.now() + timedelta(hours=2)),
+    ]
+    for user in (reporter, other_reporter, news_editor, editor):
+        client = login(user)
+        changelist = client.get(reverse("admin:articles_story_changelist"))
+        in_admin = {story.headline for story in changelist.context["cl"].result_list}
+        previewed = {
+            story.headline
+            for story in stories
+            if client.get(story.get_absolute_url()).status_code == 200
+        }
+        assert previewed == in_admin, user.username
+
+
+# Sections, tags and authors exist for readers only with a public story
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/authors/{author}/",
+        "/feeds/author/{author}/rss/",
+        "/feeds/author/{author}/atom/",
+        "/sections/{section}/",
+        "/feeds/section/{section}/rss/",
+        "/feeds/section/{section}/atom/",
+        "/tags/embargoed/",
+        "/feeds/tag/embargoed/rss/",
+        "/feeds/tag/embargoed/atom/",
+    ],
+)
+@pytest.mark.parametrize("kind", ["draft", "scheduled", "nothing"])
+def test_author_section_or_tag_with_no_public_story_is_404(
+    client, make_story, make_author, make_section, url, kind
+):
+    author = make_author("Secret Hire", bio="Joins us next week from the rival paper.")
+    section = make_section("Investigations", description="Our new desk, not yet launched.")
+    if kind != "nothing":
+        hidden_story(make_story, kind, authors=[author], section=section, tags=["Embargoed"])
+
+    response = client.get(url.format(author=author.slug, section=section.slug))
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    for secret in ("Secret Hire", "rival paper", "Investigations", "not yet launched"):
+        assert secret not in html
+
+
+def test_author_and_section_pages_answer_once_a_story_is_public(
+    client, make_story, make_author, make_section
+):
+    author, section = make_author("Kim Min-ji"), make_section("Investigations")
+    make_story(authors=[author], section=section)
+
+    for url in (author.get_absolute_url(), section.get_absolute_url()):
+        assert client.get(url).status_code == 200, url
+    for kind in ("author", "section"):
+        slug = author.slug if kind == "author" else section.slug
+        assert client.get(f"/feeds/{kind}/{slug}/rss/").status_code == 200, kind
+
+
+def test_section_navigation_leaves_out_sections_without_a_public_story(
+    client, make_story, make_section
+):
+    make_story(section=make_section("World"))
+    hidden_story(make_story, "draft", section=make_section("Investigations"))
+    make_section("Lifestyle")
+
+    html = client.get("/").content.decode()
+    nav = html[html.index('aria-label="Sections"') :]
+
+    assert "World" in nav
+    assert "Investigations" not in nav and "Lifestyle" not in nav
+
+
+def test_sitemaps_leave_out_authors_and_sections_without_a_public_story(
+    client, make_story, make_author, make_section
+):
+    public_author, public_section = make_author(), make_section()
+    hidden_author, hidden_section = make_author(), make_section()
+    make_story(authors=[public_author], section=public_section)
+    hidden_story(make_story, "draft", authors=[hidden_author], section=hidden_section)
+
+    authors = client.get("/sitemap-authors.xml").content.decode()
+    sections = client.get("/sitemap-sections.xml").content.decode()
+
+    assert f"/authors/{public_author.slug}/" in authors
+    assert f"/authors/{hidden_author.slug}/" not in authors
+    assert f"/sections/{public_section.slug}/" in sections
+    assert f"/sections/{hidden_section.slug}/" not in sections

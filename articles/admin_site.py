@@ -1,0 +1,80 @@
+"""The newsroom's admin site: Django's, with two views that ask who is looking.
+
+Django's autocomplete answers for any model field that points to a registered model,
+checking only that the user may view the model it points to; and its "view on site"
+redirect (`r/<content type>/<id>/`) sends any staff account to any object's public
+address (a draft's slug is made from its headline). Here both answer only for what the
+user may see in the admin: the objects of the ModelAdmin's `get_queryset`, and the
+autocomplete fields of forms the user may fill in.
+
+Installed by `NewsroomAdminConfig` (articles/apps.py) in INSTALLED_APPS, so
+`django.contrib.admin.site` is this site.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+
+class FormAutocompleteView(AutocompleteJsonView):
+    """Autocomplete only for a field that is an autocomplete field of a form (or inline
+    row) this user may fill in; the choices are the target admin's `get_queryset`."""
+
+    def process_request(self, request):
+        term, model_admin, source_field, to_field_name = super().process_request(request)
+        if (source_field.model, source_field.name) not in self.admin_site.autocomplete_sources(
+            request
+        ):
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+
+class NewsroomAdminSite(admin.AdminSite):
+    def autocomplete_view(self, request):
+        return FormAutocompleteView.as_view(admin_site=self)(request)
+
+    def autocomplete_sources(self, request):
+        """(model, field name) of every autocomplete field in a form `request.user` may
+        fill in: a ModelAdmin's own fields, and those of its inline rows."""
+        sources = set()
+        for model_admin in self._registry.values():
+            if not (
+                model_admin.has_add_permission(request)
+                or model_admin.has_change_permission(request)
+            ):
+                continue
+            sources |= {
+                (model_admin.model, name) for name in model_admin.get_autocomplete_fields(request)
+            }
+            for inline in model_admin.get_inline_instances(request):
+                if inline.has_add_permission(request, None) or inline.has_change_permission(
+                    request
+                ):
+                    sources |= {
+                        (inline.model, name) for name in inline.get_autocomplete_fields(request)
+                    }
+        return sources
+
+    def get_urls(self):
+        urls = super().get_urls()
+        for pattern in urls:
+            if getattr(pattern, "name", None) == "view_on_site":
+                pattern.callback = self.admin_view(self.view_on_site)
+        return urls
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """Django's redirect to an object's public address, for objects this user may
+        see in the admin; anything else is the same 404 as a missing object."""
+        try:
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+        except ContentType.DoesNotExist:
+            model = None
+        model_admin = self._registry.get(model)
+        obj = model_admin.get_object(request, unquote(object_id)) if model_admin else None
+        if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+            raise Http404("No such object.")
+        return contenttype_views.shortcut(request, content_type_id, object_id)

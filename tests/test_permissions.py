@@ -1,0 +1,447 @@
+"""Who may open what: every admin URL and every public URL with a staff-only branch.
+
+One table, `MATRIX`: for each URL name and each object it is asked about, the answer
+expected for (anonymous, reporter A, reporter B, editor). The stories are A's draft,
+B's draft, a published story and a scheduled one (an editor's); history URLs are
+asked about versions of each. Beyond the status, no answer may carry the headline or
+address of a story that user may not see (`MAY_SEE`).
+
+`test_every_admin_url_is_in_the_matrix` lists the admin's URL names at runtime: a new
+admin view fails the suite until its row is added here.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import reversion
+from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, reverse
+from django.utils import timezone
+from reversion.models import Version
+from taggit.models import Tag
+
+from articles.models import Author, Section, Story
+
+ROLES = ("anonymous", "reporter A", "reporter B", "editor")
+
+# Expected answers besides status codes.
+LOGIN = "log-in"  # 302 to the admin's log-in page
+HOME = "admin home"  # 302 to the admin index: Django's "no such object" for a queryset miss
+SITE = "the story"  # 302 (or 301 from a former address) to the story's public address
+
+# The stories each role may see: a reporter their own, an editor all, everyone the public.
+MAY_SEE = {
+    "anonymous": {"published"},
+    "reporter A": {"A's draft", "published", "A's deleted draft"},  # their recent actions
+    "reporter B": {"B's draft", "published"},
+    "editor": {"A's draft", "B's draft", "published", "scheduled", "A's deleted draft"},
+}
+
+STORIES = ("A's draft", "B's draft", "published", "scheduled")
+
+# The same answers for every story: what a user gets for a story they may see in the
+# admin (OK) and for one they may not (NO).
+A_ONLY = {"A's draft", "published"}
+
+
+def per_story(ok, no, *, anonymous=LOGIN, reporter_sees=("own",)):
+    """Rows for the four stories: reporters get `ok` for their own draft, `no` otherwise;
+    the editor `ok` for all; anonymous users `anonymous`."""
+    rows = {}
+    for story in STORIES:
+        rows[story] = (
+            anonymous,
+            ok if story == "A's draft" else no,
+            ok if story == "B's draft" else no,
+            ok,
+        )
+    return rows
+
+
+def same(*answers, objects=(None,)):
+    return dict.fromkeys(objects, answers)
+
+
+MATRIX = {
+    # The admin site's own views.
+    "index": same(LOGIN, 200, 200, 200),
+    "login": same(200, HOME, HOME, HOME),
+    "logout": same(HOME, 405, 405, 405),  # log out with POST only
+    "password_change": same(LOGIN, 200, 200, 200),
+    "password_change_done": same(LOGIN, 200, 200, 200),
+    "jsi18n": same(LOGIN, 200, 200, 200),
+    "app_list": {
+        "articles": (LOGIN, 200, 200, 200),
+        "taggit": (LOGIN, 404, 404, 200),
+        "auth": (LOGIN, 404, 404, 404),
+        "axes": (LOGIN, 404, 404, 404),
+    },
+    # Only the autocomplete fields of forms the user may fill in; choices from what
+    # they may see or link (any public story).
+    "autocomplete": {
+        "relatedheadline.target": (LOGIN, 200, 200, 200),
+        "storyauthor.author": (LOGIN, 200, 200, 200),
+        "story.section": (LOGIN, 200, 200, 200),
+        "correction.story": (LOGIN, 403, 403, 403),
+        "storyauthor.story": (LOGIN, 403, 403, 403),
+        "author.user": (LOGIN, 403, 403, 403),  # the Editor group cannot view accounts
+    },
+    "view_on_site": {**per_story(SITE, 404), "section": (LOGIN, SITE, SITE, SITE)},
+    # Stories.
+    "articles_story_changelist": same(LOGIN, 200, 200, 200),
+    "articles_story_add": same(LOGIN, 200, 200, 200),
+    "articles_story_change": per_story(200, HOME),
+    "articles_story_delete": per_story(200, HOME),
+    "articles_story_history": per_story(200, HOME),
+    "articles_story_compare": per_story(200, 404),
+    "articles_story_revision": per_story(200, 404),
+    "articles_story_version": per_story(200, 404),
+    "articles_story_recoverlist": same(LOGIN, 403, 403, 200),
+    "articles_story_recover": same(LOGIN, 403, 403, 200, objects=["A's deleted draft"]),
+    # Sections and authors: reporters may look, editors change.
+    **{
+        f"articles_{model}_{view}": same(*answers, objects=[model if has_object else None])
+        for model in ("section", "author")
+        for view, has_object, answers in (
+            ("changelist", False, (LOGIN, 200, 200, 200)),
+            ("add", False, (LOGIN, 403, 403, 200)),
+            ("change", True, (LOGIN, 200, 200, 200)),
+            ("delete", True, (LOGIN, 403, 403, 200)),
+            ("history", True, (LOGIN, 200, 200, 200)),
+        )
+    },
+    # Tags: editors only (merging included).
+    "taggit_tag_changelist": same(LOGIN, 403, 403, 200),
+    "taggit_tag_add": same(LOGIN, 403, 403, 200),
+    "taggit_tag_change": same(LOGIN, 403, 403, 200, objects=["tag"]),
+    "taggit_tag_delete": same(LOGIN, 403, 403, 200, objects=["tag"]),
+    "taggit_tag_history": same(LOGIN, 403, 403, 200, objects=["tag"]),
+    # Opened directly, with no tags chosen in the list: back to the list (see below).
+    "taggit_tag_merge_tags": same(LOGIN, 403, 403, 302),
+    # Accounts and log-in records: superusers only (neither group has these permissions).
+    **{
+        f"{prefix}_{view}": same(
+            LOGIN, 403, 403, 403, objects=[obj if view not in ("changelist", "add") else None]
+        )
+        for prefix, obj in (
+            ("auth_user", "user"),
+            ("auth_group", "group"),
+            ("axes_accessattempt", "access attempt"),
+            ("axes_accesslog", "access log"),
+            ("axes_accessfailurelog", "access failure"),
+        )
+        for view in ("changelist", "add", "change", "delete", "history")
+    },
+    "auth_user_password_change": same(LOGIN, 403, 403, 403, objects=["user"]),
+}
+
+# Public addresses that answer staff differently: the preview, and a former address.
+PUBLIC_MATRIX = {
+    "articles:story_detail": {
+        "A's draft": (404, 200, 404, 200),
+        "B's draft": (404, 404, 200, 200),
+        "published": (200, 200, 200, 200),
+        "scheduled": (404, 404, 404, 200),
+    },
+    "former address": {
+        "A's draft": (404, SITE, 404, SITE),
+        "B's draft": (404, 404, SITE, SITE),
+        "published": (SITE, SITE, SITE, SITE),
+        "scheduled": (404, 404, 404, SITE),
+    },
+}
+
+
+# ---------------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    users: dict
+    stories: dict
+    versions: dict
+    objects: dict
+
+
+def _saved_twice(story, user):
+    """Two versions, so history, compare and revert have something to show."""
+    for n in (1, 2):
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(f"Save {n} of {story.headline}")
+            story.dek = f"Version {n} of the dek."
+            story.save()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module (the tests only read it), inside a transaction rolled
+    back at the end: a few hundred requests in a few seconds."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+def build_world():
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    def staff(role, username):
+        user = User.objects.create_user(username, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    users = {
+        "reporter A": staff("Reporter", "matrix-reporter-a"),
+        "reporter B": staff("Reporter", "matrix-reporter-b"),
+        "editor": staff("Editor", "matrix-editor"),
+    }
+    section = Section.objects.create(name="Matrix section", slug="matrix-section")
+    now = timezone.now()
+
+    def story(headline, owner, **fields):
+        return Story.objects.create(
+            headline=headline, section=section, created_by=users[owner], **fields
+        )
+
+    draft, live = {"status": Story.Status.DRAFT}, {"status": Story.Status.PUBLISHED}
+    stories = {
+        "A's draft": story("Alpha draft by A", "reporter A", **draft),
+        "B's draft": story("Bravo draft by B", "reporter B", **draft),
+        "published": story("Charlie live story", "editor", **live, published_at=now),
+        "scheduled": story(
+            "Delta scheduled story", "editor", **live, published_at=now + timedelta(days=1)
+        ),
+        "A's deleted draft": story("Echo deleted draft by A", "reporter A", **draft),
+    }
+    for story in stories.values():
+        _saved_twice(story, story.created_by)
+        # An old address, for the redirect from a former address.
+        story.slug = f"{story.slug}-moved"
+        story.save()
+    versions = {
+        name: list(Version.objects.get_for_object(story).order_by("pk"))
+        for name, story in stories.items()
+    }
+    stories["A's deleted draft"].delete()
+    # Each user's "Recent actions" on the admin index: their own work only.
+    for story in stories.values():
+        LogEntry.objects.create(
+            user=story.created_by,
+            content_type=ContentType.objects.get_for_model(Story),
+            object_id=str(story.pk),
+            object_repr=story.headline,
+            action_flag=CHANGE,
+        )
+    objects = {
+        "section": section,
+        "author": Author.objects.create(name="Kim Min-ji", slug="matrix-kim-min-ji"),
+        "tag": Tag.objects.create(name="Matrix tag", slug="matrix-tag"),
+        "user": users["reporter B"],
+        "group": Group.objects.get(name="Reporter"),
+        "access attempt": AccessAttempt.objects.create(
+            username="someone", ip_address="192.0.2.1", failures_since_start=1
+        ),
+        "access log": AccessLog.objects.create(username="someone", ip_address="192.0.2.1"),
+        "access failure": AccessFailureLog.objects.create(
+            username="someone", ip_address="192.0.2.1"
+        ),
+    }
+    return World(users, stories, versions, objects)
+
+
+def url_for(world, name, obj):
+    """The address of admin URL `name` (or a public one) about `obj`."""
+    if name == "former address":
+        return f"/stories/{world.stories[obj].slug.removesuffix('-moved')}/"
+    if name == "articles:story_detail":
+        return world.stories[obj].get_absolute_url()
+    if name == "app_list":
+        return reverse("admin:app_list", kwargs={"app_label": obj})
+    if name == "autocomplete":
+        model_name, field_name = obj.split(".")
+        query = f"app_label=articles&model_name={model_name}&field_name={field_name}&term="
+        return f"{reverse('admin:autocomplete')}?{query}"
+    if name == "view_on_site":
+        target = world.stories.get(obj) or world.objects[obj]
+        content_type = ContentType.objects.get_for_model(target)
+        return reverse("admin:view_on_site", args=[content_type.pk, target.pk])
+    if name == "articles_story_recover":
+        return reverse(f"admin:{name}", args=[world.versions[obj][-1].pk])
+    if name == "articles_story_revision":
+        story = world.stories[obj]
+        return reverse(f"admin:{name}", args=[story.pk, world.versions[obj][0].pk])
+    if name == "articles_story_compare":
+        old, new = world.versions[obj][:2]
+        url = reverse(f"admin:{name}", args=[world.stories[obj].pk])
+        return f"{url}?from={old.pk}&to={new.pk}"
+    if obj is None:
+        return reverse(f"admin:{name}")
+    target = world.stories.get(obj) or world.objects[obj]
+    return reverse(f"admin:{name}", args=[target.pk])
+
+
+def check(response, expected, world, obj):
+    """Whether `response` is the `expected` answer (a status code or a named redirect)."""
+    location = response.get("Location", "")
+    if expected == LOGIN:
+        return response.status_code == 302 and location.startswith(reverse("admin:login"))
+    if expected == HOME:
+        return response.status_code == 302 and location == reverse("admin:index")
+    if expected == SITE:
+        target = world.stories.get(obj) or world.objects[obj]
+        return response.status_code in (301, 302) and location.endswith(target.get_absolute_url())
+    return response.status_code == expected
+
+
+def leaks(response, world, role):
+    """Headlines and addresses of stories `role` may not see, found in the answer."""
+    text = response.content.decode(errors="replace") + response.get("Location", "")
+    return [
+        name
+        for name, story in world.stories.items()
+        if name not in MAY_SEE[role]
+        and (story.headline in text or story.slug.removesuffix("-moved") in text)
+    ]
+
+
+def clients(world):
+    anonymous = Client()
+    signed_in = {}
+    for role in ROLES[1:]:
+        signed_in[role] = Client()
+        signed_in[role].force_login(world.users[role])
+    return {"anonymous": anonymous, **signed_in}
+
+
+def run_rows(world, table, name):
+    by_role = clients(world)
+    problems = []
+    for obj, answers in table[name].items():
+        url = url_for(world, name, obj)
+        for role, expected in zip(ROLES, answers, strict=True):
+            response = by_role[role].get(url)
+            if not check(response, expected, world, obj):
+                got = response.status_code, response.get("Location", "")
+                problems.append(f"{role} on {obj}: expected {expected}, got {got} ({url})")
+            leaked = leaks(response, world, role)
+            if leaked:
+                problems.append(f"{role} on {obj}: the answer shows {leaked} ({url})")
+    return problems
+
+
+# ---------------------------------------------------------------------- the tests
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_admin_url_answers_each_role_as_the_matrix_says(db, world, name):
+    problems = run_rows(world, MATRIX, name)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", PUBLIC_MATRIX)
+def test_public_url_answers_each_role_as_the_matrix_says(db, world, name):
+    problems = run_rows(world, PUBLIC_MATRIX, name)
+    assert not problems, "\n".join(problems)
+
+
+def admin_url_names():
+    """Every named URL of the admin site and of each registered ModelAdmin."""
+    names = set()
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif pattern.name:
+                names.add(pattern.name)
+
+    walk(admin.site.get_urls())
+    for model_admin in admin.site._registry.values():
+        walk(model_admin.get_urls())
+    return names
+
+
+def test_every_admin_url_is_in_the_matrix():
+    names = admin_url_names()
+    missing, stale = sorted(names - MATRIX.keys()), sorted(MATRIX.keys() - names)
+    assert not missing, (
+        f"Admin URLs missing from MATRIX in tests/test_permissions.py: {missing}. Add a "
+        "row for each: the answer for anonymous, reporter A, reporter B and editor, per object."
+    )
+    assert not stale, f"MATRIX names admin URLs that no longer exist: {stale}"
+
+
+def test_every_story_url_is_asked_about_every_story():
+    for name, rows in MATRIX.items():
+        if (
+            name.startswith("articles_story_")
+            and None not in rows
+            and name != ("articles_story_recover")
+        ):
+            assert set(STORIES) <= rows.keys(), name
+
+
+def test_merging_tags_needs_the_tag_permissions(db, world, make_story):
+    """taggit's merge view checked no permission: any staff account could merge tags."""
+    story = make_story(tags=["Harbour", "Port"])
+    tags = [Tag.objects.get(name="Harbour").pk, Tag.objects.get(name="Port").pk]
+    by_role = clients(world)
+    changelist = reverse("admin:taggit_tag_changelist")
+    merge = reverse("admin:taggit_tag_merge_tags")
+
+    reporter = by_role["reporter A"]
+    session = reporter.session
+    session["selected_tag_ids"] = ",".join(map(str, tags))
+    session.save()
+    refused = reporter.post(merge, {"new_tag_name": "Harbours"})
+
+    editor = by_role["editor"]
+    editor.post(
+        changelist, {"action": "render_tag_form", "_selected_action": [str(pk) for pk in tags]}
+    )
+    form = editor.get(merge)
+    merged = editor.post(merge, {"new_tag_name": "Harbours"})
+
+    assert refused.status_code == 403
+    assert form.status_code == 200
+    assert merged.status_code == 302
+    assert list(story.tags.names()) == ["Harbours"]
+
+
+@pytest.mark.parametrize("reporter", ["reporter A", "reporter B"])
+def test_reporters_cannot_write_to_stories_they_may_not_see_or_publish(db, world, reporter):
+    """The same refusals for POST: change, delete and revert leave the story as it was."""
+    client = clients(world)[reporter]
+    for name in ("A's draft", "B's draft", "published", "scheduled"):
+        if name in MAY_SEE[reporter] - {"published"}:
+            continue  # their own draft: theirs to change
+        story = world.stories[name]
+        before = Story.objects.filter(pk=story.pk).values().get()
+        data = {
+            "headline": "Overwritten",
+            "slug": story.slug,
+            "section": story.section_id,
+            "body": "<p>Overwritten.</p>",
+            "loaded_version": before["version"],
+            "post": "yes",
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("story_authors", "related_headlines", "corrections")
+                for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+            },
+        }
+        for url in (
+            reverse("admin:articles_story_change", args=[story.pk]),
+            reverse("admin:articles_story_delete", args=[story.pk]),
+            reverse("admin:articles_story_revision", args=[story.pk, world.versions[name][0].pk]),
+        ):
+            response = client.post(url, data)
+            assert response.status_code in (302, 403, 404), (name, url)
+            assert leaks(response, world, reporter) == [], (name, url)
+            assert Story.objects.filter(pk=story.pk).values().get() == before, (name, url)
