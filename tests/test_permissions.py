@@ -98,7 +98,7 @@ MATRIX = {
     "articles_story_add": same(LOGIN, 200, 200, 200),
     "articles_story_change": per_story(200, HOME),
     "articles_story_delete": per_story(200, HOME),
-    "articles_story_history": per_story(200, HOME),
+    "articles_story_history": per_story(200, 404),
     "articles_story_compare": per_story(200, 404),
     "articles_story_revision": per_story(200, 404),
     "articles_story_version": per_story(200, 404),
