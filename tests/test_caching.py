@@ -1,14 +1,16 @@
 """The page cache: fast for anonymous readers, never stale, never private."""
 
 import os
+import re
 from datetime import timedelta
+from html import unescape
 from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from articles import caching
@@ -385,3 +387,92 @@ def test_the_file_cache_culls_now_and_then(settings, tmp_path):
     stored = len(list((tmp_path / "cache").glob("*.djcache")))
     assert stored < 120  # culled along the way
     assert file_cache.get("key-119") == 119
+
+
+# Query strings: only the parameters a page reads are part of its key.
+
+
+def page_sets(spy):
+    return [c.args[0] for c in spy.set.call_args_list if "newsroom:page:" in c.args[0]]
+
+
+@pytest.mark.parametrize(
+    "parameter", ["utm_campaign", "utm_source", "fbclid", "gclid", "mc_cid", "mc_eid", "x"]
+)
+def test_tracking_parameters_neither_miss_nor_add_entries(
+    client, make_story, page_cache, parameter, django_assert_num_queries
+):
+    make_story("Shared in a newsletter")
+    with mock.patch.object(caching, "cache", wraps=cache) as spy:
+        first = client.get(f"/?{parameter}=first")
+        assert first["X-Cache"] == "miss"
+        for n in range(20):
+            with django_assert_num_queries(0):
+                response = client.get(f"/?{parameter}=value-{n}")
+            assert response["X-Cache"] == "hit"
+            assert response.content == first.content
+        assert client.get("/")["X-Cache"] == "hit"
+    assert len(page_sets(spy)) == 1
+
+
+def test_a_page_is_keyed_by_the_parameters_it_reads_sorted_and_once_each(
+    client, settings, make_story, page_cache
+):
+    settings.NEWSROOM = {**settings.NEWSROOM, "STORIES_PER_PAGE": 2}
+    for _ in range(7):
+        make_story(tags=["seoul"])
+    second = client.get("/stories/?page=2")
+    assert second["X-Cache"] == "miss"
+    for url in (
+        "/stories/?page=2&utm_x=1",
+        "/stories/?utm_source=a&page=2&fbclid=b",
+        "/stories/?page=1&page=2",  # a repeated parameter: the last one counts
+    ):
+        response = client.get(url)
+        assert response["X-Cache"] == "hit", url
+        assert response.content == second.content
+    assert client.get("/stories/?page=3")["X-Cache"] == "miss"
+    assert client.get("/search/?q=story&tag=seoul")["X-Cache"] == "miss"
+    assert client.get("/search/?tag=seoul&utm_medium=x&q=story")["X-Cache"] == "hit"
+    # A story, a feed and a sitemap read no parameters at all.
+    story_url = Story.objects.first().get_absolute_url()
+    for url in (story_url, "/feeds/rss/", "/news-sitemap.xml"):
+        assert client.get(f"{url}?page=2")["X-Cache"] == "miss"
+        assert client.get(f"{url}?fbclid=abc&page=7")["X-Cache"] == "hit", url
+
+
+def test_canonical_urls_leave_out_what_the_page_does_not_read(
+    client, make_story, page_cache, base_url
+):
+    make_story("Searchable story", tags=["seoul"])
+    story = make_story("Shared story")
+    for url, canonical in (
+        (f"{story.get_absolute_url()}?utm_source=x&fbclid=y", story.get_absolute_url()),
+        ("/search/?utm_campaign=z&tag=seoul&q=story", "/search/?q=story&tag=seoul"),
+        ("/?gclid=1", "/"),
+    ):
+        html = client.get(url).content.decode()
+        [href] = re.findall(r'<link rel="canonical" href="([^"]*)">', html)
+        assert unescape(href) == f"{base_url}{canonical}", url
+
+
+def _show_query(request):
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {"query_string": request.META["QUERY_STRING"], "GET": sorted(request.GET.lists())}
+    )
+
+
+urlpatterns = [path("shown/", caching.cache_public_page(_show_query, ("b", "page")))]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_view_sees_only_the_parameters_it_declares(client, settings, enabled, editor):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": enabled}
+    expected = {"query_string": "b=2&page=3", "GET": [["b", ["2"]], ["page", ["3"]]]}
+    url = "/shown/?utm_source=x&page=1&b=2&page=3&fbclid=y"
+    assert client.get(url).json() == expected
+    client.force_login(editor)  # editors, who bypass the cache, see the same
+    assert client.get(url).json() == expected
