@@ -10,7 +10,14 @@ correct:
   misses at once. Old entries are never read again and simply expire.
 - **Scheduled stories.** Scheduling is just a future `published_at`, with no signal
   when the moment comes; so no entry (and no `max-age`) outlives the next scheduled
-  publication. That time is looked up once per content version and cached with it.
+  publication. That time is looked up once per content version and kept with it.
+- **State that eviction cannot take.** The version and the next scheduled publication
+  live in their own small cache (`CACHES["state"]`, `state_cache()`), apart from the
+  thousands of pages and fragments that fill the default one: a full cache culls
+  pages, never these two keys. (Losing the version would make every page cold at once;
+  losing the next publication after its moment would leave lists stale until the next
+  edit, since nothing would move the version.) On Redis they are keys without a TTL in
+  the same database, which `maxmemory-policy volatile-lru` never evicts.
 - **Private content is never stored.** A request carrying a session cookie (editors)
   bypasses the cache and gets `Cache-Control: private, no-store`. Anonymity is decided
   from the cookie alone, so anonymous requests cost no session query. Responses that
@@ -39,7 +46,7 @@ import time
 from collections import OrderedDict
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.handlers.exception import response_for_exception
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -51,6 +58,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from newsroom.cache import RENEW_AFTER_OUTAGE
 
 VERSION_KEY = "newsroom:content-version"
+# (content version, timestamp of the next scheduled publication or 0.0 if none).
+NEXT_KEY = "newsroom:next-scheduled"
 # Edits made while Redis was away could not move the version: it moves on its return.
 RENEW_AFTER_OUTAGE.add(VERSION_KEY)
 CACHEABLE_STATUSES = {200, 301, 404}
@@ -71,13 +80,23 @@ def _now():
 # Content version
 
 
+def state_cache():
+    """The cache that keeps the content version and the next scheduled publication.
+
+    `CACHES["state"]`: a few keys that no culling of pages and fragments can evict. A
+    configuration without that alias keeps them in the default cache.
+    """
+    return caches["state"] if "state" in settings.CACHES else cache
+
+
 def content_version():
-    version = cache.get(VERSION_KEY)
+    state = state_cache()
+    version = state.get(VERSION_KEY)
     if version is None:
-        # Start from the clock, not 1, so a version key lost to eviction or a restart
-        # of the cache can never bring back pages stored under an old number.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
+        # Start from the clock, not 1, so a version key lost to a restart of the cache
+        # can never bring back pages stored under an old number.
+        state.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = state.get(VERSION_KEY)
     return version
 
 
@@ -94,7 +113,7 @@ def request_content_version(request):
         pass
     version = content_version()
     if version is not None:
-        when = cache.get(_next_key(version))
+        when = _known_next_publication(version)
         if when is None:
             _store_next_publication(version, _query_next_publication())
         elif when and when <= _now():
@@ -106,22 +125,25 @@ def request_content_version(request):
 
 def _bump(recompute):
     """Increment the version; carry or recompute the next scheduled publication."""
+    state = state_cache()
     try:
-        version = cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or it was evicted)
+        version = state.incr(VERSION_KEY)
+    except ValueError:  # no version yet
         version = time.time_ns()
-        cache.set(VERSION_KEY, version, timeout=None)
-    previous = cache.get(_next_key(version - 1))
+        state.set(VERSION_KEY, version, timeout=None)
+    previous = _known_next_publication(version - 1)
     if previous and previous <= _now():
         previous = None  # gone live already: nothing to carry
-    if recompute:
+    if recompute or previous is None:
+        # Looked up now rather than by a later request: a story scheduled between now
+        # and then would otherwise be missed, and nothing would move the version.
         when = _query_next_publication()
         if connections[DEFAULT_DB_ALIAS].in_atomic_block and previous:
             # Seen from inside a transaction that may yet roll back: never later than
             # what was known before it. The bump after commit sets the exact time.
             when = min(t for t in (when, previous) if t)
         _store_next_publication(version, when)
-    elif previous is not None:
+    else:
         # Tags, bylines, sections and related headlines do not move publication times.
         _store_next_publication(version, previous)
 
@@ -177,10 +199,6 @@ def connect_signals():
 # Scheduled publications
 
 
-def _next_key(version):
-    return f"newsroom:next-scheduled:{version}"
-
-
 def _query_next_publication():
     """When the next scheduled story goes live, as a timestamp (0.0: none scheduled)."""
     from .models import Story
@@ -194,10 +212,23 @@ def _query_next_publication():
     return next_at.timestamp() if next_at else 0.0
 
 
+def _known_next_publication(version):
+    """The next scheduled publication stored for `version`; None if none is."""
+    stored = state_cache().get(NEXT_KEY)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    return None
+
+
 def _store_next_publication(version, when):
-    # Kept past the moment itself: the first request after it sees it has passed and
-    # moves the version (request_content_version).
-    cache.set(_next_key(version), when, timeout=settings.PAGE_CACHE["SECONDS"] * 12)
+    # One key, never expiring, in the state cache: kept past the moment itself, so the
+    # first request after it sees it has passed and moves the version
+    # (request_content_version). A newer version's entry is never replaced.
+    state = state_cache()
+    stored = state.get(NEXT_KEY)
+    if stored is not None and stored[0] > version:
+        return
+    state.set(NEXT_KEY, (version, when), timeout=None)
 
 
 def seconds_until_next_publication(version):
@@ -206,7 +237,7 @@ def seconds_until_next_publication(version):
     Kept in the cache under the content version (set when content changes, else
     looked up once); negative once that moment has passed.
     """
-    when = cache.get(_next_key(version))
+    when = _known_next_publication(version)
     if when is None:
         when = _query_next_publication()
         _store_next_publication(version, when)

@@ -134,5 +134,5 @@ class FileCache(FileBasedCache):
 
     def _cull(self):
         self._writes += 1
-        if self._writes % self.CULL_EVERY == 1:
+        if (self._writes - 1) % self.CULL_EVERY == 0:  # the first write, then every Nth
             super()._cull()

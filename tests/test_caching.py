@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import path, reverse
 from django.utils import timezone
 
-from articles import caching
+from articles import caching, fragments
 from articles.models import RelatedHeadline, Story
 from newsroom import cache as newsroom_cache
 from tests.conftest import require
@@ -185,7 +185,8 @@ def test_scheduled_story_caps_cache_lifetime(client, make_story, page_cache):
     control = cache_control(response)
     assert control["max-age"] <= 40 and control["s-maxage"] <= 40
     assert control["s-maxage"] + control["stale-while-revalidate"] <= 40
-    cache.clear()
+    cache.clear()  # pages and fragments; the version (in the state cache) stays
+    caching.local_pages.clear()
     with mock.patch.object(caching, "cache", wraps=cache) as spy:
         client.get("/")
     page_sets = [c for c in spy.set.call_args_list if "newsroom:page:" in c.args[0]]
@@ -387,6 +388,53 @@ def test_the_file_cache_culls_now_and_then(settings, tmp_path):
     stored = len(list((tmp_path / "cache").glob("*.djcache")))
     assert stored < 120  # culled along the way
     assert file_cache.get("key-119") == 119
+
+
+# A full cache culls pages, never the keys that keep it correct.
+
+
+@pytest.fixture(params=["file", "memory"])
+def ten_entry_cache(request, settings, tmp_path, monkeypatch, page_cache):
+    """A cache that holds ten entries, with the state cache the settings give it."""
+    if request.param == "file":
+        # The production default, culling on every write as Django's file cache does.
+        monkeypatch.setattr(newsroom_cache.FileCache, "CULL_EVERY", 1)
+        backend = "newsroom.cache.FileCache"
+        locations = str(tmp_path / "cache"), str(tmp_path / "cache" / "state")
+    else:
+        backend = "django.core.cache.backends.locmem.LocMemCache"
+        locations = f"ten-{tmp_path.name}", f"ten-state-{tmp_path.name}"
+    settings.CACHES = {
+        "default": {"BACKEND": backend, "LOCATION": locations[0], "OPTIONS": {"MAX_ENTRIES": 10}},
+        "state": {"BACKEND": backend, "LOCATION": locations[1]},
+    }
+    caching.local_pages.clear()
+    fragments.local.clear()
+    yield
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+def test_a_full_cache_keeps_the_version_and_the_next_scheduled_publication(
+    client, make_story, ten_entry_cache
+):
+    make_story("Already out")
+    soon = timezone.now() + timedelta(seconds=30)
+    make_story("Coming soon", status=Story.Status.PUBLISHED, published_at=soon)
+    version = caching.content_version()
+    assert b"Coming soon" not in client.get("/stories/").content
+    for n in range(40):  # four times what the cache holds
+        assert client.get(f"/stories/nothing-{n}/").status_code == 404
+    assert client.get("/stories/nothing-0/")["X-Cache"] == "hit"  # this worker's copy
+    assert caching.content_version() == version  # so no page went cold
+    # The list's stories are kept in this worker's copy under the version; the
+    # scheduled moment must still move it.
+    with mock.patch("django.utils.timezone.now", return_value=soon + timedelta(seconds=1)):
+        response = client.get("/stories/")
+    assert b"Coming soon" in response.content
+    assert caching.content_version() > version
 
 
 # Query strings: only the parameters a page reads are part of its key.
