@@ -3,11 +3,13 @@
 Every public page in `articles.urls` is wrapped in `cache_public_page`. How it stays
 correct:
 
-- **Versioned keys.** A content version number lives in the shared cache (local memory
-  on one host, Redis on several). It is part of every page key, and any change to
+- **Versioned keys.** A content version number lives in the shared cache (a folder of
+  files on one host, Redis on several). It is part of every page key, and any change to
   content (signals on every model a page shows, plus explicit bumps after
   `queryset.update()` and bulk imports) increments it, so every page of every host
-  misses at once. Old entries are never read again and simply expire.
+  misses at once. Old entries are never read again and simply expire. So is the build
+  identity (`newsroom.cache.build_id()`): after a deploy, nothing the previous code
+  rendered is served.
 - **Scheduled stories.** Scheduling is just a future `published_at`, with no signal
   when the moment comes; so no entry (and no `max-age`) outlives the next scheduled
   publication. That time is looked up once per content version and kept with it.
@@ -55,7 +57,7 @@ from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
-from newsroom.cache import RENEW_AFTER_OUTAGE
+from newsroom.cache import RENEW_AFTER_OUTAGE, build_id
 
 VERSION_KEY = "newsroom:content-version"
 # (content version, timestamp of the next scheduled publication or 0.0 if none).
@@ -330,7 +332,7 @@ def keep_only_parameters(request, names):
 def _page_key(request, version):
     url = request.build_absolute_uri()
     digest = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"newsroom:page:{version}:{digest}"
+    return f"newsroom:page:{build_id()}:{version}:{digest}"
 
 
 def _size(value):

@@ -194,6 +194,11 @@ else:
         },
     }
 
+# The identity of the code that renders pages, part of every cached page's and
+# fragment's key, so a deploy never serves what the previous code rendered. Unset: a
+# digest of the project's code and templates, computed at start-up (newsroom/cache.py).
+NEWSROOM_BUILD_ID = os.environ.get("NEWSROOM_BUILD_ID", "")
+
 # Whole-page cache for anonymous readers (articles/caching.py): SECONDS in the cache
 # above; MAX_AGE, S_MAXAGE and STALE_WHILE_REVALIDATE in Cache-Control for browsers
 # and CDNs. None outlives the next scheduled publication.

@@ -437,6 +437,65 @@ def test_a_full_cache_keeps_the_version_and_the_next_scheduled_publication(
     assert caching.content_version() > version
 
 
+# A deploy never serves what the previous code rendered.
+
+
+def test_a_new_build_misses_every_page_and_fragment(client, make_story, page_cache, settings):
+    from django.utils.safestring import mark_safe
+
+    from articles import cards
+
+    story = make_story("Rendered by the old code")
+    settings.NEWSROOM_BUILD_ID = "build-1"
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get(story.get_absolute_url())["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"
+    # A deploy whose card template changed: new processes (their own copies empty),
+    # the same shared cache, the same content version.
+    settings.NEWSROOM_BUILD_ID = "build-2"
+    caching.local_pages.clear()
+    fragments.local.clear()
+    new_card = mark_safe('<article class="card">New card markup</article>')
+    with mock.patch.object(cards, "render_card", return_value=new_card) as render:
+        response = client.get("/")
+    assert response["X-Cache"] == "miss"
+    assert render.called and new_card in response.content.decode()
+    assert client.get(story.get_absolute_url())["X-Cache"] == "miss"
+    # Going back to the first build finds what it stored.
+    settings.NEWSROOM_BUILD_ID = "build-1"
+    caching.local_pages.clear()
+    assert client.get("/")["X-Cache"] == "hit"
+
+
+def test_the_build_identity_follows_the_sources(settings, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>Old</p>")
+    settings.BASE_DIR = tmp_path
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [templates]}]
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.NEWSROOM_BUILD_ID = ""
+
+    def digest():
+        newsroom_cache.source_digest.cache_clear()
+        return newsroom_cache.build_id()
+
+    try:
+        assert newsroom_cache.source_roots() == [templates]
+        old = digest()
+        assert digest() == old
+        (templates / "page.html").write_text("<p>New</p>")
+        changed = digest()
+        assert changed != old
+        settings.STATIC_ROOT.mkdir()
+        (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {}}')
+        assert digest() not in (old, changed)  # collectstatic wrote a new manifest
+        settings.NEWSROOM_BUILD_ID = "set-at-deploy"
+        assert newsroom_cache.build_id() == "set-at-deploy"
+    finally:
+        newsroom_cache.source_digest.cache_clear()
+
+
 # Query strings: only the parameters a page reads are part of its key.
 
 
