@@ -103,6 +103,18 @@ def rows(
     return table
 
 
+def tracking_note(table: list[Row]) -> str:
+    """How the front page with a new utm_campaign on every request compares with it plain."""
+    found = {row.page: row for row in table}
+    plain, tracked = found.get("home"), found.get("home-utm")
+    if plain is None or tracked is None or not plain.rps:
+        return ""
+    return (
+        f"home-utm (a new `utm_campaign` on every request) ÷ home: "
+        f"{tracked.rps / plain.rps:.2f} of the plain front page's requests/s."
+    )
+
+
 def markdown(cache: str, table: list[Row]) -> str:
     reference = REFERENCE_OF[cache]
     lines = [
@@ -118,4 +130,5 @@ def markdown(cache: str, table: list[Row]) -> str:
             f"| {row.page} | {row.rps:,.0f} | {row.p50:.1f} | {row.p99:.1f} | {queries} "
             f"| {size} | {ratio} | {target} | {row.verdict} |"
         )
-    return "\n".join(lines)
+    note = tracking_note(table)
+    return "\n".join(lines) + (f"\n\n{note}" if note else "")
