@@ -53,7 +53,7 @@ from django.core.handlers.exception import response_for_exception
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404, HttpResponse, QueryDict
-from django.urls import Resolver404, get_urlconf, resolve
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
@@ -297,7 +297,9 @@ def _is_storable(response):
 
 def page_parameters(request):
     """The query parameters the public page at this path reads; None if it is not one."""
-    return _parameters_at(get_urlconf() or settings.ROOT_URLCONF, request.path_info)
+    # As Django's handler picks the URLconf (a middleware may set request.urlconf).
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _parameters_at(urlconf, request.path_info)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -319,6 +321,11 @@ def keep_only_parameters(request, names):
     """
     query_string = request.META.get("QUERY_STRING", "")
     if not query_string:
+        return
+    if not any(name in query_string for name in names):
+        # The usual tracking link (`?utm_source=…`): nothing to keep, nothing to parse.
+        request.GET = QueryDict()
+        request.META["QUERY_STRING"] = ""
         return
     found = request.GET
     kept = QueryDict(mutable=True)
