@@ -104,14 +104,18 @@ def rows(
 
 
 def tracking_note(table: list[Row]) -> str:
-    """How the front page with a new utm_campaign on every request compares with it plain."""
+    """The front page with a new utm_campaign on every request, against the plain one.
+
+    Compared through each one's ratio to the reference run right after it, which cancels
+    the load the rest of the machine adds (raw requests/s drift between runs).
+    """
     found = {row.page: row for row in table}
     plain, tracked = found.get("home"), found.get("home-utm")
-    if plain is None or tracked is None or not plain.rps:
+    if plain is None or tracked is None or not plain.ratio or tracked.ratio is None:
         return ""
     return (
-        f"home-utm (a new `utm_campaign` on every request) ÷ home: "
-        f"{tracked.rps / plain.rps:.2f} of the plain front page's requests/s."
+        f"home-utm (a new `utm_campaign` on every request): {tracked.ratio / plain.ratio:.2f} "
+        f"× home's throughput (each against the reference run after it)."
     )
 
 

@@ -67,4 +67,4 @@ def test_make_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
     # The front page with a new utm_campaign on every request: cache on only, all hits.
     [tracked] = [row for row in data["tables"]["on"] if row["page"] == "home-utm"]
     assert tracked["queries"] == 0 and tracked["errors"] == 0
-    assert "home-utm (a new `utm_campaign` on every request) ÷ home" in result.stdout
+    assert "home-utm (a new `utm_campaign` on every request): " in result.stdout
