@@ -304,8 +304,8 @@ def page_parameters(request):
 
 @functools.lru_cache(maxsize=4096)
 def _parameters_at(urlconf, path):
-    # Resolving a path takes 30-40 µs, a tenth of a whole hit; remembering the answer
-    # for the paths seen most recently takes under one.
+    # Resolving a path takes 30-40 µs, a sixth of a whole hit (~200 µs in process);
+    # remembering the answer for the paths seen most recently costs about one.
     try:
         match = resolve(path, urlconf)
     except Resolver404:
