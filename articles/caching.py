@@ -3,19 +3,34 @@
 Every public page in `articles.urls` is wrapped in `cache_public_page`. How it stays
 correct:
 
-- **Versioned keys.** A content version number lives in the shared cache (local memory
-  on one host, Redis on several). It is part of every page key, and any change to
+- **Versioned keys.** A content version number lives in the shared cache (a folder of
+  files on one host, Redis on several). It is part of every page key, and any change to
   content (signals on every model a page shows, plus explicit bumps after
   `queryset.update()` and bulk imports) increments it, so every page of every host
-  misses at once. Old entries are never read again and simply expire.
+  misses at once. Old entries are never read again and simply expire. So is the build
+  identity (`newsroom.cache.build_id()`): after a deploy, nothing the previous code
+  rendered is served.
 - **Scheduled stories.** Scheduling is just a future `published_at`, with no signal
   when the moment comes; so no entry (and no `max-age`) outlives the next scheduled
-  publication. That time is looked up once per content version and cached with it.
+  publication. That time is looked up once per content version and kept with it.
+- **State that eviction cannot take.** The version and the next scheduled publication
+  live in their own small cache (`CACHES["state"]`, `state_cache()`), apart from the
+  thousands of pages and fragments that fill the default one: a full cache culls
+  pages, never these two keys. (Losing the version would make every page cold at once;
+  losing the next publication after its moment would leave lists stale until the next
+  edit, since nothing would move the version.) On Redis they are keys without a TTL in
+  the same database, which `maxmemory-policy volatile-lru` never evicts.
 - **Private content is never stored.** A request carrying a session cookie (editors)
   bypasses the cache and gets `Cache-Control: private, no-store`. Anonymity is decided
   from the cookie alone, so anonymous requests cost no session query. Responses that
   set a cookie, that say `private`/`no-store` (staff previews) or whose status is not
   200, 301 or 404 are never stored.
+- **Only the parameters a page reads.** Each public URL pattern declares which query
+  parameters its view reads (`articles/urls.py`); before the view runs, everything else
+  (`utm_*`, `fbclid`, `gclid`, a typo…) is dropped from `request.GET` and the query
+  string, and the rest is sorted, one value each (the last, as `QueryDict.get` reads).
+  So a link carrying tracking parameters is a hit on the page without them, and no view
+  can read a parameter its key does not hold.
 - **Cheap hits.** `PageCacheMiddleware` answers right after WhiteNoise, before
   sessions, CSRF, auth and CSP: one read of the version from the shared cache, the page
   from this process's copy (else the shared cache), no SQL. The stored headers are the
@@ -33,17 +48,20 @@ import time
 from collections import OrderedDict
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.handlers.exception import response_for_exception
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
-from newsroom.cache import RENEW_AFTER_OUTAGE
+from newsroom.cache import RENEW_AFTER_OUTAGE, build_id
 
 VERSION_KEY = "newsroom:content-version"
+# (content version, timestamp of the next scheduled publication or 0.0 if none).
+NEXT_KEY = "newsroom:next-scheduled"
 # Edits made while Redis was away could not move the version: it moves on its return.
 RENEW_AFTER_OUTAGE.add(VERSION_KEY)
 CACHEABLE_STATUSES = {200, 301, 404}
@@ -64,13 +82,23 @@ def _now():
 # Content version
 
 
+def state_cache():
+    """The cache that keeps the content version and the next scheduled publication.
+
+    `CACHES["state"]`: a few keys that no culling of pages and fragments can evict. A
+    configuration without that alias keeps them in the default cache.
+    """
+    return caches["state"] if "state" in settings.CACHES else cache
+
+
 def content_version():
-    version = cache.get(VERSION_KEY)
+    state = state_cache()
+    version = state.get(VERSION_KEY)
     if version is None:
-        # Start from the clock, not 1, so a version key lost to eviction or a restart
-        # of the cache can never bring back pages stored under an old number.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
+        # Start from the clock, not 1, so a version key lost to a restart of the cache
+        # can never bring back pages stored under an old number.
+        state.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = state.get(VERSION_KEY)
     return version
 
 
@@ -87,7 +115,7 @@ def request_content_version(request):
         pass
     version = content_version()
     if version is not None:
-        when = cache.get(_next_key(version))
+        when = _known_next_publication(version)
         if when is None:
             _store_next_publication(version, _query_next_publication())
         elif when and when <= _now():
@@ -99,22 +127,25 @@ def request_content_version(request):
 
 def _bump(recompute):
     """Increment the version; carry or recompute the next scheduled publication."""
+    state = state_cache()
     try:
-        version = cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or it was evicted)
+        version = state.incr(VERSION_KEY)
+    except ValueError:  # no version yet
         version = time.time_ns()
-        cache.set(VERSION_KEY, version, timeout=None)
-    previous = cache.get(_next_key(version - 1))
+        state.set(VERSION_KEY, version, timeout=None)
+    previous = _known_next_publication(version - 1)
     if previous and previous <= _now():
         previous = None  # gone live already: nothing to carry
-    if recompute:
+    if recompute or previous is None:
+        # Looked up now rather than by a later request: a story scheduled between now
+        # and then would otherwise be missed, and nothing would move the version.
         when = _query_next_publication()
         if connections[DEFAULT_DB_ALIAS].in_atomic_block and previous:
             # Seen from inside a transaction that may yet roll back: never later than
             # what was known before it. The bump after commit sets the exact time.
             when = min(t for t in (when, previous) if t)
         _store_next_publication(version, when)
-    elif previous is not None:
+    else:
         # Tags, bylines, sections and related headlines do not move publication times.
         _store_next_publication(version, previous)
 
@@ -170,10 +201,6 @@ def connect_signals():
 # Scheduled publications
 
 
-def _next_key(version):
-    return f"newsroom:next-scheduled:{version}"
-
-
 def _query_next_publication():
     """When the next scheduled story goes live, as a timestamp (0.0: none scheduled)."""
     from .models import Story
@@ -187,10 +214,23 @@ def _query_next_publication():
     return next_at.timestamp() if next_at else 0.0
 
 
+def _known_next_publication(version):
+    """The next scheduled publication stored for `version`; None if none is."""
+    stored = state_cache().get(NEXT_KEY)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    return None
+
+
 def _store_next_publication(version, when):
-    # Kept past the moment itself: the first request after it sees it has passed and
-    # moves the version (request_content_version).
-    cache.set(_next_key(version), when, timeout=settings.PAGE_CACHE["SECONDS"] * 12)
+    # One key, never expiring, in the state cache: kept past the moment itself, so the
+    # first request after it sees it has passed and moves the version
+    # (request_content_version). A newer version's entry is never replaced.
+    state = state_cache()
+    stored = state.get(NEXT_KEY)
+    if stored is not None and stored[0] > version:
+        return
+    state.set(NEXT_KEY, (version, when), timeout=None)
 
 
 def seconds_until_next_publication(version):
@@ -199,7 +239,7 @@ def seconds_until_next_publication(version):
     Kept in the cache under the content version (set when content changes, else
     looked up once); negative once that moment has passed.
     """
-    when = cache.get(_next_key(version))
+    when = _known_next_publication(version)
     if when is None:
         when = _query_next_publication()
         _store_next_publication(version, when)
@@ -252,10 +292,54 @@ def _is_storable(response):
     return "private" not in cache_control and "no-store" not in cache_control
 
 
+# Query parameters
+
+
+def page_parameters(request):
+    """The query parameters the public page at this path reads; None if it is not one."""
+    # As Django's handler picks the URLconf (a middleware may set request.urlconf).
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _parameters_at(urlconf, request.path_info)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parameters_at(urlconf, path):
+    # Resolving a path takes 30-40 µs, a sixth of a whole hit (~200 µs in process);
+    # remembering the answer for the paths seen most recently costs about one.
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return None
+    return getattr(match.func, "page_parameters", None)
+
+
+def keep_only_parameters(request, names):
+    """Leave in `request.GET` and the query string only `names`, sorted, one value each.
+
+    Of a repeated parameter (`?page=1&page=2`) the last value is kept: the one
+    `request.GET.get()` would have read.
+    """
+    query_string = request.META.get("QUERY_STRING", "")
+    if not query_string:
+        return
+    if not any(name in query_string for name in names):
+        # The usual tracking link (`?utm_source=…`): nothing to keep, nothing to parse.
+        request.GET = QueryDict()
+        request.META["QUERY_STRING"] = ""
+        return
+    found = request.GET
+    kept = QueryDict(mutable=True)
+    for name in sorted(names & found.keys()):
+        kept[name] = found[name]
+    kept._mutable = False
+    request.GET = kept
+    request.META["QUERY_STRING"] = kept.urlencode()
+
+
 def _page_key(request, version):
     url = request.build_absolute_uri()
     digest = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"newsroom:page:{version}:{digest}"
+    return f"newsroom:page:{build_id()}:{version}:{digest}"
 
 
 def _size(value):
@@ -345,11 +429,13 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            request.method not in ("GET", "HEAD")
-            or not settings.PAGE_CACHE["ENABLED"]
-            or not _is_anonymous(request)
-        ):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        parameters = page_parameters(request)
+        if parameters is None:
+            return self.get_response(request)  # not a public page: never stored
+        keep_only_parameters(request, parameters)
+        if not settings.PAGE_CACHE["ENABLED"] or not _is_anonymous(request):
             return self.get_response(request)
         version = content_version()
         if version is not None:
@@ -378,18 +464,22 @@ class PageCacheMiddleware:
         return response
 
 
-def cache_public_page(view):
+def cache_public_page(view, parameters=()):
     """Make `view` a public page: cacheable for anonymous readers (see the module doc).
 
-    The lookup and the storing happen in `PageCacheMiddleware`; this decides what may
-    be stored and for how long, and sets ETag and Cache-Control.
+    `parameters` names the query parameters the view reads (part of the page's key);
+    it sees no others. The lookup and the storing happen in `PageCacheMiddleware`; this
+    decides what may be stored and for how long, and sets ETag and Cache-Control.
     """
+    parameters = frozenset(parameters)
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         config = settings.PAGE_CACHE
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        # Done by the middleware already; again here, so that holds without it too.
+        keep_only_parameters(request, parameters)
         if not _is_anonymous(request):
             response = view(request, *args, **kwargs)
             return _private(response)
@@ -420,4 +510,5 @@ def cache_public_page(view):
         response["X-Cache"] = "miss"
         return response
 
+    wrapped.page_parameters = parameters
     return wrapped

@@ -5,12 +5,15 @@ counts change only when content changes, and every content change moves the cont
 version (articles/caching.py). So each is rendered or counted once per version and
 kept twice: in this process (a bounded dict, the fastest) and in the shared cache (so
 other workers and hosts need not render it again). Nothing here is ever stale: keys
-carry the version, and a version that moved makes this process drop its copy.
+carry the version, and a version that moved makes this process drop its copy; shared
+keys also carry the build identity, so no deploy reads what older code stored.
 
 While the shared cache is unreachable there is no version, and nothing is kept.
 """
 
 from django.core.cache import cache
+
+from newsroom.cache import build_id
 
 from .caching import LocalCache
 
@@ -18,13 +21,12 @@ local = LocalCache(max_bytes=4 * 2**20)
 
 # Shared entries outlive a version only by this much; a new version never reads them.
 SHARED_TIMEOUT = 3600
-# Part of every shared key: raise it when what is kept changes shape (a template's
-# context, a pickled class), so a deploy never reads what older code stored.
-SCHEMA = 1
 
 
-def _shared_key(version, key):
-    return f"newsroom:fragment:{SCHEMA}:{version}:{key}"
+def shared_key(version, key):
+    """The shared cache's key for `key`: under the content version and the build
+    identity, so a deploy never reads what the previous code rendered or pickled."""
+    return f"newsroom:fragment:{build_id()}:{version}:{key}"
 
 
 def get_many(version, keys):
@@ -40,9 +42,9 @@ def get_many(version, keys):
         else:
             found[key] = value
     if missing:
-        shared = cache.get_many([_shared_key(version, key) for key in missing])
+        shared = cache.get_many([shared_key(version, key) for key in missing])
         for key in missing:
-            value = shared.get(_shared_key(version, key))
+            value = shared.get(shared_key(version, key))
             if value is not None:
                 found[key] = value
                 local.set(version, key, value)
@@ -55,7 +57,7 @@ def set_many(version, values):
     for key, value in values.items():
         local.set(version, key, value)
     cache.set_many(
-        {_shared_key(version, key): value for key, value in values.items()},
+        {shared_key(version, key): value for key, value in values.items()},
         timeout=SHARED_TIMEOUT,
     )
 

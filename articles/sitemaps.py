@@ -181,7 +181,7 @@ def sitemap_page(request, section):
     version = request_content_version(request)
     page = request.GET.get("p", "1")
     digest = hashlib.sha1(f"{section}:{page}".encode(), usedforsecurity=False).hexdigest()
-    key = f"newsroom:sitemap-page:{version}:{digest}"
+    key = fragments.shared_key(version, f"sitemap-page:{digest}")
     stored = cache.get(key) if version is not None else None
     if stored is None:
         response = sitemap(request, sitemaps=SITEMAPS, section=section)

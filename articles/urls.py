@@ -49,7 +49,22 @@ urlpatterns += [
     path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
 ]
 
+# The query parameters each page reads (by URL name); a page not listed reads none.
+# Everything else in a query string (utm_*, fbclid, …) is dropped before the view runs,
+# so it neither misses the page cache nor adds an entry to it.
+QUERY_PARAMETERS = {
+    "home": ("page",),
+    "story_list": ("page",),
+    "section_detail": ("page",),
+    "tag_detail": ("page",),
+    "author_detail": ("page",),
+    "search": ("q", "section", "tag", "page"),
+    "sitemap": ("p",),
+}
+
 # Every page above is public: anonymous readers get it from the page cache (versioned,
 # never stale, never private; see articles/caching.py).
 for _pattern in urlpatterns:
-    _pattern.callback = caching.cache_public_page(_pattern.callback)
+    _pattern.callback = caching.cache_public_page(
+        _pattern.callback, QUERY_PARAMETERS.get(_pattern.name, ())
+    )

@@ -1,9 +1,12 @@
 """What the benchmark drives, worked out inside Django (`Site.python(...)`).
 
 `benchmark_paths()` picks one URL per page type from the seeded database, plus the two
-references. `measure_pages(paths)` makes one request per page with Django's test client
-and reports its SQL queries and body size (the cache-on figure is a cache hit: the
-request after a first one that filled the cache).
+references. `home-utm` is the front page as newsletters and social networks link it:
+wrk gives every request its own `utm_campaign` (`LUA`), and with the cache on it must
+match the plain front page (tracking parameters are not part of the page's key).
+`measure_pages(paths)` makes one request per page with Django's test client and
+reports its SQL queries and body size (the cache-on figure is a cache hit: the request
+after a first one that filled the cache).
 
 The module itself imports no Django, so `bench.run` can read the page names.
 """
@@ -14,6 +17,7 @@ import math
 # Page types in table order; the two references come last.
 PAGES = (
     "home",
+    "home-utm",
     "latest",
     "deep",
     "story",
@@ -25,6 +29,23 @@ PAGES = (
     "feed",
 )
 REFERENCES = ("constant", "static")
+# Pages measured with the page cache on only: what they show is how the cache keys them.
+CACHE_ON_ONLY = ("home-utm",)
+# A random utm_campaign per request (a counter makes each one new): wrk's request()
+# hook, appended to bench.wrk's reporting script.
+RANDOM_UTM_LUA = r"""
+local sent = 0
+math.randomseed(os.time())
+
+function request()
+  sent = sent + 1
+  local campaign = string.format("utm_campaign=%d-%d", math.random(1000000000), sent)
+  local path = wrk.path:gsub("utm_campaign=[^&]*", campaign)
+  return wrk.format(nil, path)
+end
+"""
+# Page → Lua for wrk, for pages whose requests are not all the same.
+LUA = {"home-utm": RANDOM_UTM_LUA}
 # Demo stories mention Korea, generated ones never do: the result count stays the same
 # at every size, so the growth comparison shows whether search scans the table.
 SEARCH_QUERY = "korea"
@@ -64,6 +85,7 @@ def benchmark_paths():
     latest = reverse("articles:story_list")
     paths = {
         "home": reverse("articles:home"),
+        "home-utm": f"{reverse('articles:home')}?utm_campaign=newsletter",
         "latest": latest,
         # Near the end, not the end: the paginator's cheap path for the last page must
         # not be the only one measured.
@@ -93,7 +115,9 @@ def measure_pages(paths, cached):
     measured = {}
     for name, path in paths.items():
         if cached:
-            client.get(path)  # fills the cache: what is measured is a hit
+            # Fills the cache: what is measured is a hit (for a page whose requests
+            # differ, a hit on what another request stored).
+            client.get(path + "-first" if name in LUA else path)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         body = b"".join(response.streaming_content) if response.streaming else response.content

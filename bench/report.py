@@ -103,6 +103,22 @@ def rows(
     return table
 
 
+def tracking_note(table: list[Row]) -> str:
+    """The front page with a new utm_campaign on every request, against the plain one.
+
+    Compared through each one's ratio to the reference run right after it, which cancels
+    the load the rest of the machine adds (raw requests/s drift between runs).
+    """
+    found = {row.page: row for row in table}
+    plain, tracked = found.get("home"), found.get("home-utm")
+    if plain is None or tracked is None or not plain.ratio or tracked.ratio is None:
+        return ""
+    return (
+        f"home-utm (a new `utm_campaign` on every request): {tracked.ratio / plain.ratio:.2f} "
+        f"× home's throughput (each against the reference run after it)."
+    )
+
+
 def markdown(cache: str, table: list[Row]) -> str:
     reference = REFERENCE_OF[cache]
     lines = [
@@ -118,4 +134,5 @@ def markdown(cache: str, table: list[Row]) -> str:
             f"| {row.page} | {row.rps:,.0f} | {row.p50:.1f} | {row.p99:.1f} | {queries} "
             f"| {size} | {ratio} | {target} | {row.verdict} |"
         )
-    return "\n".join(lines)
+    note = tracking_note(table)
+    return "\n".join(lines) + (f"\n\n{note}" if note else "")

@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import extras, growth, report
-from bench.pages import PAGES, REFERENCES
+from bench.pages import CACHE_ON_ONLY, LUA, PAGES, REFERENCES
 from bench.results import write_results
 from bench.server import ROOT, Site, drop_postgres_database, is_postgres
 from bench.wrk import INSTALL_HINT, WrkResult, run_wrk, wrk_path
@@ -115,6 +115,11 @@ def bench_site(workdir: Path, args, cache: str, suffix: str = "bench", **env: st
     )
 
 
+def pages_of(mode: str, paths: dict[str, str]) -> dict[str, str]:
+    """The pages measured in `mode`: those about how the cache keys them only with it on."""
+    return {name: path for name, path in paths.items() if mode == "on" or name not in CACHE_ON_ONLY}
+
+
 def seed(site: Site, stories: int) -> dict:
     """Demo newsroom plus `stories` generated ones; the paths and how long generating took."""
     site.manage("load_demo")
@@ -178,15 +183,16 @@ def drive(sites: dict[str, Site], paths: dict[str, str], args) -> tuple[dict, di
     short run of the mode's reference right after each page (the load the rest of the
     machine puts on the page, it also puts on its reference).
     """
-    runs = {mode: {page: [] for page in paths} for mode in sites}
-    pairs = {mode: {page: [] for page in paths} for mode in sites}
+    runs = {mode: {page: [] for page in pages_of(mode, paths)} for mode in sites}
+    pairs = {mode: {page: [] for page in pages_of(mode, paths)} for mode in sites}
 
-    def wrk(site: Site, path: str, duration: float) -> WrkResult:
+    def wrk(site: Site, path: str, duration: float, lua: str = "") -> WrkResult:
         result = run_wrk(
             site.url(path),
             duration=duration,
             connections=args.connections,
             threads=args.threads,
+            lua=lua,
         )
         settle(site, result)
         return result
@@ -194,9 +200,9 @@ def drive(sites: dict[str, Site], paths: dict[str, str], args) -> tuple[dict, di
     for number in range(1, args.rounds + 1):
         for mode, site in sites.items():
             reference = paths[report.REFERENCE_OF[mode]]
-            for page, path in paths.items():
+            for page, path in pages_of(mode, paths).items():
                 print(f"round {number}/{args.rounds}, cache {mode}: {page} {path}", flush=True)
-                runs[mode][page].append(wrk(site, path, args.duration))
+                runs[mode][page].append(wrk(site, path, args.duration, LUA.get(page, "")))
                 if page not in REFERENCES:
                     pairs[mode][page].append(wrk(site, reference, max(1, args.duration / 4)))
     return runs, pairs
@@ -221,19 +227,21 @@ def main(argv: list[str] | None = None) -> int:
         primary.prepare()
         content = seed(primary, args.stories)
         paths = {name: content["paths"][name] for name in (*args.page_list, *REFERENCES)}
-        measured = {mode: measure(site, paths, mode) for mode, site in sites.items()}
-        for site in sites.values():
+        measured = {
+            mode: measure(site, pages_of(mode, paths), mode) for mode, site in sites.items()
+        }
+        for mode, site in sites.items():
             site.start()
-            warm_up(site, paths)
+            warm_up(site, pages_of(mode, paths))
         runs, pairs = drive(sites, paths, args)
         extra_sections["bulk"] = extras.generate_section(args.stories, content)
         if args.cold_start and "off" in sites:
-            extra_sections["cold_start"] = extras.cold_start(sites["off"], paths)
+            extra_sections["cold_start"] = extras.cold_start(sites["off"], pages_of("off", paths))
         for site in sites.values():
             site.stop()
         if args.memory:
             memory_site = bench_site(workdir, args, "off", GUNICORN_MAX_REQUESTS="0")
-            extra_sections["memory"] = extras.memory(memory_site, paths, args)
+            extra_sections["memory"] = extras.memory(memory_site, pages_of("off", paths), args)
         if args.bulk:
             extra_sections["import"] = extras.import_files(primary)
     finally:
@@ -245,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     tables = {
-        mode: report.rows(mode, paths, runs[mode], pairs[mode], measured[mode]) for mode in sites
+        mode: report.rows(mode, pages_of(mode, paths), runs[mode], pairs[mode], measured[mode])
+        for mode in sites
     }
     meta = {
         "database": engine,

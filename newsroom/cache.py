@@ -1,4 +1,14 @@
-"""Cache backends: Redis that survives an outage, and a file cache that writes cheaply.
+"""Cache backends: Redis that survives an outage, and a file cache that writes cheaply;
+and the build identity that every cached page and fragment is keyed by.
+
+build_id(): what code rendered a cached page. Pages and fragments outlive a process
+(in the file cache and in Redis), so after a deploy that changed a template, a view or
+the static files, keys under the content version alone would still serve what the old
+code rendered until the next edit. The build identity is part of every page and
+fragment key: `NEWSROOM_BUILD_ID` when the deploy sets one (a commit hash, say), else a
+digest of the project's own Python files, templates, translations and the static files
+manifest, computed once per process (a few milliseconds; gunicorn's master computes it
+before forking, see newsroom/warmup.py).
 
 ResilientRedisCache: Django's Redis cache, minus the outage: a cache that cannot
 answer is a cache miss.
@@ -19,9 +29,15 @@ before the outage is read again.
 """
 
 import functools
+import hashlib
+import importlib
 import logging
+import os
 import time
+from pathlib import Path
 
+import django
+from django.conf import settings
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -134,5 +150,54 @@ class FileCache(FileBasedCache):
 
     def _cull(self):
         self._writes += 1
-        if self._writes % self.CULL_EVERY == 1:
+        if (self._writes - 1) % self.CULL_EVERY == 0:  # the first write, then every Nth
             super()._cull()
+
+
+# Build identity
+
+# What can change what a page looks like: code, templates, translations. (Static files
+# count through the manifest, whose hashed names the pages print.)
+SOURCE_SUFFIXES = (".py", ".html", ".txt", ".xml", ".mo")
+
+
+def build_id():
+    """The identity of the code that renders pages: part of every page and fragment key."""
+    return settings.NEWSROOM_BUILD_ID or source_digest()
+
+
+def source_roots():
+    """The project's own folders: its apps, its settings and URL packages, its templates."""
+    from django.apps import apps
+
+    base = Path(settings.BASE_DIR).resolve()
+    roots = {Path(app.path).resolve() for app in apps.get_app_configs()}
+    for module in (settings.SETTINGS_MODULE, settings.ROOT_URLCONF):
+        if module:  # no SETTINGS_MODULE when settings were configured in code
+            roots.add(Path(importlib.import_module(module).__file__).resolve().parent)
+    for engine in settings.TEMPLATES:
+        roots.update(Path(folder).resolve() for folder in engine.get("DIRS", ()))
+    # Installed packages (Django's admin, taggit, …) change only with a dependency
+    # upgrade, which a deploy marks with NEWSROOM_BUILD_ID or Django's version below.
+    return sorted(root for root in roots if root.is_relative_to(base) and root != base)
+
+
+@functools.cache
+def source_digest():
+    """A digest of every source file under `source_roots()` and the static manifest."""
+    digest = hashlib.sha256(django.get_version().encode())
+    base = Path(settings.BASE_DIR).resolve()
+    files = []
+    for root in source_roots():
+        for folder, subfolders, names in os.walk(root):
+            subfolders[:] = [n for n in subfolders if n != "__pycache__" and n[0] != "."]
+            files += [Path(folder, n) for n in names if n.endswith(SOURCE_SUFFIXES)]
+    if settings.STATIC_ROOT:
+        manifest = Path(settings.STATIC_ROOT, "staticfiles.json")
+        if manifest.is_file():
+            files.append(manifest.resolve())
+    for path in sorted(set(files)):
+        name = path.relative_to(base) if path.is_relative_to(base) else path
+        digest.update(f"\0{name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

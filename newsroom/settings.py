@@ -143,6 +143,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# "default" holds pages and fragments, and culls (or, on Redis, evicts) as it fills;
+# "state" holds the few keys that keep it correct, the content version and the next
+# scheduled publication (articles/caching.py), where nothing culls them.
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -156,28 +159,51 @@ if REDIS_URL:
             },
         }
     }
+    # The same database: the state keys are the ones without a TTL, which Redis's
+    # `maxmemory-policy volatile-lru` never evicts (pages and fragments all have one).
+    CACHES["state"] = {**CACHES["default"]}
 elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "none":
     # No cache at all (diagnosis, benchmarks): every request is built from the database.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        for alias in ("default", "state")
+    }
 elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "memory":
     # One process only (the test suite): gunicorn's workers would not share it.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
-        }
+        },
+        "state": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom-state",
+        },
     }
 else:
     # The embedded default: a cache directory every gunicorn worker on this host
     # shares, so publishing through one worker invalidates pages in all of them.
+    _CACHE_DIR = Path(os.environ.get("NEWSROOM_CACHE_DIR", str(BASE_DIR / "var" / "cache")))
     CACHES = {
         "default": {
             # Django's file cache, culling now and then rather than on every write.
             "BACKEND": "newsroom.cache.FileCache",
-            "LOCATION": os.environ.get("NEWSROOM_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "LOCATION": str(_CACHE_DIR),
             "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
-        }
+        },
+        # A folder of its own (culling lists only its own folder's files) holding a
+        # handful of files: far below MAX_ENTRIES, so never culled.
+        "state": {
+            "BACKEND": "newsroom.cache.FileCache",
+            "LOCATION": str(_CACHE_DIR / "state"),
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
     }
+
+# The identity of the code that renders pages, part of every cached page's and
+# fragment's key, so a deploy never serves what the previous code rendered. Unset: a
+# digest of the project's code and templates, computed at start-up (newsroom/cache.py).
+NEWSROOM_BUILD_ID = os.environ.get("NEWSROOM_BUILD_ID", "")
 
 # Whole-page cache for anonymous readers (articles/caching.py): SECONDS in the cache
 # above; MAX_AGE, S_MAXAGE and STALE_WHILE_REVALIDATE in Cache-Control for browsers

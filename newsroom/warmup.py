@@ -1,13 +1,14 @@
 """Everything a worker would otherwise build on its first reader's request, built once
 in gunicorn's master before it forks (preload_app), so every worker starts warm.
 
-Templates are parsed and cached, the URL resolver and translation catalogues loaded,
-the static files manifest read, and a few public pages rendered through the whole
-application: that fills the model and query caches the ORM builds lazily and the
-shared fragment and page caches. Database connections opened here are closed before
-the fork (workers must never share one); gunicorn's post_fork hook opens each worker's
-own. A warm-up that fails (database not migrated yet, say) is logged and ignored:
-start-up never depends on it.
+The build identity is computed (newsroom/cache.py: a digest of the sources, part of
+every cached page's key), templates are parsed and cached, the URL resolver and
+translation catalogues loaded, the static files manifest read, and a few public pages
+rendered through the whole application: that fills the model and query caches the ORM
+builds lazily and the shared fragment and page caches. Database connections opened
+here are closed before the fork (workers must never share one); gunicorn's post_fork
+hook opens each worker's own. A warm-up that fails (database not migrated yet, say) is
+logged and ignored: start-up never depends on it.
 """
 
 import io
@@ -105,7 +106,11 @@ def warm_up(application):
     from django.urls import resolve, reverse
     from django.utils import translation
 
+    from newsroom.cache import build_id
+
     try:
+        # Once, here: every worker forked from this process inherits it.
+        logger.info("Build %s", build_id())
         for name in TEMPLATES:
             get_template(name)
         with translation.override(settings.LANGUAGE_CODE):

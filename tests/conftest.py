@@ -214,12 +214,14 @@ def base_url(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (pages, content version, axes)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (pages, axes; the content version in "state")."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 # The live site (real gunicorn, production settings) and Chromium: see tests/live.py.

@@ -44,7 +44,7 @@ def test_make_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
             "-m",
             "bench.run",
             *("--stories", "20", "--duration", "1", "--rounds", "1"),
-            *("--pages", "home,story", "--results", str(tmp_path)),
+            *("--pages", "home,home-utm,story", "--results", str(tmp_path)),
         ],
         cwd=ROOT,
         env={key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")},
@@ -64,3 +64,7 @@ def test_make_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
     data = json.loads(raw.read_text())
     assert {row["page"] for row in data["tables"]["off"]} == {"home", "story", "constant", "static"}
     assert data["machine"]["commit"]
+    # The front page with a new utm_campaign on every request: cache on only, all hits.
+    [tracked] = [row for row in data["tables"]["on"] if row["page"] == "home-utm"]
+    assert tracked["queries"] == 0 and tracked["errors"] == 0
+    assert "home-utm (a new `utm_campaign` on every request): " in result.stdout

@@ -1,17 +1,19 @@
 """The page cache: fast for anonymous readers, never stale, never private."""
 
 import os
+import re
 from datetime import timedelta
+from html import unescape
 from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
-from articles import caching
+from articles import caching, fragments
 from articles.models import RelatedHeadline, Story
 from newsroom import cache as newsroom_cache
 from tests.conftest import require
@@ -183,7 +185,8 @@ def test_scheduled_story_caps_cache_lifetime(client, make_story, page_cache):
     control = cache_control(response)
     assert control["max-age"] <= 40 and control["s-maxage"] <= 40
     assert control["s-maxage"] + control["stale-while-revalidate"] <= 40
-    cache.clear()
+    cache.clear()  # pages and fragments; the version (in the state cache) stays
+    caching.local_pages.clear()
     with mock.patch.object(caching, "cache", wraps=cache) as spy:
         client.get("/")
     page_sets = [c for c in spy.set.call_args_list if "newsroom:page:" in c.args[0]]
@@ -385,3 +388,198 @@ def test_the_file_cache_culls_now_and_then(settings, tmp_path):
     stored = len(list((tmp_path / "cache").glob("*.djcache")))
     assert stored < 120  # culled along the way
     assert file_cache.get("key-119") == 119
+
+
+# A full cache culls pages, never the keys that keep it correct.
+
+
+@pytest.fixture(params=["file", "memory"])
+def ten_entry_cache(request, settings, tmp_path, monkeypatch, page_cache):
+    """A cache that holds ten entries, with the state cache the settings give it."""
+    if request.param == "file":
+        # The production default, culling on every write as Django's file cache does.
+        monkeypatch.setattr(newsroom_cache.FileCache, "CULL_EVERY", 1)
+        backend = "newsroom.cache.FileCache"
+        locations = str(tmp_path / "cache"), str(tmp_path / "cache" / "state")
+    else:
+        backend = "django.core.cache.backends.locmem.LocMemCache"
+        locations = f"ten-{tmp_path.name}", f"ten-state-{tmp_path.name}"
+    settings.CACHES = {
+        "default": {"BACKEND": backend, "LOCATION": locations[0], "OPTIONS": {"MAX_ENTRIES": 10}},
+        "state": {"BACKEND": backend, "LOCATION": locations[1]},
+    }
+    caching.local_pages.clear()
+    fragments.local.clear()
+    yield
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+def test_a_full_cache_keeps_the_version_and_the_next_scheduled_publication(
+    client, make_story, ten_entry_cache
+):
+    make_story("Already out")
+    soon = timezone.now() + timedelta(seconds=30)
+    make_story("Coming soon", status=Story.Status.PUBLISHED, published_at=soon)
+    version = caching.content_version()
+    assert b"Coming soon" not in client.get("/stories/").content
+    for n in range(40):  # four times what the cache holds
+        assert client.get(f"/stories/nothing-{n}/").status_code == 404
+    assert client.get("/stories/nothing-0/")["X-Cache"] == "hit"  # this worker's copy
+    assert caching.content_version() == version  # so no page went cold
+    # The list's stories are kept in this worker's copy under the version; the
+    # scheduled moment must still move it.
+    with mock.patch("django.utils.timezone.now", return_value=soon + timedelta(seconds=1)):
+        response = client.get("/stories/")
+    assert b"Coming soon" in response.content
+    assert caching.content_version() > version
+
+
+# A deploy never serves what the previous code rendered.
+
+
+def test_a_new_build_misses_every_page_and_fragment(client, make_story, page_cache, settings):
+    from django.utils.safestring import mark_safe
+
+    from articles import cards
+
+    story = make_story("Rendered by the old code")
+    settings.NEWSROOM_BUILD_ID = "build-1"
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get(story.get_absolute_url())["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"
+    # A deploy whose card template changed: new processes (their own copies empty),
+    # the same shared cache, the same content version.
+    settings.NEWSROOM_BUILD_ID = "build-2"
+    caching.local_pages.clear()
+    fragments.local.clear()
+    new_card = mark_safe('<article class="card">New card markup</article>')
+    with mock.patch.object(cards, "render_card", return_value=new_card) as render:
+        response = client.get("/")
+    assert response["X-Cache"] == "miss"
+    assert render.called and new_card in response.content.decode()
+    assert client.get(story.get_absolute_url())["X-Cache"] == "miss"
+    # Going back to the first build finds what it stored.
+    settings.NEWSROOM_BUILD_ID = "build-1"
+    caching.local_pages.clear()
+    assert client.get("/")["X-Cache"] == "hit"
+
+
+def test_the_build_identity_follows_the_sources(settings, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>Old</p>")
+    settings.BASE_DIR = tmp_path
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [templates]}]
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.NEWSROOM_BUILD_ID = ""
+
+    def digest():
+        newsroom_cache.source_digest.cache_clear()
+        return newsroom_cache.build_id()
+
+    try:
+        assert newsroom_cache.source_roots() == [templates]
+        old = digest()
+        assert digest() == old
+        (templates / "page.html").write_text("<p>New</p>")
+        changed = digest()
+        assert changed != old
+        settings.STATIC_ROOT.mkdir()
+        (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {}}')
+        assert digest() not in (old, changed)  # collectstatic wrote a new manifest
+        settings.NEWSROOM_BUILD_ID = "set-at-deploy"
+        assert newsroom_cache.build_id() == "set-at-deploy"
+    finally:
+        newsroom_cache.source_digest.cache_clear()
+
+
+# Query strings: only the parameters a page reads are part of its key.
+
+
+def page_sets(spy):
+    return [c.args[0] for c in spy.set.call_args_list if "newsroom:page:" in c.args[0]]
+
+
+@pytest.mark.parametrize(
+    "parameter", ["utm_campaign", "utm_source", "fbclid", "gclid", "mc_cid", "mc_eid", "x"]
+)
+def test_tracking_parameters_neither_miss_nor_add_entries(
+    client, make_story, page_cache, parameter, django_assert_num_queries
+):
+    make_story("Shared in a newsletter")
+    with mock.patch.object(caching, "cache", wraps=cache) as spy:
+        first = client.get(f"/?{parameter}=first")
+        assert first["X-Cache"] == "miss"
+        for n in range(20):
+            with django_assert_num_queries(0):
+                response = client.get(f"/?{parameter}=value-{n}")
+            assert response["X-Cache"] == "hit"
+            assert response.content == first.content
+        assert client.get("/")["X-Cache"] == "hit"
+    assert len(page_sets(spy)) == 1
+
+
+def test_a_page_is_keyed_by_the_parameters_it_reads_sorted_and_once_each(
+    client, settings, make_story, page_cache
+):
+    settings.NEWSROOM = {**settings.NEWSROOM, "STORIES_PER_PAGE": 2}
+    for _ in range(7):
+        make_story(tags=["seoul"])
+    second = client.get("/stories/?page=2")
+    assert second["X-Cache"] == "miss"
+    for url in (
+        "/stories/?page=2&utm_x=1",
+        "/stories/?utm_source=a&page=2&fbclid=b",
+        "/stories/?page=1&page=2",  # a repeated parameter: the last one counts
+    ):
+        response = client.get(url)
+        assert response["X-Cache"] == "hit", url
+        assert response.content == second.content
+    assert client.get("/stories/?page=3")["X-Cache"] == "miss"
+    assert client.get("/search/?q=story&tag=seoul")["X-Cache"] == "miss"
+    assert client.get("/search/?tag=seoul&utm_medium=x&q=story")["X-Cache"] == "hit"
+    # A story, a feed and a sitemap read no parameters at all.
+    story_url = Story.objects.first().get_absolute_url()
+    for url in (story_url, "/feeds/rss/", "/news-sitemap.xml"):
+        assert client.get(f"{url}?page=2")["X-Cache"] == "miss"
+        assert client.get(f"{url}?fbclid=abc&page=7")["X-Cache"] == "hit", url
+
+
+def test_canonical_urls_leave_out_what_the_page_does_not_read(
+    client, make_story, page_cache, base_url
+):
+    make_story("Searchable story", tags=["seoul"])
+    story = make_story("Shared story")
+    for url, canonical in (
+        (f"{story.get_absolute_url()}?utm_source=x&fbclid=y", story.get_absolute_url()),
+        ("/search/?utm_campaign=z&tag=seoul&q=story", "/search/?q=story&tag=seoul"),
+        ("/?gclid=1", "/"),
+    ):
+        html = client.get(url).content.decode()
+        [href] = re.findall(r'<link rel="canonical" href="([^"]*)">', html)
+        assert unescape(href) == f"{base_url}{canonical}", url
+
+
+def _show_query(request):
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {"query_string": request.META["QUERY_STRING"], "GET": sorted(request.GET.lists())}
+    )
+
+
+urlpatterns = [path("shown/", caching.cache_public_page(_show_query, ("b", "page")))]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_view_sees_only_the_parameters_it_declares(client, settings, enabled, editor):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": enabled}
+    expected = {"query_string": "b=2&page=3", "GET": [["b", ["2"]], ["page", ["3"]]]}
+    url = "/shown/?utm_source=x&page=1&b=2&page=3&fbclid=y"
+    assert client.get(url).json() == expected
+    client.force_login(editor)  # editors, who bypass the cache, see the same
+    assert client.get(url).json() == expected

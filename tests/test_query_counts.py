@@ -106,6 +106,7 @@ def test_story_with_automatic_related_headlines_is_bounded(
     # The coldest start: an empty cache, so even the next scheduled publication is
     # looked up during this request.
     cache.clear()
+    caching.state_cache().clear()
     caching.local_pages.clear()
     fragments.local.clear()
     with django_assert_max_num_queries(MAX_QUERIES):
