@@ -4,6 +4,7 @@ from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Prefetch, Value
@@ -49,9 +50,20 @@ class AuthorAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["user"]
     fields = ["name", "slug", "user", "bio", "photo"]
     form = AuthorAdminForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Linking a byline to an account decides whose stories a reporter sees. Editors
+            # may do it without seeing the accounts list (no auth.view_user, so no
+            # autocomplete): a plain choice of the active staff accounts, by name.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_staff=True, is_active=True)
+                .order_by("first_name", "last_name", "username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # taggit's own TagAdmin, whose merge view (merge-tags/) checks no permission: any staff

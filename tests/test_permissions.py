@@ -90,7 +90,8 @@ MATRIX = {
         "story.section": (LOGIN, 200, 200, 200),
         "correction.story": (LOGIN, 403, 403, 403),
         "storyauthor.story": (LOGIN, 403, 403, 403),
-        "author.user": (LOGIN, 403, 403, 403),  # the Editor group cannot view accounts
+        # A plain choice of staff accounts in the author form, not an autocomplete.
+        "author.user": (LOGIN, 403, 403, 403),
     },
     "view_on_site": {**per_story(SITE, 404), "section": (LOGIN, SITE, SITE, SITE)},
     # Stories.

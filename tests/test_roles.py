@@ -518,3 +518,23 @@ def test_history_does_not_name_a_hidden_story_an_editor_linked(
 
     assert "Secret merger talks" not in form
     assert "Secret merger talks" not in history.content.decode()
+
+
+def test_editor_links_an_author_to_a_staff_account_without_seeing_the_accounts_list(
+    news_editor_client, reporter, django_user_model
+):
+    django_user_model.objects.create_user("reader", is_staff=False)
+    add = reverse("admin:articles_author_add")
+    form = news_editor_client.get(add)
+    options = form.content.decode()
+    assert f'value="{reporter.pk}"' in options
+    assert ">reader<" not in options  # only staff accounts can be linked
+
+    response = news_editor_client.post(
+        add, {"name": "Kim Min-ji", "slug": "kim-min-ji", "user": reporter.pk, "bio": ""}
+    )
+
+    assert response.status_code == 302
+    assert reporter.author_profile.name == "Kim Min-ji"
+    # The account list itself stays closed to editors.
+    assert news_editor_client.get(reverse("admin:auth_user_changelist")).status_code == 403
