@@ -16,9 +16,10 @@ from reversion.admin import VersionAdmin
 from taggit import admin as taggit_admin
 from taggit.models import Tag
 
-from . import caching, history, workflow
+from . import history, workflow
 from .admin_history import StoryHistoryMixin
 from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
+from .cache import purge_stories
 from .forms import AuthorAdminForm, LinkedStoryField, RelatedHeadlineForm, StoryAdminForm
 from .models import Author, Correction, RelatedHeadline, Section, Story, StoryAuthor
 from .roles import (
@@ -335,7 +336,7 @@ class StoryAdmin(
                 **self._next_version(request),
             )
             self._record_changes(request, stories, "Published with the bulk action.")
-            caching.bump_content_version()  # update() sends no signals
+            purge_stories([story.pk for story in stories])  # update() sends no signals
         scheduled = sum(1 for story in stories if story.published_at and story.published_at > now)
         message = f"Published {len(stories)} {self._stories(len(stories))}"
         if scheduled:
@@ -351,7 +352,7 @@ class StoryAdmin(
                 status=Story.Status.DRAFT, updated_at=timezone.now(), **self._next_version(request)
             )
             self._record_changes(request, stories, "Unpublished with the bulk action.")
-            caching.bump_content_version()  # update() sends no signals
+            purge_stories([story.pk for story in stories])  # update() sends no signals
         self.message_user(
             request, f"Unpublished {len(stories)} {self._stories(len(stories))}; now drafts."
         )

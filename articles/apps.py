@@ -15,9 +15,9 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import caching
+        from .cache import invalidation
 
-        caching.connect_signals()
+        invalidation.connect_signals()
 
         # Versioned whatever loads first (admin, importer, shell): see articles/history.py.
         from . import history

@@ -4,14 +4,13 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
-from . import fragments
-from .caching import request_content_version
+from . import cache
 from .models import Section, Story
 
 
 @dataclass(frozen=True)
 class NavSection:
-    """A section as the navigation shows it: kept per content version, no model row."""
+    """A section as the navigation shows it: kept until sections change, no model row."""
 
     name: str
     slug: str
@@ -31,13 +30,14 @@ def nav_sections(request):
             for section in Section.objects.filter(Exists(public)).only("name", "slug")
         ]
 
-    return fragments.get_or_set(request_content_version(request), "nav-sections", load)
+    # "sections": a section's name, order or slug, or a story entering or leaving one.
+    return cache.get_or_set("nav-sections", load, {"sections"})
 
 
 def newsroom(request):
     """Site identity and the section navigation, for base.html.
 
-    The navigation is read once per content version (articles/fragments.py), and only
+    The navigation is kept as a fragment (articles/cache/fragments.py), and read only
     by pages that render it (not the admin).
     """
     return {

@@ -27,6 +27,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Syn
 from django.utils.html import escape
 from taggit.models import Tag
 
+from . import cache
 from .metadata import absolute_url, publisher_logo, story_images, xml_text
 from .models import Author, Section, Story
 
@@ -148,6 +149,8 @@ class FeedSubject:
     link: str
     feed_url: str
     stories: QuerySet
+    # The cache tags of the list and its subject ("list:latest", "section:4", …).
+    shows: frozenset = frozenset({"list:latest"})
     # A section, tag or author with no public story (drafts only, or none yet) must not
     # reveal itself, as its page does not.
     empty_is_404: bool = False
@@ -192,6 +195,13 @@ class StoryFeed(Feed):
             .prefetch_related("tags")
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )
+        cache.depends_on(*subject.shows)
+        for story in stories:  # each item's headline, text, bylines and tag names
+            cache.depends_on(
+                f"story:{story.pk}",
+                *(f"author:{byline.author_id}" for byline in story.bylines),
+                *(f"tag:{tag.pk}" for tag in story.tags.all()),
+            )
         if not stories and subject.empty_is_404:
             raise Http404("No public stories here.")
         return stories
@@ -271,6 +281,7 @@ class SectionFeed(StoryFeed):
             feed_url=_this_feed(request),
             stories=Story.objects.published().filter(section=section),
             empty_is_404=True,
+            shows=frozenset({f"section:{section.pk}", f"list:section:{section.pk}"}),
         )
 
 
@@ -285,6 +296,7 @@ class TagFeed(StoryFeed):
             feed_url=_this_feed(request),
             stories=Story.objects.published().tagged(tag),
             empty_is_404=True,
+            shows=frozenset({f"tag:{tag.pk}", f"list:tag:{tag.pk}"}),
         )
 
 
@@ -299,4 +311,5 @@ class AuthorFeed(StoryFeed):
             feed_url=_this_feed(request),
             stories=Story.objects.published().filter(story_authors__author=author),
             empty_is_404=True,
+            shows=frozenset({f"author:{author.pk}", f"list:author:{author.pk}"}),
         )

@@ -39,7 +39,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 
-from . import caching, images
+from . import images
+from .cache import purge_everything
 from .history import record_story_revisions, stories_for_revisions
 from .models import (
     HEADLINE_MAX_LENGTH,
@@ -650,8 +651,9 @@ def import_stories(
                 stories_for_revisions([story.pk for story, _ in results]),
                 comment="Imported from a text file.",
             )
-            # Bylines and related headlines were bulk-created, which sends no signals.
-            caching.bump_content_version()
+            # Bylines and related headlines were bulk-created, which sends no signals;
+            # an import is rare and may touch any list: everything is purged.
+            purge_everything()
     except BaseException:
         # Nothing reached the database: the photo files written for it go too.
         for story in photos_written:

@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from . import fragments
+from .cache import fragments
 
 
 class NewestFirstPaginator(Paginator):
@@ -15,37 +15,37 @@ class NewestFirstPaginator(Paginator):
     instead, then puts the page back in order. The deepest page is then as cheap as
     the first.
 
-    With `count_key` (naming the list) and the content `version`, the list's length
-    and each page's items are kept once per version rather than read on every request:
-    COUNT(*) reads every matching row, a hundred thousand on the archive. A caller that
-    knows the length already passes `known_count`.
+    With `count_key` (naming the list, whose cache tag is `list:<count_key>`), the
+    list's length and each page's items are kept until the list changes rather than
+    read on every request: COUNT(*) reads every matching row, a hundred thousand on the
+    archive. A caller that knows the length already passes `known_count`.
     """
 
-    def __init__(
-        self, object_list, per_page, *args, count_key=None, version=None, known_count=None, **kwargs
-    ):
+    def __init__(self, object_list, per_page, *args, count_key=None, known_count=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
-        self.count_key, self.version, self.known_count = count_key, version, known_count
+        self.count_key, self.known_count = count_key, known_count
 
     @cached_property
     def count(self):
         if self.known_count is not None:
             return self.known_count
-        if self.count_key is None or self.version is None:
+        if self.count_key is None:
             return Paginator.count.func(self)
         return fragments.get_or_set(
-            self.version, f"count:{self.count_key}", lambda: self.object_list.count()
+            f"count:{self.count_key}",
+            lambda: self.object_list.count(),
+            {f"list:{self.count_key}"},
         )
 
     def page(self, number):
         number = self.validate_number(number)
-        if self.count_key is None or self.version is None:
+        if self.count_key is None:
             return self._get_page(self.page_items(number), number, self)
-        # Which items are on page N changes only with content: kept per version too.
+        # Which items are on page N changes only with the list: kept as long too.
         items = fragments.get_or_set(
-            self.version,
             f"page:{self.count_key}:{self.per_page}:{number}",
             lambda: list(self.page_items(number)),
+            {f"list:{self.count_key}"},
         )
         return self._get_page(items, number, self)
 

@@ -21,7 +21,6 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, sitemap
-from django.core.cache import cache
 from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -30,8 +29,7 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_safe
 
-from . import fragments
-from .caching import content_version, request_content_version
+from . import cache
 from .metadata import absolute_url, iso_datetime, xml_text
 from .models import Section, Story
 from .pagination import NewestFirstPaginator
@@ -58,9 +56,9 @@ class NewsroomSitemap(Sitemap):
         return urlsplit(settings.NEWSROOM["BASE_URL"]).netloc
 
     def summary(self):
-        """(number of URLs, latest lastmod), counted once per content version."""
+        """(number of URLs, latest lastmod), counted once until a public URL changes."""
         name = type(self).__name__
-        return fragments.get_or_set(content_version(), f"sitemap:{name}", self.count_summary)
+        return cache.get_or_set(f"sitemap:{name}", self.count_summary, {"sitemap"})
 
     def count_summary(self):
         totals = self.items().aggregate(url_count=Count("*"), latest=Max("lastmod"))
@@ -172,24 +170,23 @@ SITEMAPS = {
 
 @require_safe
 def sitemap_page(request, section):
-    """One page of one sitemap, built once per content version.
+    """One page of one sitemap, built once until a public URL changes.
 
     A thousand URLs take tens of milliseconds to write out; the XML is kept in the
     shared cache only (not in each worker's copy, where a crawler walking every page
     would push out the cards).
     """
-    version = request_content_version(request)
     page = request.GET.get("p", "1")
     digest = hashlib.sha1(f"{section}:{page}".encode(), usedforsecurity=False).hexdigest()
-    key = fragments.shared_key(version, f"sitemap-page:{digest}")
-    stored = cache.get(key) if version is not None else None
-    if stored is None:
+
+    def build():
         response = sitemap(request, sitemaps=SITEMAPS, section=section)
         response.render()
-        stored = (response.content, response.get("Last-Modified"))
-        if version is not None:
-            cache.set(key, stored, timeout=fragments.SHARED_TIMEOUT)
-    content, last_modified = stored
+        return (response.content, response.get("Last-Modified"))
+
+    content, last_modified = cache.get_or_set(
+        f"sitemap-page:{digest}", build, {"sitemap"}, shared_only=True
+    )
     response = HttpResponse(content, content_type="application/xml")
     if last_modified:
         response["Last-Modified"] = last_modified
@@ -199,6 +196,7 @@ def sitemap_page(request, section):
 @require_safe
 def sitemap_index(request):
     """The sitemap index: every page of every sitemap, one query per sitemap."""
+    cache.depends_on("sitemap")
     entries = []
     for name, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
@@ -244,6 +242,7 @@ def news_sitemap_entries(now=None):
 @require_safe
 def news_sitemap(request):
     """The Google News sitemap (one query)."""
+    cache.depends_on("sitemap")
     return TemplateResponse(
         request,
         "sitemaps/news_sitemap.xml",

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from . import caching, feeds, sitemaps, views
+from . import feeds, sitemaps, views
+from .cache import cache_public_page
 from .converters import UnicodeSlugConverter
 
 register_converter(UnicodeSlugConverter, "uslug")
@@ -62,9 +63,9 @@ QUERY_PARAMETERS = {
     "sitemap": ("p",),
 }
 
-# Every page above is public: anonymous readers get it from the page cache (versioned,
-# never stale, never private; see articles/caching.py).
+# Every page above is public: anonymous readers get it from the page cache, until what
+# it shows changes (its cache tags; never private; see articles/cache/).
 for _pattern in urlpatterns:
-    _pattern.callback = caching.cache_public_page(
+    _pattern.callback = cache_public_page(
         _pattern.callback, QUERY_PARAMETERS.get(_pattern.name, ())
     )

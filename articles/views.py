@@ -13,8 +13,7 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from . import fragments, metadata
-from .caching import request_content_version
+from . import cache, metadata
 from .cards import cards_for
 from .models import Author, Section, Story, StorySlug
 from .pagination import DeferredQuerySet, NewestFirstPaginator
@@ -58,14 +57,18 @@ class StoryListView(ListView):
         return Story.objects.published()
 
     def cached_lookup(self, model, **lookup):
-        """A section, tag or author by slug: one query per content version, or 404."""
+        """A section, tag or author by slug: one query until it changes, or 404."""
         value = "|".join(lookup.values())
         digest = hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()
-        return fragments.get_or_set(
-            request_content_version(self.request),
+        return cache.get_or_set(
             f"{model._meta.label_lower}:{digest}",
             lambda: get_object_or_404(model, **lookup),  # a 404 is raised, not kept
+            lambda found: {f"{model._meta.model_name}:{found.pk}"},
         )
+
+    def shows(self):
+        """The cache tags of what this page shows besides its cards (which add theirs)."""
+        return {f"list:{self.count_key}"}
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return self.paginator_class(
@@ -74,7 +77,6 @@ class StoryListView(ListView):
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,
             count_key=self.count_key,
-            version=request_content_version(self.request),
             **kwargs,
         )
 
@@ -82,6 +84,7 @@ class StoryListView(ListView):
         return [self.card_variant] * len(stories)
 
     def get_context_data(self, **kwargs):
+        cache.depends_on(*self.shows())
         context = super().get_context_data(**kwargs)
         if self.empty_is_404 and context["paginator"].count == 0:
             # A section, tag or author with no public story must not reveal itself
@@ -93,11 +96,10 @@ class StoryListView(ListView):
         variants = self.card_variants(stories, context["page_obj"])
         context["cards"] = cards_for(self.request, stories, variants)
         # The <head> metadata (canonical, feeds, OpenGraph) of this page of this list,
-        # rendered once per content version.
-        version = request_content_version(self.request)
+        # rendered once until the list or its section, tag or author changes.
         path = hashlib.sha1(self.request.path.encode(), usedforsecurity=False).hexdigest()
         key = f"list-head:{path}:{context['page_obj'].number}"
-        head = fragments.get_or_set(version, key, lambda: self.render_head(context))
+        head = cache.get_or_set(key, lambda: self.render_head(context), self.shows())
         context.update(head)
         return context
 
@@ -154,6 +156,9 @@ class SectionDetailView(StoryListView):
     def stories(self):
         return super().stories().filter(section=self.section)
 
+    def shows(self):
+        return super().shows() | {f"section:{self.section.pk}"}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             list_title=self.section.name,
@@ -178,6 +183,9 @@ class TagDetailView(StoryListView):
     def stories(self):
         return super().stories().tagged(self.tag)
 
+    def shows(self):
+        return super().shows() | {f"tag:{self.tag.pk}"}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             list_title=self.tag.name, list_kind="Tag", list_object=self.tag, **kwargs
@@ -200,6 +208,9 @@ class AuthorDetailView(StoryListView):
     def stories(self):
         return super().stories().filter(story_authors__author=self.author)
 
+    def shows(self):
+        return super().shows() | {f"author:{self.author.pk}"}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             author=self.author,
@@ -219,12 +230,11 @@ class StoryDetailView(DetailView):
     is_preview = False
 
     def get(self, request, *args, **kwargs):
-        # A public story's page is rendered once per content version; later requests
-        # print the stored article and <head> metadata with no query at all.
-        version = request_content_version(request)
+        # A public story's page is rendered once until what it shows changes; later
+        # requests print the stored article and <head> metadata with no query at all.
         slug_digest = hashlib.sha1(self.kwargs["slug"].encode(), usedforsecurity=False)
         key = f"story:{slug_digest.hexdigest()}"
-        stored = fragments.get_many(version, [key]).get(key)
+        stored = cache.get_many([key]).get(key)
         if stored is not None:
             return self.render_to_response({**stored, "is_preview": False})
         try:
@@ -238,6 +248,7 @@ class StoryDetailView(DetailView):
             )
             if former is None:
                 raise
+            cache.depends_on(f"story:{former.story_id}")
             return HttpResponsePermanentRedirect(former.story.get_absolute_url())
         context = self.get_context_data(object=self.object)
         fragment = {
@@ -245,7 +256,7 @@ class StoryDetailView(DetailView):
             **head_fragment(context["page_meta"]),
         }
         if not self.is_preview:
-            fragments.set_many(version, {key: fragment})
+            cache.set_many({key: (fragment, context["cache_tags"])})
         response = self.render_to_response({**context, **fragment})
         if self.is_preview:
             add_never_cache_headers(response)
@@ -283,6 +294,16 @@ class StoryDetailView(DetailView):
                 ]
             )
         context.update(
+            cache_tags={
+                f"story:{story.pk}",
+                f"section:{story.section_id}",
+                *(f"author:{byline.author_id}" for byline in story.bylines),
+                *(f"tag:{tag.pk}" for tag in tags),
+                # Linked stories' headlines; the automatic ones follow the tags' lists.
+                *(f"story:{item.target_id}" for item in related if item.target_id),
+                *(f"list:tag:{tag.pk}" for tag in tags if not related),
+                *(f"story:{other.pk}" for other in automatic),
+            },
             tags=tags,
             related_headlines=related,
             automatic_related=automatic,
@@ -307,6 +328,7 @@ def search(request):
     Whatever the query string holds, the answer is a normal page: the search module
     cleans the query, unusable filters are ignored and any page number gives a page.
     """
+    cache.depends_on("search")  # any public text, tag or section may change the results
     section, tag = _slug_param(request, "section"), _slug_param(request, "tag")
     results = search_stories(request.GET.get("q", ""), section=section, tag=tag)
     paginator = Paginator(results.stories, settings.NEWSROOM["STORIES_PER_PAGE"])

@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, before sessions, CSRF, auth, CSP and axes
-    # (articles/caching.py); the headers those add are stored with each page.
-    "articles.caching.PageCacheMiddleware",
+    # (articles/cache/pages.py); the headers those add are stored with each page.
+    "articles.cache.PageCacheMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,13 +144,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # "default" holds pages and fragments, and culls (or, on Redis, evicts) as it fills;
-# "state" holds the few keys that keep it correct, the content version and the next
-# scheduled publication (articles/caching.py), where nothing culls them.
+# "state" holds the keys that keep it correct, the cache tags' versions and the next
+# scheduled publication (articles/cache/tags.py), where nothing culls them.
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Redis down is a cache miss, never an error page (newsroom/cache.py).
-            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            # Redis down is a cache miss, never an error page (articles/cache/backends.py).
+            "BACKEND": "articles.cache.backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
             "OPTIONS": {
@@ -178,6 +178,7 @@ elif os.environ.get("NEWSROOM_LOCAL_CACHE", "file") == "memory":
         "state": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "newsroom-state",
+            "OPTIONS": {"MAX_ENTRIES": 10_000_000},
         },
     }
 else:
@@ -187,25 +188,26 @@ else:
     CACHES = {
         "default": {
             # Django's file cache, culling now and then rather than on every write.
-            "BACKEND": "newsroom.cache.FileCache",
+            "BACKEND": "articles.cache.backends.FileCache",
             "LOCATION": str(_CACHE_DIR),
             "OPTIONS": {"MAX_ENTRIES": env_int("NEWSROOM_LOCAL_CACHE_ENTRIES", 5000)},
         },
-        # A folder of its own (culling lists only its own folder's files) holding a
-        # handful of files: far below MAX_ENTRIES, so never culled.
+        # A folder of its own (culling lists only its own folder's files): the epoch,
+        # the next scheduled publication and one version per cache tag (a few per
+        # story, section, tag and author), far below MAX_ENTRIES, so never culled.
         "state": {
-            "BACKEND": "newsroom.cache.FileCache",
+            "BACKEND": "articles.cache.backends.FileCache",
             "LOCATION": str(_CACHE_DIR / "state"),
-            "OPTIONS": {"MAX_ENTRIES": 1000},
+            "OPTIONS": {"MAX_ENTRIES": 10_000_000},
         },
     }
 
 # The identity of the code that renders pages, part of every cached page's and
 # fragment's key, so a deploy never serves what the previous code rendered. Unset: a
-# digest of the project's code and templates, computed at start-up (newsroom/cache.py).
+# digest of the project's code and templates, computed at start-up (articles/cache/keys.py).
 NEWSROOM_BUILD_ID = os.environ.get("NEWSROOM_BUILD_ID", "")
 
-# Whole-page cache for anonymous readers (articles/caching.py): SECONDS in the cache
+# Whole-page cache for anonymous readers (articles/cache/): SECONDS in the cache
 # above; MAX_AGE, S_MAXAGE and STALE_WHILE_REVALIDATE in Cache-Control for browsers
 # and CDNs. None outlives the next scheduled publication.
 PAGE_CACHE = {
@@ -216,6 +218,10 @@ PAGE_CACHE = {
     "MAX_AGE": env_int("NEWSROOM_HTTP_MAX_AGE", 0),
     "S_MAXAGE": env_int("NEWSROOM_HTTP_S_MAXAGE", 60),
     "STALE_WHILE_REVALIDATE": env_int("NEWSROOM_HTTP_STALE_WHILE_REVALIDATE", 30),
+    # A CDN in front purges by the Surrogate-Key / Cache-Tag headers: this callable
+    # (dotted path) gets the sorted list of tags purged, after the change commits
+    # ("site" for everything). Empty: nothing to tell.
+    "PURGE_HOOK": os.environ.get("NEWSROOM_CACHE_PURGE_HOOK", ""),
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,7 +1,7 @@
 """Everything a worker would otherwise build on its first reader's request, built once
 in gunicorn's master before it forks (preload_app), so every worker starts warm.
 
-The build identity is computed (newsroom/cache.py: a digest of the sources, part of
+The build identity is computed (articles/cache/keys.py: a digest of the sources, part of
 every cached page's key), templates are parsed and cached, the URL resolver and
 translation catalogues loaded, the static files manifest read, and a few public pages
 rendered through the whole application: that fills the model and query caches the ORM
@@ -106,7 +106,7 @@ def warm_up(application):
     from django.urls import resolve, reverse
     from django.utils import translation
 
-    from newsroom.cache import build_id
+    from articles.cache.keys import build_id
 
     try:
         # Once, here: every worker forked from this process inherits it.

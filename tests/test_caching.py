@@ -13,9 +13,8 @@ from django.core.management import call_command
 from django.urls import path, reverse
 from django.utils import timezone
 
-from articles import caching, fragments
+from articles.cache import backends, keys, local, pages, purge, tags
 from articles.models import RelatedHeadline, Story
-from newsroom import cache as newsroom_cache
 from tests.conftest import require
 from tests.servers import TcpProxy
 
@@ -159,18 +158,20 @@ def test_import_invalidates(client, page_cache, tmp_path, section):
     assert b"Imported headline for the cache" in client.get("/").content
 
 
-def test_versions_bump_again_after_commit_once_per_transaction(make_story, page_cache):
+def test_tags_are_purged_again_after_commit_once_per_transaction(make_story, page_cache):
     from django.db import connection
 
-    before = caching.content_version()
-    make_story(tags=["one"])
-    make_story(tags=["two"])
-    assert caching.content_version() > before  # at once, for the writer's next request
-    pending = [cb for _, cb, *_ in connection.run_on_commit if cb is caching._bump_after_commit]
+    state = tags.state_cache()
+    before = state.get(tags.tag_key("list:latest"))
+    one = make_story(tags=["one"])
+    two = make_story(tags=["two"])
+    latest = state.get(tags.tag_key("list:latest"))
+    assert latest != before  # at once, for the writer's next request
+    pending = [cb for _, cb, *_ in connection.run_on_commit if isinstance(cb, tags._AfterCommit)]
     assert len(pending) == 1  # and once after commit, however many signals
-    current = caching.content_version()
+    assert {"list:latest", f"story:{one.pk}", f"story:{two.pk}"} <= pending[0].tags
     pending[0]()
-    assert caching.content_version() == current + 1
+    assert state.get(tags.tag_key("list:latest")) != latest
 
 
 def test_scheduled_story_caps_cache_lifetime(client, make_story, page_cache):
@@ -185,9 +186,9 @@ def test_scheduled_story_caps_cache_lifetime(client, make_story, page_cache):
     control = cache_control(response)
     assert control["max-age"] <= 40 and control["s-maxage"] <= 40
     assert control["s-maxage"] + control["stale-while-revalidate"] <= 40
-    cache.clear()  # pages and fragments; the version (in the state cache) stays
-    caching.local_pages.clear()
-    with mock.patch.object(caching, "cache", wraps=cache) as spy:
+    cache.clear()  # pages and fragments; the tag versions (in the state cache) stay
+    local.pages.clear()
+    with mock.patch.object(pages, "cache", wraps=cache) as spy:
         client.get("/")
     page_sets = [c for c in spy.set.call_args_list if "newsroom:page:" in c.args[0]]
     assert page_sets and page_sets[0].kwargs["timeout"] <= 40
@@ -288,7 +289,7 @@ def test_a_revalidation_on_a_miss_is_not_stored(client, make_story, page_cache):
     make_story()
     etag = client.get("/")["ETag"]
     cache.clear()
-    caching.local_pages.clear()
+    local.pages.clear()
     assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
     full = client.get("/")
     assert full.status_code == 200 and b"Story number" in full.content
@@ -298,9 +299,9 @@ def test_a_hit_in_another_process_still_sees_an_edit(client, make_story, page_ca
     story = make_story("Before the edit")
     assert client.get("/")["X-Cache"] == "miss"
     assert client.get("/")["X-Cache"] == "hit"  # now in this process's copy too
-    # Another worker publishes the edit: only the shared version moves.
+    # Another worker publishes the edit: only the shared tag versions move.
     Story.objects.filter(pk=story.pk).update(headline="After the edit")
-    caching.bump_content_version()
+    purge({f"story:{story.pk}"})
     assert b"After the edit" in client.get("/").content
 
 
@@ -309,12 +310,12 @@ def redis_down(settings):
     """A Redis cache at an address where nothing listens (connection refused)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "BACKEND": "articles.cache.backends.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
-    caching.local_pages.clear()
+    local.pages.clear()
 
 
 def test_pages_are_served_while_redis_is_down(
@@ -348,14 +349,14 @@ def test_no_page_stored_before_a_redis_outage_is_served_after_it(
     proxy = TcpProxy(redis.hostname, redis.port or 6379).start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "BACKEND": "articles.cache.backends.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{proxy.port}{redis.path or '/0'}",
             "KEY_PREFIX": f"outage-test-{proxy.port}",
             "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
         }
     }
-    monkeypatch.setattr(newsroom_cache, "RETRY_EVERY", 0)
-    caching.local_pages.clear()
+    monkeypatch.setattr(backends, "RETRY_EVERY", 0)
+    local.pages.clear()
     story = make_story("Before the outage")
     try:
         assert client.get("/")["X-Cache"] == "miss"
@@ -377,7 +378,7 @@ def test_the_file_cache_culls_now_and_then(settings, tmp_path):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "newsroom.cache.FileCache",
+            "BACKEND": "articles.cache.backends.FileCache",
             "LOCATION": str(tmp_path / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 2},
         }
@@ -398,8 +399,8 @@ def ten_entry_cache(request, settings, tmp_path, monkeypatch, page_cache):
     """A cache that holds ten entries, with the state cache the settings give it."""
     if request.param == "file":
         # The production default, culling on every write as Django's file cache does.
-        monkeypatch.setattr(newsroom_cache.FileCache, "CULL_EVERY", 1)
-        backend = "newsroom.cache.FileCache"
+        monkeypatch.setattr(backends.FileCache, "CULL_EVERY", 1)
+        backend = "articles.cache.backends.FileCache"
         locations = str(tmp_path / "cache"), str(tmp_path / "cache" / "state")
     else:
         backend = "django.core.cache.backends.locmem.LocMemCache"
@@ -408,8 +409,8 @@ def ten_entry_cache(request, settings, tmp_path, monkeypatch, page_cache):
         "default": {"BACKEND": backend, "LOCATION": locations[0], "OPTIONS": {"MAX_ENTRIES": 10}},
         "state": {"BACKEND": backend, "LOCATION": locations[1]},
     }
-    caching.local_pages.clear()
-    fragments.local.clear()
+    for copy in local.COPIES:
+        copy.clear()
     yield
     from django.core.cache import caches
 
@@ -417,24 +418,27 @@ def ten_entry_cache(request, settings, tmp_path, monkeypatch, page_cache):
         caches[alias].clear()
 
 
-def test_a_full_cache_keeps_the_version_and_the_next_scheduled_publication(
+def test_a_full_cache_keeps_the_tag_versions_and_the_next_scheduled_publication(
     client, make_story, ten_entry_cache
 ):
     make_story("Already out")
     soon = timezone.now() + timedelta(seconds=30)
     make_story("Coming soon", status=Story.Status.PUBLISHED, published_at=soon)
-    version = caching.content_version()
+    state = tags.state_cache()
     assert b"Coming soon" not in client.get("/stories/").content
+    versions = state.get_many([tags.EPOCH_KEY, tags.tag_key("list:latest")])
+    assert len(versions) == 2
     for n in range(40):  # four times what the cache holds
         assert client.get(f"/stories/nothing-{n}/").status_code == 404
     assert client.get("/stories/nothing-0/")["X-Cache"] == "hit"  # this worker's copy
-    assert caching.content_version() == version  # so no page went cold
-    # The list's stories are kept in this worker's copy under the version; the
-    # scheduled moment must still move it.
+    # so no page went cold
+    assert state.get_many([tags.EPOCH_KEY, tags.tag_key("list:latest")]) == versions
+    # The list's stories are kept in this worker's copy; the scheduled moment must
+    # still purge the list.
     with mock.patch("django.utils.timezone.now", return_value=soon + timedelta(seconds=1)):
         response = client.get("/stories/")
     assert b"Coming soon" in response.content
-    assert caching.content_version() > version
+    assert state.get(tags.tag_key("list:latest")) != versions[tags.tag_key("list:latest")]
 
 
 # A deploy never serves what the previous code rendered.
@@ -453,8 +457,8 @@ def test_a_new_build_misses_every_page_and_fragment(client, make_story, page_cac
     # A deploy whose card template changed: new processes (their own copies empty),
     # the same shared cache, the same content version.
     settings.NEWSROOM_BUILD_ID = "build-2"
-    caching.local_pages.clear()
-    fragments.local.clear()
+    for copy in local.COPIES:
+        copy.clear()
     new_card = mark_safe('<article class="card">New card markup</article>')
     with mock.patch.object(cards, "render_card", return_value=new_card) as render:
         response = client.get("/")
@@ -463,7 +467,7 @@ def test_a_new_build_misses_every_page_and_fragment(client, make_story, page_cac
     assert client.get(story.get_absolute_url())["X-Cache"] == "miss"
     # Going back to the first build finds what it stored.
     settings.NEWSROOM_BUILD_ID = "build-1"
-    caching.local_pages.clear()
+    local.pages.clear()
     assert client.get("/")["X-Cache"] == "hit"
 
 
@@ -477,11 +481,11 @@ def test_the_build_identity_follows_the_sources(settings, tmp_path):
     settings.NEWSROOM_BUILD_ID = ""
 
     def digest():
-        newsroom_cache.source_digest.cache_clear()
-        return newsroom_cache.build_id()
+        keys.source_digest.cache_clear()
+        return keys.build_id()
 
     try:
-        assert newsroom_cache.source_roots() == [templates]
+        assert keys.source_roots() == [templates]
         old = digest()
         assert digest() == old
         (templates / "page.html").write_text("<p>New</p>")
@@ -491,9 +495,9 @@ def test_the_build_identity_follows_the_sources(settings, tmp_path):
         (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {}}')
         assert digest() not in (old, changed)  # collectstatic wrote a new manifest
         settings.NEWSROOM_BUILD_ID = "set-at-deploy"
-        assert newsroom_cache.build_id() == "set-at-deploy"
+        assert keys.build_id() == "set-at-deploy"
     finally:
-        newsroom_cache.source_digest.cache_clear()
+        keys.source_digest.cache_clear()
 
 
 # Query strings: only the parameters a page reads are part of its key.
@@ -510,7 +514,7 @@ def test_tracking_parameters_neither_miss_nor_add_entries(
     client, make_story, page_cache, parameter, django_assert_num_queries
 ):
     make_story("Shared in a newsletter")
-    with mock.patch.object(caching, "cache", wraps=cache) as spy:
+    with mock.patch.object(pages, "cache", wraps=cache) as spy:
         first = client.get(f"/?{parameter}=first")
         assert first["X-Cache"] == "miss"
         for n in range(20):
@@ -571,7 +575,7 @@ def _show_query(request):
     )
 
 
-urlpatterns = [path("shown/", caching.cache_public_page(_show_query, ("b", "page")))]
+urlpatterns = [path("shown/", pages.cache_public_page(_show_query, ("b", "page")))]
 
 
 @pytest.mark.urls(__name__)

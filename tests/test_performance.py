@@ -32,7 +32,7 @@ def test_uploading_a_photo_still_records_its_size(make_story, photo_upload):
     assert stored == {"lead_photo_width": 300, "lead_photo_height": 200}
 
 
-# Fragments: rendered once per content version, never stale.
+# Fragments: rendered once until what they show changes, never stale.
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def no_page_cache(settings):
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
 
 
-def test_each_card_is_rendered_once_per_content_version(client, make_story, no_page_cache):
+def test_each_card_is_rendered_once_until_it_changes(client, make_story, no_page_cache):
     for n in range(3):
         make_story(f"Card {n}")
     with mock.patch.object(cards, "render_card", wraps=cards.render_card) as render:
@@ -171,7 +171,7 @@ def test_story_sitemap_builds_the_same_addresses_as_reverse(client, make_story, 
     assert "%EC%84%9C%EC%9A%B8" in expected  # percent-encoded, as reverse() does
 
 
-def test_sitemap_index_counts_once_per_content_version(
+def test_sitemap_index_counts_once_until_a_public_url_changes(
     client, make_story, no_page_cache, django_assert_num_queries
 ):
     make_story(tags=["Seoul"])
@@ -195,17 +195,15 @@ def test_sitemap_files_hold_a_thousand_urls(client, make_story, monkeypatch):
 
 
 def test_a_workers_copy_stays_within_its_size():
-    from articles.caching import LocalCache
+    from articles.cache.local import LocalCache
 
     copy = LocalCache(max_bytes=10_000)
     for n in range(100):
-        copy.set(1, f"page {n}", "x" * 1000)
+        copy.set(f"page {n}", "x" * 1000)
     assert copy.size <= 10_000
-    assert copy.get(1, "page 99") is not None and copy.get(1, "page 0") is None
-    copy.set(2, "newer", "y")
-    assert copy.get(1, "page 99") is None  # an older version is never served
-    copy.set(1, "late", "z")  # rendered under a superseded version: not kept
-    assert copy.get(2, "late") is None and copy.get(1, "late") is None
+    assert copy.get("page 99") is not None and copy.get("page 0") is None
+    copy.delete("page 99")
+    assert copy.get("page 99") is None and copy.size <= 9_000
 
 
 def test_a_published_story_is_in_the_sitemap_at_once(client, make_story, no_page_cache):

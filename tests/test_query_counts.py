@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import caching, fragments
+from articles.cache import local, purge_everything, tags
 
 MAX_QUERIES = 6
 
@@ -68,9 +68,9 @@ def build(make_story, make_author, make_section):
 
 def cold_queries(client, url):
     """Queries for `url` right after a content change: nothing rendered is kept."""
-    caching.bump_content_version()
-    caching.local_pages.clear()
-    fragments.local.clear()
+    purge_everything()
+    for copy in local.COPIES:
+        copy.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -87,7 +87,7 @@ def test_public_page_query_count_is_small_and_constant(client, build, page):
 
 @pytest.mark.parametrize("page", ["home", "story", "tag", "deep list page", "story sitemap"])
 def test_a_warm_public_page_needs_no_query(client, build, page, django_assert_num_queries):
-    """With the page cache off, fragments kept per content version answer everything."""
+    """With the page cache off, fragments kept until their tags are purged answer everything."""
     from django.conf import settings
 
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
@@ -106,9 +106,9 @@ def test_story_with_automatic_related_headlines_is_bounded(
     # The coldest start: an empty cache, so even the next scheduled publication is
     # looked up during this request.
     cache.clear()
-    caching.state_cache().clear()
-    caching.local_pages.clear()
-    fragments.local.clear()
+    tags.state_cache().clear()
+    for copy in local.COPIES:
+        copy.clear()
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get(story.get_absolute_url())
     assert "Neighbour" in response.content.decode()

@@ -6,7 +6,8 @@ manage.py rebuild_renditions --all     # every story with a photo
 
 from django.core.management.base import BaseCommand
 
-from articles import caching, images
+from articles import images
+from articles.cache import purge
 from articles.models import Story
 
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             for story in stories.order_by("pk")
             if options["all"] or not story.renditions_are_current()
         ]
-        total, rebuilt, missing = len(todo), 0, []
+        total, rebuilt, missing = len(todo), [], []
         self.stdout.write(f"{total} of {stories.count()} photos to rebuild.")
         for number, story in enumerate(todo, start=1):
             if not images.originals_storage.exists(story.lead_photo.name):
@@ -35,11 +36,12 @@ class Command(BaseCommand):
                 self.stderr.write(f"[{number}/{total}] story {story.pk}: original missing")
                 continue
             story.rebuild_renditions()
-            rebuilt += 1
+            rebuilt.append(story.pk)
             self.stdout.write(f"[{number}/{total}] story {story.pk}: rebuilt")
         if rebuilt:
-            caching.bump_content_version()
+            # The photos' new files, on each story's page and cards (an update(): no signal).
+            purge({f"story:{pk}" for pk in rebuilt})
         self.stdout.write(
-            self.style.SUCCESS(f"Rebuilt {rebuilt} photos.")
+            self.style.SUCCESS(f"Rebuilt {len(rebuilt)} photos.")
             + (f" {len(missing)} originals missing (see above)." if missing else "")
         )

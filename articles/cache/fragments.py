@@ -1,0 +1,89 @@
+"""Rendered pieces of public pages, kept until what they show changes.
+
+A story card, a story page's article and metadata, the section navigation, a list's
+length and the stories on each of its pages are rendered or counted once and kept
+twice: in this process (articles/cache/local.py, the fastest) and in the shared cache
+(so other workers and hosts need not render them again). Each carries the cache tags
+of what it shows (a card: its story, section and authors) with their versions, and is
+used only while they still match (articles/cache/tags.py); the page that uses it then
+depends on those tags too, so a page is purged whenever any piece of it is.
+
+Only inside a public page's render (`tags.rendering()`); elsewhere nothing is kept.
+"""
+
+from django.core.cache import cache
+
+from . import local, tags
+from .keys import fragment_key
+
+# Shared entries are dropped after this long unused; invalid ones are never read.
+SHARED_TIMEOUT = 3600
+
+
+def get_many(keys, *, shared_only=False):
+    """{key: value} for the keys found and still valid, this process's copy first."""
+    if tags.current() is None or not keys:
+        return {}
+    entries = {}
+    missing = []
+    for key in keys:
+        entry = None if shared_only else local.fragments.get(key)
+        if entry is None:
+            missing.append(key)
+        else:
+            entries[key] = entry
+    if missing:
+        shared = cache.get_many([fragment_key(key) for key in missing])
+        for key in missing:
+            entry = shared.get(fragment_key(key))
+            if entry is not None:
+                entries[key] = entry
+                if not shared_only:
+                    local.fragments.set(key, entry)
+    if not entries:
+        return {}
+    found = {}
+    names = list(entries)
+    for key, ok in zip(names, tags.valid([entries[key][1] for key in names]), strict=True):
+        if ok:
+            value, entry_stamp = entries[key]
+            found[key] = value
+            tags.depends_on(*tags.tags_of(entry_stamp))
+        else:
+            local.fragments.delete(key)
+    return found
+
+
+def set_many(values, *, shared_only=False):
+    """Keep each `{key: (value, tags)}`; the page being rendered depends on the tags."""
+    if not values:
+        return
+    for _, entry_tags in values.values():
+        tags.depends_on(*entry_tags)
+    names = list(values)
+    stamps = tags.stamp_many([values[key][1] for key in names])
+    shared = {}
+    for key, entry_stamp in zip(names, stamps, strict=True):
+        if entry_stamp is None:
+            continue
+        entry = (values[key][0], entry_stamp)
+        shared[fragment_key(key)] = entry
+        if not shared_only:
+            local.fragments.set(key, entry)
+    if shared:
+        cache.set_many(shared, timeout=SHARED_TIMEOUT)
+
+
+def get_or_set(key, compute, depends_on, *, shared_only=False):
+    """The value kept under `key`, computed (and kept) if missing.
+
+    `depends_on`: the tags of what the value shows, or a function of the value that
+    returns them.
+    """
+    found = get_many([key], shared_only=shared_only)
+    if key in found:
+        return found[key]
+    value = compute()
+    entry_tags = depends_on(value) if callable(depends_on) else depends_on
+    set_many({key: (value, set(entry_tags))}, shared_only=shared_only)
+    return value

@@ -1,0 +1,253 @@
+"""Which cache tags a change purges, derived from what was saved (before and after).
+
+- A story's text, photo, slug or bylines' order (not its place in lists):
+  `story:<pk>`; if it is public before or after, also `search` and `sitemap`.
+- A story entering, leaving or moving in lists (publish, unpublish, delete, a new
+  publication time, another section): the above, and `list:latest`,
+  `list:section:<old and new>`, `list:tag:<each>`, `list:author:<each>`, `search`,
+  `sitemap`, `missing`, `story:<pk>` of the stories whose related headlines link it,
+  and `sections` (the navigation) when it was, or now is, its section's only public
+  story.
+- A tag added to or removed from a story: `story:<pk>`, `list:tag:<pk>`, `search`,
+  `sitemap`, `missing`. A byline likewise, with `list:author:<pk>`.
+- A related headline or a correction: `story:<pk>` of the story showing it.
+- A former address (StorySlug): `story:<pk>`, `missing`.
+- A section, author or tag itself: `section:<pk>` / `author:<pk>` / `tag:<pk>`,
+  `search`, `sitemap`, `missing` (a section also `sections`).
+- A scheduled story's moment passing: as publishing it (articles/cache/tags.py).
+- `queryset.update()` in the admin's bulk actions: `purge_stories(pks)`, as publishing
+  each. An import: `purge_everything()`.
+
+Pages declare what they show with `depends_on()` (articles/cache/__init__.py), and a
+card or story article kept as a fragment carries its own tags to every page using it.
+"""
+
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
+
+from .tags import purge
+
+# Broad tags any change of a list's membership purges (never "sections": the navigation
+# changes only when a section gains its first or loses its last public story).
+MEMBERSHIP = ("missing", "search", "sitemap")
+
+
+def _is_public(status, published_at):
+    from articles.models import Story
+
+    return (
+        status == Story.Status.PUBLISHED
+        and published_at is not None
+        and published_at <= timezone.now()
+    )
+
+
+def story_tags(pk, section_ids=(), *, navigation=None):
+    """Every tag a story's presence in lists touches: for publishing, unpublishing,
+    deleting or moving it (two small queries: its tags and its bylines)."""
+    from taggit.models import TaggedItem
+
+    from articles.models import RelatedHeadline, Story, StoryAuthor
+
+    row = Story.objects.filter(pk=pk).values_list("section_id", flat=True).first()
+    sections = {*section_ids, *([row] if row is not None else [])}
+    tag_ids = TaggedItem.objects.filter(
+        content_type__app_label="articles", content_type__model="story", object_id=pk
+    ).values_list("tag_id", flat=True)
+    author_ids = StoryAuthor.objects.filter(story_id=pk).values_list("author_id", flat=True)
+    if navigation is None:
+        navigation = _navigation_changes(pk, sections)
+    # Stories whose related headlines link this one show its headline only while public.
+    linking = RelatedHeadline.objects.filter(target_id=pk).values_list("story_id", flat=True)
+    return {
+        *(f"story:{story}" for story in linking),
+        f"story:{pk}",
+        "list:latest",
+        *MEMBERSHIP,
+        *(["sections"] if navigation else []),
+        *(f"list:section:{section}" for section in sections),
+        *(f"list:tag:{tag}" for tag in tag_ids),
+        *(f"list:author:{author}" for author in author_ids),
+    }
+
+
+def _navigation_changes(pk, section_ids):
+    """Whether this story entering or leaving `section_ids` changes the navigation,
+    which lists the sections with a public story: only if it is (or was) the only one."""
+    from articles.models import Story
+
+    others = Story.objects.published().exclude(pk=pk)
+    return any(not others.filter(section_id=section).exists() for section in section_ids)
+
+
+def purge_stories(pks, using=DEFAULT_DB_ALIAS):
+    """After `queryset.update()` (no signals): purge as if each story were (un)published."""
+    tags = set()
+    for pk in pks:
+        tags |= story_tags(pk)
+    purge(tags, schedule=True, using=using)
+
+
+# Stories
+
+
+def _remember_stored_story(sender, instance, raw=False, **kwargs):
+    """Before a story is saved: what it was (section, status, publication time, slug)."""
+    instance._cache_before = None
+    if instance.pk and not raw:
+        instance._cache_before = (
+            sender.objects.filter(pk=instance.pk)
+            .values("section_id", "status", "published_at", "slug")
+            .first()
+        )
+
+
+def _story_saved(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    before = getattr(instance, "_cache_before", None)
+    was_public = before is not None and _is_public(before["status"], before["published_at"])
+    is_public = _is_public(instance.status, instance.published_at)
+    tags = {f"story:{instance.pk}"}
+    if was_public or is_public:
+        tags |= {"search", "sitemap"}
+    if was_public != is_public:
+        # Published or unpublished (or scheduled, or gone live by a save): every list,
+        # and the navigation if that was its section's first or last public story.
+        tags |= story_tags(instance.pk, [before["section_id"]] if before else [])
+    elif is_public and before["published_at"] != instance.published_at:
+        # Re-dated: it moves in every list it is on (the navigation stays, unless it
+        # changed section too).
+        resectioned = before["section_id"] != instance.section_id
+        tags |= story_tags(
+            instance.pk, [before["section_id"]], navigation=None if resectioned else False
+        )
+    elif is_public and before["section_id"] != instance.section_id:
+        # Another section: the two sections' lists, and the navigation; its place in
+        # the latest, tag and author lists is unchanged (its cards carry story:<pk>).
+        sections = [before["section_id"], instance.section_id]
+        tags |= {*(f"list:section:{section}" for section in sections), *MEMBERSHIP}
+        if _navigation_changes(instance.pk, sections):
+            tags.add("sections")
+    if before is None or before["slug"] != instance.slug:
+        tags.add("missing")
+    schedule = (
+        before is None
+        or before["status"] != instance.status
+        or before["published_at"] != instance.published_at
+    )
+    purge(tags, schedule=schedule, using=using)
+
+
+def _story_deleting(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    # Before the rows go: its tags and bylines are still there to name its lists.
+    if _is_public(instance.status, instance.published_at):
+        purge(story_tags(instance.pk), schedule=False, using=using)
+    else:
+        purge({f"story:{instance.pk}"}, schedule=True, using=using)
+
+
+def _story_deleted(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    purge({f"story:{instance.pk}"}, schedule=True, using=using)
+
+
+# What hangs off a story
+
+
+def _tagged(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    from django.contrib.contenttypes.models import ContentType
+
+    from articles.models import Story
+
+    if instance.content_type_id != ContentType.objects.get_for_model(Story).pk:
+        return
+    purge(
+        {f"story:{instance.object_id}", f"list:tag:{instance.tag_id}", *MEMBERSHIP},
+        using=using,
+    )
+
+
+def _byline(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    purge(
+        {f"story:{instance.story_id}", f"list:author:{instance.author_id}", *MEMBERSHIP},
+        using=using,
+    )
+
+
+def _bylines_changed(sender, instance, action, reverse, pk_set, using=DEFAULT_DB_ALIAS, **kwargs):
+    # `story.authors.add()` / `.set()` / `.clear()` create through rows without post_save.
+    if not (action.startswith("post_") or action == "pre_clear"):
+        return
+    from articles.models import StoryAuthor
+
+    if reverse:  # author.stories.add(…): pk_set names stories
+        tags = {f"list:author:{instance.pk}", *(f"story:{pk}" for pk in pk_set or ())}
+    else:
+        current = StoryAuthor.objects.filter(story_id=instance.pk).values_list(
+            "author_id", flat=True
+        )
+        tags = {
+            f"story:{instance.pk}",
+            *(f"list:author:{pk}" for pk in {*current, *(pk_set or ())}),
+        }
+    purge(tags | set(MEMBERSHIP), using=using)
+
+
+def _shown_on_story(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    purge({f"story:{instance.story_id}"}, using=using)
+
+
+def _former_address(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    purge({f"story:{instance.story_id}", "missing"}, using=using)
+
+
+# Shared objects
+
+
+def _section(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    purge({f"section:{instance.pk}", "sections", "search", "sitemap", "missing"}, using=using)
+
+
+def _author(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    purge({f"author:{instance.pk}", "search", "sitemap", "missing"}, using=using)
+
+
+def _tag(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    purge({f"tag:{instance.pk}", "search", "sitemap", "missing"}, using=using)
+
+
+def connect_signals():
+    """Purge the tags of whatever a public page shows when it changes (apps.ready)."""
+    from taggit.models import Tag, TaggedItem
+
+    from articles.models import (
+        Author,
+        Correction,
+        RelatedHeadline,
+        Section,
+        Story,
+        StoryAuthor,
+        StorySlug,
+    )
+
+    def connect(signal, handler, model, name):
+        signal.connect(
+            handler, sender=model, dispatch_uid=f"newsroom-cache-{name}-{model._meta.label_lower}"
+        )
+
+    connect(pre_save, _remember_stored_story, Story, "before")
+    connect(post_save, _story_saved, Story, "save")
+    connect(pre_delete, _story_deleting, Story, "deleting")
+    connect(post_delete, _story_deleted, Story, "delete")
+    for model, handler in (
+        (TaggedItem, _tagged),
+        (StoryAuthor, _byline),
+        (RelatedHeadline, _shown_on_story),
+        (Correction, _shown_on_story),
+        (StorySlug, _former_address),
+        (Section, _section),
+        (Author, _author),
+        (Tag, _tag),
+    ):
+        connect(post_save, handler, model, "save")
+        connect(post_delete, handler, model, "delete")
+    connect(m2m_changed, _bylines_changed, Story.authors.through, "m2m")

@@ -1,0 +1,210 @@
+"""Whole public pages for anonymous readers: looked up, stored and labelled here.
+
+- `cache_public_page` wraps every public view (articles/urls.py). It renders the view
+  inside `tags.rendering()`, so every `depends_on()` and every fragment used lands in
+  the page's tags; it sets ETag, Cache-Control (capped by the next scheduled
+  publication), `Surrogate-Key` and `Cache-Tag` (the tags, for a CDN), and marks the
+  response storable with the stamp of its tags.
+- `PageCacheMiddleware` answers right after WhiteNoise, before sessions, CSRF, auth
+  and CSP: the page from this process's copy (else the shared cache), checked against
+  the tag versions in one read of the state cache, no SQL. A miss passes through and
+  the response is stored with the headers every middleware added (CSP,
+  X-Frame-Options, …), so a hit carries the same headers as the page it replays.
+- **Private content is never stored.** A request carrying a session cookie (editors)
+  bypasses the cache and gets `Cache-Control: private, no-store`. Anonymity is decided
+  from the cookie alone, so anonymous requests cost no session query. Responses that
+  set a cookie, that say `private`/`no-store` (staff previews) or whose status is not
+  200, 301 or 404 are never stored.
+"""
+
+import functools
+import hashlib
+import math
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+
+from . import local, tags
+from .keys import keep_only_parameters, page_key, page_parameters
+
+CACHEABLE_STATUSES = {200, 301, 404}
+# A cached page is replayed with the headers it was served with (CSP, X-Frame-Options,
+# ETag, Surrogate-Key, …) except these, which are set again for each reply. Cookies are
+# never stored: a response that sets one is not cacheable.
+NOT_REPLAYED_HEADERS = {"x-cache", "cache-control", "set-cookie", "x-request-id", "date"}
+
+
+def _now():
+    return timezone.now().timestamp()
+
+
+# Cache-Control
+
+
+def _public_cache_control(response, remaining):
+    """`public, max-age, s-maxage, stale-while-revalidate`, none longer than `remaining`."""
+    config = settings.PAGE_CACHE
+    max_age = config["MAX_AGE"]
+    s_maxage = config["S_MAXAGE"]
+    stale = config["STALE_WHILE_REVALIDATE"]
+    if remaining is not None:
+        remaining = max(0, math.floor(remaining))
+        max_age, s_maxage = min(max_age, remaining), min(s_maxage, remaining)
+        stale = min(stale, remaining - s_maxage)
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=max_age,
+        s_maxage=s_maxage,
+        stale_while_revalidate=stale,
+    )
+    patch_vary_headers(response, ["Cookie"])
+
+
+def _private(response):
+    response.headers.pop("Cache-Control", None)
+    response["Cache-Control"] = "private, no-store"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _is_anonymous(request):
+    # No session cookie, no session: decided without touching the session store.
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def _is_storable(response):
+    if response.status_code not in CACHEABLE_STATUSES:
+        return False
+    if getattr(response, "streaming", False) or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return "private" not in cache_control and "no-store" not in cache_control
+
+
+def _replay(request, entry):
+    status, headers, content, expires_at, _ = entry
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    response["X-Cache"] = "hit"
+    _public_cache_control(response, expires_at - _now())
+    etag = response.get("ETag")
+    if etag and status == 200:
+        # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
+        return get_conditional_response(request, etag=etag, response=response)
+    return response
+
+
+def _lookup(key):
+    """The stored page under `key` if its tags are still current, else None."""
+    entry = local.pages.get(key)
+    from_local = entry is not None
+    if entry is None:
+        entry = cache.get(key)
+    if entry is None or entry[3] <= _now() or not tags.valid([entry[4]])[0]:
+        local.pages.delete(key)
+        return None
+    if not from_local:
+        local.pages.set(key, entry)
+    return entry
+
+
+class PageCacheMiddleware:
+    """Answer anonymous readers from the page cache, before sessions, CSRF and auth."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        parameters = page_parameters(request)
+        if parameters is None:
+            return self.get_response(request)  # not a public page: never stored
+        keep_only_parameters(request, parameters)
+        if not settings.PAGE_CACHE["ENABLED"] or not _is_anonymous(request):
+            return self.get_response(request)
+        key = page_key(request)
+        entry = _lookup(key)
+        if entry is not None:
+            return _replay(request, entry)
+        response = self.get_response(request)
+        page_stamp = getattr(response, "page_cache_stamp", None)
+        timeout = getattr(response, "page_cache_timeout", 0)
+        if page_stamp and timeout > 0 and request.method == "GET" and _is_storable(response):
+            headers = [
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in NOT_REPLAYED_HEADERS
+            ]
+            entry = (response.status_code, headers, response.content, _now() + timeout, page_stamp)
+            cache.set(key, entry, timeout=timeout)
+            local.pages.set(key, entry)
+        return response
+
+
+def _label(response, page_tags):
+    """Surrogate-Key (Fastly, Varnish xkey) and Cache-Tag (Cloudflare, Akamai): the tags a
+    CDN in front purges this page by, with the NEWSROOM_CACHE_PURGE_HOOK it is told."""
+    names = sorted({tags.EVERYTHING, *page_tags})
+    response["Surrogate-Key"] = " ".join(names)
+    response["Cache-Tag"] = ",".join(names)
+
+
+def cache_public_page(view, parameters=()):
+    """Make `view` a public page: cacheable for anonymous readers (see the module doc).
+
+    `parameters` names the query parameters the view reads (part of the page's key);
+    it sees no others. The view says what it shows with `depends_on()`.
+    """
+    parameters = frozenset(parameters)
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        # Done by the middleware already; again here, so that holds without it too.
+        keep_only_parameters(request, parameters)
+        with tags.rendering() as render:
+            if not _is_anonymous(request):
+                return _private(view(request, *args, **kwargs))
+            return _render_public(request, render, view, args, kwargs)
+
+    wrapped.page_parameters = parameters
+    return wrapped
+
+
+def _render_public(request, render, view, args, kwargs):
+    config = settings.PAGE_CACHE
+    remaining = tags.seconds_until_next_publication()
+    deadline = None if remaining is None else _now() + remaining
+    try:
+        response = view(request, *args, **kwargs)
+    except Http404 as exc:
+        # Not-found pages are cached too (scanners are many); rendered as usual.
+        response = response_for_exception(request, exc)
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if not _is_storable(response):
+        return response
+    if response.status_code == 404:
+        tags.depends_on("missing")  # until any new public address appears
+    timeout = config["SECONDS"] if config["ENABLED"] else 0
+    if deadline is not None:
+        # Rendered while a story waits to go live: keep it only until that moment
+        # (measured after rendering, which took time too).
+        remaining = deadline - _now()
+        timeout = min(timeout, math.floor(remaining))
+    if not response.has_header("ETag"):
+        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+    _public_cache_control(response, remaining)
+    _label(response, render.tags)
+    response.page_cache_stamp = tags.stamp(render.tags) if timeout > 0 else None
+    response.page_cache_timeout = timeout
+    response["X-Cache"] = "miss"
+    return response

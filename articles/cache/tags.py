@@ -1,0 +1,311 @@
+"""Cache tags: what a cached page or fragment shows, and purging by it.
+
+Drupal's cache tags (Varnish's xkey, Fastly's surrogate keys) with a shared cache:
+
+- While a public page renders, everything it shows names itself with `depends_on()`:
+  `story:<pk>` for each story whose headline, card or text it shows, `section:<pk>`,
+  `tag:<pk>`, `author:<pk>` for those objects' own fields, and membership tags for
+  lists (`list:latest`, `list:section:<pk>`, `list:tag:<pk>`, `list:author:<pk>`) that
+  change only when a story enters, leaves or moves in that list. A few broad tags:
+  `sections` (the navigation: which sections have a public story), `search` (any
+  public text), `sitemap` (any public URL or its lastmod), `missing` (404 pages: any
+  new public address). The full list, and what purges each, is in
+  articles/cache/invalidation.py.
+- Each tag has a version in the state cache (`CACHES["state"]`): a unique token. An
+  entry is stored with the versions of its tags at render time (its *stamp*) and is
+  valid only while all of them still match: one `get_many` per lookup, whichever
+  worker or host stored it, and whichever holds a copy (articles/cache/local.py).
+- A purge gives each purged tag a new token, at once and again after the transaction
+  commits (pages rendered meanwhile by other processes saw the old data). Tokens are
+  set, never incremented: two purges racing on a file cache cannot cancel out.
+- Every stamp also holds the **epoch**, which `purge_everything()` renews (bulk
+  imports) and a worker renews when it reaches Redis again after an outage (purges
+  made meanwhile were lost): nothing stored before is valid after.
+- A render that overlaps a purge is not stored: each request reads the last purge's
+  token when it starts (`PURGED_KEY`) and a stamp is refused if it moved, since the
+  page may show data from before the change under versions from after it.
+- **Scheduled stories.** A scheduled story goes live with no save and no signal. The
+  next scheduled publication time is kept in the state cache; the first request after
+  it passes purges the tags of the stories that went live (the lists they enter) and
+  looks up the next one. No entry, and no `max-age`, outlives that moment either.
+
+The state lives apart from pages (`CACHES["state"]`): a full cache culls pages, never
+tag versions; on Redis they are the keys without a TTL, which `volatile-lru` keeps.
+"""
+
+import contextlib
+import secrets
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .backends import RENEW_AFTER_OUTAGE
+
+EPOCH_KEY = "newsroom:cache-epoch"
+# The token of the latest purge: a render that saw it move is not stored.
+PURGED_KEY = "newsroom:last-purge"
+# Timestamp of the next scheduled publication; 0.0 when none is scheduled.
+NEXT_KEY = "newsroom:next-scheduled"
+TAG_PREFIX = "newsroom:tag:"
+# Purges made while Redis was away were lost: the epoch moves when it is back.
+RENEW_AFTER_OUTAGE.add(EPOCH_KEY)
+# The tag a CDN purges everything with (every cacheable response carries it).
+EVERYTHING = "site"
+
+
+def state_cache():
+    """`CACHES["state"]`, where no culling of pages reaches (else the default cache)."""
+    return caches["state"] if "state" in settings.CACHES else cache
+
+
+def _token():
+    return f"{time.time_ns():x}.{secrets.token_hex(4)}"
+
+
+def _now():
+    return timezone.now().timestamp()
+
+
+def tag_key(tag):
+    return TAG_PREFIX + tag
+
+
+# What the current request renders under
+
+
+@dataclass
+class Render:
+    """One public request: the state it started from, and the tags it has shown."""
+
+    epoch: object
+    mark: object
+    next_publication: float  # timestamp, 0.0 for none
+    tags: set = field(default_factory=set)
+
+
+_current = ContextVar("newsroom_cache_render", default=None)
+
+
+def current():
+    """The public page being rendered in this context, or None (admin, shell, …)."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def rendering():
+    """Render a public page: tags shown inside are collected on the yielded Render."""
+    token = _current.set(begin())
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def depends_on(*tags):
+    """Declare that the page being rendered shows what `tags` name (no-op outside one)."""
+    render = current()
+    if render is not None:
+        render.tags.update(tags)
+
+
+def begin():
+    state = state_cache()
+    found = state.get_many([EPOCH_KEY, PURGED_KEY, NEXT_KEY])
+    when = found.get(NEXT_KEY)
+    if when is None:
+        when = refresh_next_publication()
+    elif when and when <= _now():
+        # The first request after a scheduled story's moment: the lists it enters.
+        when = publish_due(when)
+        found = state.get_many([EPOCH_KEY, PURGED_KEY])
+    epoch = found.get(EPOCH_KEY)
+    if epoch is None:
+        state.add(EPOCH_KEY, _token(), timeout=None)
+        epoch = state.get(EPOCH_KEY)  # None while the state cache is unreachable
+    return Render(epoch=epoch, mark=found.get(PURGED_KEY), next_publication=when or 0.0)
+
+
+def stamp(tags):
+    """{state key: version} for the epoch and `tags` now; None if the current render
+    may not be stored (no render, cache unreachable, or a purge since it started)."""
+    return stamp_many([tags])[0]
+
+
+def stamp_many(tag_sets):
+    """`stamp()` for several entries at once: one read of the state for all of them."""
+    render = current()
+    if render is None or render.epoch is None:
+        return [None] * len(tag_sets)
+    state = state_cache()
+    key_sets = [[tag_key(tag) for tag in sorted(tags)] for tags in tag_sets]
+    keys = sorted({key for key_set in key_sets for key in key_set})
+    found = state.get_many([EPOCH_KEY, PURGED_KEY, *keys])
+    missing = [key for key in keys if key not in found]
+    if missing:
+        # A tag never purged yet gets its first version. `add`, never `set`: a purge
+        # racing with this keeps its own token (and moves PURGED_KEY, checked below).
+        for key in missing:
+            state.add(key, _token(), timeout=None)
+        found.update(state.get_many([PURGED_KEY, *missing]))
+    if found.get(EPOCH_KEY) != render.epoch or found.get(PURGED_KEY) != render.mark:
+        return [None] * len(tag_sets)
+    if any(key not in found for key in keys):
+        return [None] * len(tag_sets)
+    return [
+        {EPOCH_KEY: render.epoch, **{key: found[key] for key in key_set}} for key_set in key_sets
+    ]
+
+
+def valid(stamps):
+    """Whether each stamp still matches the current versions: one `get_many` for all."""
+    wanted = set()
+    for entry_stamp in stamps:
+        wanted.update(entry_stamp)
+    if not wanted:
+        return [False] * len(stamps)
+    found = state_cache().get_many(list(wanted))
+    return [
+        all(found.get(key, _MISSING) == version for key, version in entry_stamp.items())
+        for entry_stamp in stamps
+    ]
+
+
+_MISSING = object()
+
+
+def tags_of(entry_stamp):
+    """The tag names a stamp covers (for the page that reads a stamped fragment)."""
+    return [key[len(TAG_PREFIX) :] for key in entry_stamp if key.startswith(TAG_PREFIX)]
+
+
+# Purging
+
+
+class _AfterCommit:
+    """The purge to repeat when the transaction commits: one per transaction, gathering
+    the tags of every purge made in it (dropped with the transaction on rollback)."""
+
+    def __init__(self):
+        self.tags, self.schedule = set(), False
+
+    def __call__(self):
+        _apply(self.tags, self.schedule, committed=True)
+        _notify(self.tags)
+
+
+def purge(tags, *, schedule=False, using=DEFAULT_DB_ALIAS):
+    """Invalidate every entry that shows any of `tags`, on every worker and host.
+
+    Now (the writer's own next request) and again after the current transaction
+    commits (pages other processes rendered meanwhile from the old data).
+    `schedule=True`: a publication time may have changed; the next one is looked up
+    again.
+    """
+    tags = set(tags)
+    if not tags and not schedule:
+        return
+    _apply(tags, schedule)
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        _notify(tags)
+        return
+    pending = next(
+        (
+            callback
+            for _, callback, *_ in connection.run_on_commit
+            if isinstance(callback, _AfterCommit)
+        ),
+        None,
+    )
+    if pending is None:
+        pending = _AfterCommit()
+        transaction.on_commit(pending, using=using)
+    pending.tags |= tags
+    pending.schedule = pending.schedule or schedule
+
+
+def _apply(tags, schedule, committed=False):
+    values = {tag_key(tag): _token() for tag in tags}
+    values[PURGED_KEY] = _token()
+    state_cache().set_many(values, timeout=None)
+    if schedule:
+        refresh_next_publication(committed=committed)
+
+
+def purge_everything(using=DEFAULT_DB_ALIAS):
+    """Invalidate every entry (bulk imports): the epoch every stamp holds moves."""
+    state_cache().set_many({EPOCH_KEY: _token(), PURGED_KEY: _token()}, timeout=None)
+    refresh_next_publication()
+    if connections[using].in_atomic_block:
+        transaction.on_commit(lambda: purge_everything(using), using=using)
+    else:
+        _notify({EVERYTHING})
+
+
+def _notify(tags):
+    """Tell a CDN in front (NEWSROOM_CACHE_PURGE_HOOK) which tags were purged."""
+    hook = settings.PAGE_CACHE.get("PURGE_HOOK")
+    if hook and tags:
+        import_string(hook)(sorted(tags))
+
+
+# Scheduled publications
+
+
+def _query_next_publication():
+    """When the next scheduled story goes live, as a timestamp (0.0: none scheduled)."""
+    from articles.models import Story
+
+    next_at = (
+        Story.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return next_at.timestamp() if next_at else 0.0
+
+
+def refresh_next_publication(committed=True):
+    """Look up the next scheduled publication and keep it in the state cache."""
+    state = state_cache()
+    when = _query_next_publication()
+    if not committed and connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        # Seen from inside a transaction that may yet roll back: never later than
+        # what was known before it. The purge after commit sets the exact time.
+        previous = state.get(NEXT_KEY)
+        if previous and previous > _now():
+            when = min(t for t in (when, previous) if t)
+    state.set(NEXT_KEY, when, timeout=None)
+    return when
+
+
+def publish_due(when):
+    """Purge the lists the stories scheduled for `when` (and since) have entered."""
+    from articles.models import Story
+
+    from .invalidation import story_tags
+
+    since = datetime.fromtimestamp(when, UTC) - timedelta(seconds=1)
+    live = Story.objects.published().filter(published_at__gte=since)
+    tags = set()
+    for pk in live.values_list("pk", flat=True):
+        tags |= story_tags(pk)
+    if tags:
+        purge(tags)
+    return refresh_next_publication()
+
+
+def seconds_until_next_publication():
+    """Seconds until the next scheduled story goes live (None if none is scheduled)."""
+    render = current()
+    when = render.next_publication if render is not None else _query_next_publication()
+    if not when:
+        return None
+    return when - _now()
