@@ -65,7 +65,7 @@ class DeferredQuerySet:
     """A queryset built only when something asks the database.
 
     A list view hands this to its paginator: when the list's length and the page's
-    items are already kept for the content version, the queryset (whose filters cost
+    items are already kept (until the list changes), the queryset (whose filters cost
     more to build than the cached answers cost to read) is never built at all.
     """
 

@@ -43,7 +43,8 @@ class NewsroomSitemap(Sitemap):
 
     Files hold at most `limit` URLs (the protocol allows 50,000; a thousand keeps each
     file small and quick to build). The number of URLs and the latest change are
-    counted once per content version, and pages past the middle are read from the far
+    counted once until a public URL changes (cache tag `sitemap`), and pages past the
+    middle are read from the far
     end of the list (NewestFirstPaginator), so no page walks the whole table.
     """
 

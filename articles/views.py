@@ -49,8 +49,8 @@ class StoryListView(ListView):
 
     def get_queryset(self):
         # Which stories are on the page, nothing more: their cards are rendered once
-        # per content version (articles/cards.py). Built only when the list's length
-        # or this page's stories are not already known for this version.
+        # until their story changes (articles/cards.py). Built only when the list's
+        # length or this page's stories are not already kept.
         return DeferredQuerySet(lambda: self.stories().values_list("pk", flat=True))
 
     def stories(self):
@@ -89,7 +89,7 @@ class StoryListView(ListView):
         if self.empty_is_404 and context["paginator"].count == 0:
             # A section, tag or author with no public story must not reveal itself
             # (name, description, bio, portrait): only drafts, or nothing yet. The
-            # count is the paginator's, kept per content version: allow_empty=False
+            # count is the paginator's, kept until the list changes: allow_empty=False
             # would cost an extra EXISTS query on every page.
             raise Http404("No public stories here.")
         stories = list(context["stories"])

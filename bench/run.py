@@ -34,7 +34,8 @@ from bench.server import ROOT, Site, drop_postgres_database, is_postgres
 from bench.wrk import INSTALL_HINT, WrkResult, run_wrk, wrk_path
 
 RESULTS = ROOT / "bench" / "results"
-# "off": the page cache off (fragments kept per content version still answer);
+# "off": the page cache off (fragments, kept until their cache tags are purged, still
+# answer);
 # "none": no cache at all, every request built from the database (no target: a
 # diagnosis of what the fragments save).
 MODES = {

@@ -4,7 +4,7 @@
 - `/readyz`: readiness. The database answers and every migration is applied.
   Migrations are checked once per process: after they are found applied, the check is
   skipped (a deploy migrates before it starts the new processes). The cache is checked
-  too, but only reported: pages are served without it (newsroom/cache.py), and a
+  too, but only reported: pages are served without it (articles/cache/backends.py), and a
   shared Redis that fails would otherwise take every host out of rotation at once.
   A cache failure gives `"status": "degraded"` with 200.
 

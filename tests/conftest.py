@@ -214,7 +214,7 @@ def base_url(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with empty caches (pages, axes; the content version in "state")."""
+    """Each test starts with empty caches (pages, axes; the cache tags' versions in "state")."""
     from django.core.cache import caches
 
     for cache in caches.all():

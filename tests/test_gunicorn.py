@@ -213,8 +213,8 @@ def test_database_outage_gives_503_and_recovers_by_itself(database_url, static_r
         ) as server:
             assert server.get("/readyz")[0] == 200
             assert b"Still here" in server.get("/")[2]
-            # Search asks the database on every request; the front page, rendered once
-            # per content version (articles/fragments.py), may be served without it.
+            # Search asks the database on every request; the front page, whose pieces
+            # are kept as fragments (articles/cache/fragments.py), may be served without it.
             search = "/search/?q=outage"
             assert b"Still here after the" in server.get(search)[2]
 
