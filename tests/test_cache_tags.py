@@ -307,3 +307,13 @@ def test_a_lost_tag_version_makes_its_pages_miss(site):
     tags.state_cache().delete(tags.tag_key(f"story:{site['old'].pk}"))
     assert site["get"](site["old"].get_absolute_url(), "host-a")["X-Cache"] == "miss"
     site["still_cached"]("/")
+
+
+def test_a_story_scheduled_after_a_page_was_cached_still_appears_at_its_minute(site, make_story):
+    site["warm"]("/", "/tags/ferry/")
+    soon = timezone.now() + timedelta(minutes=2)  # well before the pages would expire
+    make_story("Scheduled later", section=site["nation"], tags=["Ferry"], published_at=soon)
+    site["still_cached"]("/")  # scheduling it changes no list yet
+    with mock.patch("django.utils.timezone.now", return_value=soon + timedelta(seconds=1)):
+        for page in ["/", "/tags/ferry/", "/feeds/rss/"]:
+            site["shows"](page, "Scheduled later")

@@ -106,7 +106,8 @@ def _lookup(key):
     from_local = entry is not None
     if entry is None:
         entry = cache.get(key)
-    if entry is None or entry[3] <= _now() or not tags.valid([entry[4]])[0]:
+    stale = entry is None or entry[3] <= _now()
+    if stale or not tags.valid([entry[4]], before_next_publication=True)[0]:
         local.pages.delete(key)
         return None
     if not from_local:

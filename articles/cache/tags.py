@@ -163,14 +163,24 @@ def stamp_many(tag_sets):
     ]
 
 
-def valid(stamps):
-    """Whether each stamp still matches the current versions: one `get_many` for all."""
+def valid(stamps, *, before_next_publication=False):
+    """Whether each stamp still matches the current versions: one `get_many` for all.
+
+    `before_next_publication`: also none once the next scheduled publication has come
+    (a page answered without rendering: the render that follows purges what went live).
+    """
     wanted = set()
     for entry_stamp in stamps:
         wanted.update(entry_stamp)
     if not wanted:
         return [False] * len(stamps)
+    if before_next_publication:
+        wanted.add(NEXT_KEY)
     found = state_cache().get_many(list(wanted))
+    if before_next_publication:
+        when = found.get(NEXT_KEY)
+        if when is None or (when and when <= _now()):
+            return [False] * len(stamps)
     return [
         all(found.get(key, _MISSING) == version for key, version in entry_stamp.items())
         for entry_stamp in stamps
