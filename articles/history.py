@@ -33,6 +33,7 @@ from reversion.errors import RevertError
 from taggit.models import Tag, TaggedItem
 
 from . import images
+from .cache.invalidation import purge_stories, story_tags
 from .models import (
     Author,
     Correction,
@@ -384,6 +385,8 @@ def restore(version):
             )
 
     if current is not None:
+        # The lists it is on now, before update() (which sends no signal) changes them.
+        lists_before = story_tags(story_pk, navigation=True)
         if fields:
             Story.objects.filter(pk=story_pk).update(**fields)
         if fields.get("slug", current.slug) != current.slug:
@@ -397,6 +400,8 @@ def restore(version):
         story.save_base(raw=True, force_insert=True)
         restored.story = story
     _write_own_rows(story_pk, rows)
+    if current is not None:
+        purge_stories([story_pk], also=lists_before)  # and the lists it is on now
     return restored
 
 

@@ -317,3 +317,25 @@ def test_a_story_scheduled_after_a_page_was_cached_still_appears_at_its_minute(s
     with mock.patch("django.utils.timezone.now", return_value=soon + timedelta(seconds=1)):
         for page in ["/", "/tags/ferry/", "/feeds/rss/"]:
             site["shows"](page, "Scheduled later")
+
+
+def test_reverting_to_an_unpublished_version_takes_a_story_off_every_list(site, make_story):
+    import reversion
+    from reversion.models import Version
+
+    from articles import history
+
+    # No tags, bylines or notes: restoring rewrites no rows of its own, whose signals
+    # would have purged its page and cards anyway.
+    story = make_story("Reverted later", status=Story.Status.DRAFT, section=site["nation"])
+    with reversion.create_revision():
+        reversion.add_to_revision(story)
+    story.status, story.published_at = Story.Status.PUBLISHED, timezone.now()
+    story.save()
+    site["warm"]("/", "/sections/domestic/", story.get_absolute_url())
+    site["shows"]("/", "Reverted later")
+    (draft,) = Version.objects.get_for_object(story)
+    history.restore(draft)  # an update(): no signal for the story's own row
+    for page in ["/", "/sections/domestic/", "/feeds/rss/"]:
+        site["shows"](page, absent=["Reverted later"])
+    site["shows"](story.get_absolute_url(), status=404)

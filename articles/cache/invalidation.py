@@ -81,21 +81,29 @@ def _navigation_changes(pk, section_ids):
     return any(not others.filter(section_id=section).exists() for section in section_ids)
 
 
-def purge_stories(pks, using=DEFAULT_DB_ALIAS):
-    """After `queryset.update()` (no signals): purge as if each story were (un)published."""
-    tags = set()
+def purge_stories(pks, also=(), using=DEFAULT_DB_ALIAS):
+    """After `queryset.update()` (no signals): purge as if each story were (un)published.
+
+    `also`: tags taken before the change (`story_tags()`), for lists it may have left.
+    """
+    tags = set(also)
     for pk in pks:
-        tags |= story_tags(pk)
+        # The navigation too: stories changing together hide from each other whether
+        # their section gains its first or loses its last public story.
+        tags |= story_tags(pk, navigation=True)
     purge(tags, schedule=True, using=using)
 
 
 # Stories
 
 
-def _remember_stored_story(sender, instance, raw=False, **kwargs):
-    """Before a story is saved: what it was (section, status, publication time, slug)."""
+def _remember_stored_story(sender, instance, **kwargs):
+    """Before a story is saved: what it was (section, status, publication time, slug).
+
+    Raw saves too: a revert to an unpublished version is one, and must leave lists.
+    """
     instance._cache_before = None
-    if instance.pk and not raw:
+    if instance.pk:
         instance._cache_before = (
             sender.objects.filter(pk=instance.pk)
             .values("section_id", "status", "published_at", "slug")

@@ -306,7 +306,7 @@ def publish_due(when):
     live = Story.objects.published().filter(published_at__gte=since)
     tags = set()
     for pk in live.values_list("pk", flat=True):
-        tags |= story_tags(pk)
+        tags |= story_tags(pk, navigation=True)  # (several may go live together)
     if tags:
         purge(tags)
     return refresh_next_publication()
