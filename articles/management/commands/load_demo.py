@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from articles import images
+from articles.cache import purge_everything
 from articles.demo import stories as demo
 from articles.importing import import_stories
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
@@ -190,6 +191,8 @@ class Command(BaseCommand):
             for data in [*demo.STORIES, demo.SEED]:
                 story = stories[data.get("slug", demo.SEED_REF)]
                 self.ensure_photo(story, data)
+            # Bylines and related headlines were bulk-created, which sends no signals.
+            purge_everything()
         self.report_admin()
         self.stdout.write(
             self.style.SUCCESS(
