@@ -13,7 +13,8 @@ returns holding pages and fragments stamped with tag versions that no longer des
 the content. So the first time a process reaches Redis again after failing to, it
 first gives every key in `RENEW_AFTER_OUTAGE` a fresh value (the clock in
 nanoseconds; articles/cache/tags.py registers its epoch, which every entry's stamp
-holds): nothing stored before the outage is read again.
+holds, then its last purge's token, which tells workers to check their copies again):
+nothing stored before the outage is read again.
 """
 
 import functools
@@ -39,7 +40,7 @@ def _warn(operation, exc):
 
 
 # Keys set to a new, larger number when this process reaches Redis again after an outage.
-RENEW_AFTER_OUTAGE = set()
+RENEW_AFTER_OUTAGE = []  # in order
 # While set, this process has failed to reach Redis and not yet run the hooks since.
 _outage_since = None
 RETRY_EVERY = 1.0

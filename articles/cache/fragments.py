@@ -21,34 +21,43 @@ SHARED_TIMEOUT = 3600
 
 
 def get_many(keys, *, shared_only=False):
-    """{key: value} for the keys found and still valid, this process's copy first."""
-    if tags.current() is None or not keys:
+    """{key: value} for the keys found and still valid, this process's copy first.
+
+    This process's copy holds [value, stamp, token of the last purge when it was last
+    found valid]: while no purge has happened since, no tag version is read for it.
+    """
+    render = tags.current()
+    if render is None or not keys:
         return {}
+    found = {}
     entries = {}
     missing = []
     for key in keys:
-        entry = None if shared_only else local.fragments.get(key)
-        if entry is None:
+        held = None if shared_only else local.fragments.get(key)
+        if held is None:
             missing.append(key)
+        elif held[2] is not None and held[2] == render.mark:
+            found[key] = held[0]
+            tags.depends_on(*tags.tags_of(held[1]))
         else:
-            entries[key] = entry
+            entries[key] = (held[0], held[1])
     if missing:
         shared = cache.get_many([fragment_key(key) for key in missing])
         for key in missing:
             entry = shared.get(fragment_key(key))
             if entry is not None:
                 entries[key] = entry
-                if not shared_only:
-                    local.fragments.set(key, entry)
     if not entries:
-        return {}
-    found = {}
+        return found
     names = list(entries)
     for key, ok in zip(names, tags.valid([entries[key][1] for key in names]), strict=True):
         if ok:
             value, entry_stamp = entries[key]
             found[key] = value
             tags.depends_on(*tags.tags_of(entry_stamp))
+            if not shared_only:
+                # Valid since this render began, and so at the purge token it read.
+                local.fragments.set(key, [value, entry_stamp, render.mark])
         else:
             local.fragments.delete(key)
     return found
@@ -69,7 +78,8 @@ def set_many(values, *, shared_only=False):
         entry = (values[key][0], entry_stamp)
         shared[fragment_key(key)] = entry
         if not shared_only:
-            local.fragments.set(key, entry)
+            # Stamped under the token this render began with (stamp() checks it).
+            local.fragments.set(key, [*entry, tags.current().mark])
     if shared:
         cache.set_many(shared, timeout=SHARED_TIMEOUT)
 

@@ -101,17 +101,26 @@ def _replay(request, entry):
 
 
 def _lookup(key):
-    """The stored page under `key` if its tags are still current, else None."""
-    entry = local.pages.get(key)
-    from_local = entry is not None
-    if entry is None:
-        entry = cache.get(key)
-    stale = entry is None or entry[3] <= _now()
-    if stale or not tags.valid([entry[4]], before_next_publication=True)[0]:
+    """The stored page under `key` if its tags are still current, else None.
+
+    This process's copy is kept as [entry, token of the last purge when it was last
+    found valid]: while no purge has happened since, it is valid without reading its
+    tags' versions.
+    """
+    mark, due = tags.hit_state()
+    if due:
+        return None  # a scheduled story has gone live: the render purges its lists
+    held = local.pages.get(key)
+    if held is not None and held[1] is not None and held[1] == mark and held[0][3] > _now():
+        return held[0]
+    entry = held[0] if held is not None else cache.get(key)
+    if entry is None or entry[3] <= _now() or not tags.valid([entry[4]])[0]:
         local.pages.delete(key)
         return None
-    if not from_local:
-        local.pages.set(key, entry)
+    if held is None:
+        local.pages.set(key, [entry, mark])
+    else:
+        held[1] = mark  # read before the versions: a purge since then is seen next time
     return entry
 
 
@@ -145,7 +154,7 @@ class PageCacheMiddleware:
             ]
             entry = (response.status_code, headers, response.content, _now() + timeout, page_stamp)
             cache.set(key, entry, timeout=timeout)
-            local.pages.set(key, entry)
+            local.pages.set(key, [entry, None])  # checked on its first hit
         return response
 
 

@@ -24,6 +24,9 @@ Drupal's cache tags (Varnish's xkey, Fastly's surrogate keys) with a shared cach
 - A render that overlaps a purge is not stored: each request reads the last purge's
   token when it starts (`PURGED_KEY`) and a stamp is refused if it moved, since the
   page may show data from before the change under versions from after it.
+- A worker's copy of a page, once checked, is not checked again until the next purge
+  anywhere (`PURGED_KEY` moves, and is written after the tags it purges): a hit then
+  reads two small keys, as many as before there were tags.
 - **Scheduled stories.** A scheduled story goes live with no save and no signal. The
   next scheduled publication time is kept in the state cache; the first request after
   it passes purges the tags of the stories that went live (the lists they enter) and
@@ -54,8 +57,9 @@ PURGED_KEY = "newsroom:last-purge"
 # Timestamp of the next scheduled publication; 0.0 when none is scheduled.
 NEXT_KEY = "newsroom:next-scheduled"
 TAG_PREFIX = "newsroom:tag:"
-# Purges made while Redis was away were lost: the epoch moves when it is back.
-RENEW_AFTER_OUTAGE.add(EPOCH_KEY)
+# Purges made while Redis was away were lost: the epoch moves when it is back (and the
+# last purge's token, so that every worker checks its copies again).
+RENEW_AFTER_OUTAGE.extend([EPOCH_KEY, PURGED_KEY])
 # The tag a CDN purges everything with (every cacheable response carries it).
 EVERYTHING = "site"
 
@@ -188,6 +192,14 @@ def valid(stamps, *, before_next_publication=False):
 
 
 _MISSING = object()
+
+
+def hit_state():
+    """(token of the last purge, whether the next scheduled publication has come): what a
+    hit reads before trusting a copy it has already checked."""
+    found = state_cache().get_many([PURGED_KEY, NEXT_KEY])
+    when = found.get(NEXT_KEY)
+    return found.get(PURGED_KEY), when is None or bool(when and when <= _now())
 
 
 def tags_of(entry_stamp):
