@@ -455,7 +455,7 @@ def test_a_new_build_misses_every_page_and_fragment(client, make_story, page_cac
     assert client.get(story.get_absolute_url())["X-Cache"] == "miss"
     assert client.get("/")["X-Cache"] == "hit"
     # A deploy whose card template changed: new processes (their own copies empty),
-    # the same shared cache, the same content version.
+    # the same shared cache, the same tag versions.
     settings.NEWSROOM_BUILD_ID = "build-2"
     for copy in local.COPIES:
         copy.clear()
