@@ -360,3 +360,15 @@ def test_an_admin_edit_of_an_old_story_leaves_the_front_page_cached(site, editor
     for url in pages_of_the_old_story(site):
         site["shows"](url, "Edited in the admin", absent=["Archive budget story"])
     site["still_cached"](*pages_of_the_new_stories(site))
+
+
+def test_a_checked_copy_costs_two_state_reads_until_the_next_purge(site):
+    site["warm"]("/")
+    state = tags.state_cache()
+    with mock.patch.object(state, "get_many", wraps=state.get_many) as reads:
+        assert site["get"]("/", "host-a")["X-Cache"] == "hit"
+    assert [len(call.args[0]) for call in reads.call_args_list] == [2]
+    purge({"story:0"})  # anything, anywhere: every copy is checked once more
+    with mock.patch.object(state, "get_many", wraps=state.get_many) as reads:
+        assert site["get"]("/", "host-a")["X-Cache"] == "hit"
+    assert len(reads.call_args_list) == 2 and len(reads.call_args_list[1].args[0]) > 2
