@@ -10,15 +10,18 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
 from . import fragments, metadata
 from .caching import request_content_version
 from .cards import cards_for
 from .models import Author, Section, Story, StorySlug
-from .pagination import DeferredQuerySet, NewestFirstPaginator
+from .pagination import Cursor, KeysetPage, cursor_for_page_number
 from .search import search_stories
+
+# Former `?page=N` links beyond this are not followed (each one costs an OFFSET).
+MAX_FORMER_PAGE = 100_000
 
 
 def head_fragment(page_meta):
@@ -29,30 +32,21 @@ def head_fragment(page_meta):
     }
 
 
-class StoryListView(ListView):
-    """A paginated list of public stories; subclasses narrow it and name it."""
+class StoryListView(TemplateView):
+    """A list of public stories, newest first, a page at a time; subclasses narrow it.
+
+    Pages are keyset pages (articles/pagination.py): the first page, then
+    `?before=<cursor>` for older ones. Nothing counts the list, so every page costs
+    the same at a hundred thousand stories as at a thousand.
+    """
 
     template_name = "articles/story_list.html"
-    context_object_name = "stories"
-    page_kwarg = "page"
-    paginator_class = NewestFirstPaginator
-
-    def get_paginate_by(self, queryset):
-        return settings.NEWSROOM["STORIES_PER_PAGE"]
 
     # "section", "tag" or "author": the list's own feeds, linked from its <head>.
     feed_kind = None
     # A list about one section, tag or author exists only while it has a public story.
     empty_is_404 = False
-    # Names the list for its cached length ("latest", "section:4", …).
-    count_key = "latest"
     card_variant = "h2"
-
-    def get_queryset(self):
-        # Which stories are on the page, nothing more: their cards are rendered once
-        # per content version (articles/cards.py). Built only when the list's length
-        # or this page's stories are not already known for this version.
-        return DeferredQuerySet(lambda: self.stories().values_list("pk", flat=True))
 
     def stories(self):
         return Story.objects.published()
@@ -67,37 +61,50 @@ class StoryListView(ListView):
             lambda: get_object_or_404(model, **lookup),  # a 404 is raised, not kept
         )
 
-    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
-        return self.paginator_class(
-            queryset,
-            per_page,
-            orphans=orphans,
-            allow_empty_first_page=allow_empty_first_page,
-            count_key=self.count_key,
-            version=request_content_version(self.request),
-            **kwargs,
-        )
+    def get(self, request, *args, **kwargs):
+        per_page = settings.NEWSROOM["STORIES_PER_PAGE"]
+        number = request.GET.get("page")
+        if number is not None and number != "1":
+            return self.redirect_former_page(number, per_page)
+        before = None
+        if "before" in request.GET:
+            before = Cursor.parse(request.GET["before"])
+            if before is None:
+                raise Http404("No such page.")
+        page = KeysetPage(self.stories(), per_page, before)
+        if not page.object_list and (before is not None or self.empty_is_404):
+            # Past the end of the list; or a section, tag or author with no public
+            # story, which must not reveal itself (name, description, bio, portrait).
+            # The page's own rows say so: no COUNT, no extra EXISTS.
+            raise Http404("No public stories here.")
+        return self.render_to_response(self.get_context_data(page_obj=page))
+
+    def redirect_former_page(self, number, per_page):
+        """`?page=N`, the former addresses of list pages: a permanent redirect to the
+        page that starts at the same story now, or 404."""
+        if not number.isdecimal() or not 1 < int(number) <= MAX_FORMER_PAGE:
+            raise Http404("No such page.")
+        cursor = cursor_for_page_number(self.stories(), per_page, int(number))
+        if cursor is None:
+            raise Http404("No such page.")
+        return HttpResponsePermanentRedirect(f"{self.request.path}?before={cursor}")
 
     def card_variants(self, stories, page_obj):
         return [self.card_variant] * len(stories)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.empty_is_404 and context["paginator"].count == 0:
-            # A section, tag or author with no public story must not reveal itself
-            # (name, description, bio, portrait): only drafts, or nothing yet. The
-            # count is the paginator's, kept per content version: allow_empty=False
-            # would cost an extra EXISTS query on every page.
-            raise Http404("No public stories here.")
-        stories = list(context["stories"])
-        variants = self.card_variants(stories, context["page_obj"])
-        context["cards"] = cards_for(self.request, stories, variants)
+        page = context["page_obj"]
+        variants = self.card_variants(page.object_list, page)
+        context["cards"] = cards_for(self.request, page.object_list, variants)
         # The <head> metadata (canonical, feeds, OpenGraph) of this page of this list,
         # rendered once per content version.
         version = request_content_version(self.request)
-        path = hashlib.sha1(self.request.path.encode(), usedforsecurity=False).hexdigest()
-        key = f"list-head:{path}:{context['page_obj'].number}"
-        head = fragments.get_or_set(version, key, lambda: self.render_head(context))
+        address = f"{self.request.path}?{page.query}"
+        digest = hashlib.sha1(address.encode(), usedforsecurity=False).hexdigest()
+        head = fragments.get_or_set(
+            version, f"list-head:{digest}", lambda: self.render_head(context)
+        )
         context.update(head)
         return context
 
@@ -147,10 +154,6 @@ class SectionDetailView(StoryListView):
     def section(self):
         return self.cached_lookup(Section, slug=self.kwargs["slug"])
 
-    def get_queryset(self):
-        self.count_key = f"section:{self.section.pk}"
-        return super().get_queryset()
-
     def stories(self):
         return super().stories().filter(section=self.section)
 
@@ -171,10 +174,6 @@ class TagDetailView(StoryListView):
     def tag(self):
         return self.cached_lookup(Tag, slug=self.kwargs["slug"])
 
-    def get_queryset(self):
-        self.count_key = f"tag:{self.tag.pk}"
-        return super().get_queryset()
-
     def stories(self):
         return super().stories().tagged(self.tag)
 
@@ -192,10 +191,6 @@ class AuthorDetailView(StoryListView):
     @cached_property
     def author(self):
         return self.cached_lookup(Author, slug=self.kwargs["slug"])
-
-    def get_queryset(self):
-        self.count_key = f"author:{self.author.pk}"
-        return super().get_queryset()
 
     def stories(self):
         return super().stories().filter(story_authors__author=self.author)
