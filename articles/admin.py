@@ -20,7 +20,15 @@ from . import caching, history, workflow
 from .admin_history import StoryHistoryMixin
 from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
 from .forms import AuthorAdminForm, LinkedStoryField, RelatedHeadlineForm, StoryAdminForm
-from .models import Author, Correction, RelatedHeadline, Section, Story, StoryAuthor
+from .models import (
+    Author,
+    Correction,
+    RelatedHeadline,
+    Section,
+    Story,
+    StoryAuthor,
+    refresh_related_stories,
+)
 from .roles import (
     PUBLISH_PERMISSION,  # noqa: F401 - re-exported for existing imports
     can_publish,
@@ -336,6 +344,7 @@ class StoryAdmin(
             )
             self._record_changes(request, stories, "Published with the bulk action.")
             caching.bump_content_version()  # update() sends no signals
+            refresh_related_stories([story.pk for story in stories])
         scheduled = sum(1 for story in stories if story.published_at and story.published_at > now)
         message = f"Published {len(stories)} {self._stories(len(stories))}"
         if scheduled:
@@ -352,6 +361,7 @@ class StoryAdmin(
             )
             self._record_changes(request, stories, "Unpublished with the bulk action.")
             caching.bump_content_version()  # update() sends no signals
+            refresh_related_stories([story.pk for story in stories])
         self.message_user(
             request, f"Unpublished {len(stories)} {self._stories(len(stories))}; now drafts."
         )

@@ -42,6 +42,7 @@ from .models import (
     StoryAuthor,
     StorySlug,
     delete_photo_files_unless_used,
+    refresh_related_stories,
     unique_slug,
 )
 
@@ -397,6 +398,8 @@ def restore(version):
         story.save_base(raw=True, force_insert=True)
         restored.story = story
     _write_own_rows(story_pk, rows)
+    # Its row and tags were written without save() or taggit's signals.
+    refresh_related_stories([story_pk])
     return restored
 
 

@@ -270,13 +270,9 @@ class StoryDetailView(DetailView):
         related = story.visible_related_headlines
         automatic = []
         if not related and tags:
-            automatic = list(
-                Story.objects.published()
-                .sharing_tags_with(story, [tag.pk for tag in tags])
-                .only("headline", "slug", "published_at")[
-                    : settings.NEWSROOM["RELATED_HEADLINES_AUTO"]
-                ]
-            )
+            # Ranked when stories change; one indexed read here (Story.automatic_related).
+            limit = settings.NEWSROOM["RELATED_HEADLINES_AUTO"]
+            automatic = list(story.automatic_related()[:limit])
         context.update(
             tags=tags,
             related_headlines=related,

@@ -1,0 +1,132 @@
+"""A story without curated related headlines lists the public stories sharing most of
+its tags, newest first. The list is ranked when stories change and read with one
+indexed query; whatever changes (publishing, unpublishing, retagging, bulk actions,
+imports), the page shows what ranking on the spot would show."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.importing import import_stories
+from articles.models import Story, StoryRelation
+
+
+def related_on_page(client, story):
+    html = client.get(story.get_absolute_url()).content.decode()
+    aside = re.search(r'<aside class="related".*?</aside>', html, re.S)
+    return re.findall(r'<a href="[^"]*">([^<]*)</a>', aside.group(0)) if aside else []
+
+
+def hours_ago(n):
+    return timezone.now() - timedelta(hours=n)
+
+
+@pytest.fixture
+def main_story(make_story):
+    return make_story("Main", tags=["alpha", "beta", "gamma"], published_at=hours_ago(10))
+
+
+def test_most_shared_tags_first_then_newest(client, make_story, main_story):
+    make_story("One tag, newest", tags=["alpha"], published_at=hours_ago(1))
+    make_story("Three tags, oldest", tags=["alpha", "beta", "gamma"], published_at=hours_ago(50))
+    make_story("Two tags, older", tags=["alpha", "beta"], published_at=hours_ago(40))
+    make_story("Two tags, newer", tags=["beta", "gamma"], published_at=hours_ago(30))
+    make_story("No shared tag", tags=["delta"], published_at=hours_ago(2))
+    make_story("Draft", tags=["alpha", "beta", "gamma"], status=Story.Status.DRAFT)
+    assert related_on_page(client, main_story) == [
+        "Three tags, oldest",
+        "Two tags, newer",
+        "Two tags, older",
+        "One tag, newest",
+    ]
+
+
+def test_a_story_published_later_joins_older_stories_lists(client, make_story, main_story):
+    later = make_story("Later", tags=["alpha"], status=Story.Status.DRAFT)
+    assert related_on_page(client, main_story) == []
+    later.status = Story.Status.PUBLISHED
+    later.save()
+    assert related_on_page(client, main_story) == ["Later"]
+
+
+def test_unpublished_retagged_and_deleted_stories_leave_the_list(client, make_story, main_story):
+    gone = make_story("Unpublished", tags=["alpha"])
+    retagged = make_story("Retagged", tags=["beta"])
+    deleted = make_story("Deleted", tags=["gamma"])
+    assert set(related_on_page(client, main_story)) == {"Unpublished", "Retagged", "Deleted"}
+    gone.status = Story.Status.DRAFT
+    gone.save()
+    retagged.tags.set(["omega"])
+    deleted.delete()
+    assert related_on_page(client, main_story) == []
+
+
+def test_a_story_retagged_takes_its_new_neighbours(client, make_story, main_story):
+    make_story("Omega story", tags=["omega"])
+    main_story.tags.add("omega")
+    assert related_on_page(client, main_story) == ["Omega story"]
+
+
+def test_scheduled_stories_wait_for_their_time(client, make_story, main_story):
+    scheduled = make_story(
+        "Scheduled", tags=["alpha"], published_at=timezone.now() + timedelta(hours=1)
+    )
+    assert related_on_page(client, main_story) == []
+    # Its time comes: nothing is ranked again, the page's own filter lets it through.
+    Story.objects.filter(pk=scheduled.pk).update(published_at=hours_ago(1))
+    from articles import caching
+
+    caching.bump_content_version()
+    assert related_on_page(client, main_story) == ["Scheduled"]
+
+
+def test_bulk_publish_and_unpublish_keep_lists_current(
+    admin_client, client, make_story, main_story
+):
+    other = make_story("Bulk", tags=["alpha"], status=Story.Status.DRAFT)
+    changelist = reverse("admin:articles_story_changelist")
+    admin_client.post(changelist, {"action": "publish", "_selected_action": [other.pk]})
+    assert related_on_page(client, main_story) == ["Bulk"]
+    admin_client.post(changelist, {"action": "unpublish", "_selected_action": [other.pk]})
+    assert related_on_page(client, main_story) == []
+    assert not StoryRelation.objects.filter(related=other).exists()
+
+
+def test_imported_stories_are_ranked(client, tmp_path, make_story):
+    older = make_story("Older harbour story", tags=["harbour"], published_at=hours_ago(5))
+    for n in range(2):
+        (tmp_path / f"story-{n}.txt").write_text(
+            f"Imported harbour story {n}\n\nA paragraph about the harbour.\n", encoding="utf-8"
+        )
+    import_stories(sorted(tmp_path.glob("*.txt")), status=Story.Status.PUBLISHED, tags=["harbour"])
+    assert len(related_on_page(client, older)) == 2
+    imported = Story.objects.get(headline="Imported harbour story 0")
+    assert related_on_page(client, imported) == ["Imported harbour story 1", "Older harbour story"]
+
+
+def test_the_story_page_reads_the_list_without_ranking(client, make_story, main_story):
+    for n in range(8):
+        make_story(f"Neighbour {n}", tags=["alpha", "beta"])
+    with CaptureQueriesContext(connection) as queries:
+        related = related_on_page(client, main_story)
+    assert len(related) == 5  # NEWSROOM_RELATED_HEADLINES_AUTO
+    sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
+    assert "GROUP BY" not in sql.split("ARTICLES_STORYRELATION", 1)[-1]
+    assert "COUNT(DISTINCT" not in sql
+
+
+def test_rebuild_command_ranks_every_story_again(client, make_story, main_story):
+    make_story("Neighbour", tags=["alpha"])
+    StoryRelation.objects.all().delete()
+    assert related_on_page(client, main_story) == []
+    call_command("rebuild_related_stories", verbosity=0)
+    from articles import caching
+
+    caching.bump_content_version()
+    assert related_on_page(client, main_story) == ["Neighbour"]
