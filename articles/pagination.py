@@ -18,7 +18,7 @@ import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 
@@ -182,3 +182,29 @@ class NewestFirstPaginator(Paginator):
             from_end = object_list.reverse()[self.count - top : self.count - bottom]
             return list(from_end)[::-1]
         return object_list[bottom:top]
+
+
+class UncountedPaginator(NewestFirstPaginator):
+    """Numbered pages read from the top of the list with no count at all.
+
+    For the stories sitemap: crawlers mostly read its first files, which then cost a
+    LIMIT on the index instead of a COUNT of the archive; a file deep in the archive
+    costs its OFFSET. A page past the end is empty, and so not found.
+    """
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        items = list(self.object_list[bottom : bottom + self.per_page])
+        if not items and number > 1:
+            raise EmptyPage("That page contains no results")
+        return self._get_page(items, number, self)
