@@ -774,13 +774,14 @@ def refresh_related_stories(story_ids):
     _replace_lists(lists)
 
 
-def rebuild_related_stories(batch_size=500, progress=None):
-    """Rank every story's list from scratch (after an upgrade or a bulk import).
+def rebuild_related_stories(batch_size=500, progress=None, stories=None):
+    """Rank every story's list (or those of the `stories` queryset) from scratch.
 
-    One ranking query per story that has tags. `progress(done, total)` is called after
-    each batch. Returns the number of stories ranked.
+    For an upgrade or a bulk import. One ranking query per story that has tags.
+    `progress(done, total)` is called after each batch. Returns the number of stories.
     """
-    pks = list(Story.objects.order_by("pk").values_list("pk", flat=True))
+    stories = Story.objects.all() if stories is None else stories
+    pks = list(stories.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), batch_size):
         batch = pks[start : start + batch_size]
         tags = _story_tags(batch)
