@@ -66,6 +66,16 @@ def _story():
     return rich.order_by("-published_at", "-pk").first() or public.first()
 
 
+def _story_with_automatic_related():
+    """The newest public generated story with tags and no curated related headlines."""
+    from articles.models import Story
+    from bench.seed import PREFIX
+
+    public = Story.objects.published().filter(slug__startswith=PREFIX)
+    chosen = public.filter(related_headlines__isnull=True, tagged_items__isnull=False)
+    return chosen.order_by("-published_at", "-pk").first() or _story()
+
+
 def benchmark_paths():
     """Page type → path, as JSON, with the number of public stories."""
     from django.conf import settings
@@ -94,6 +104,9 @@ def benchmark_paths():
         # cursor, articles/pagination.py); the first page when there is no other.
         "deep": f"{latest}?before={deep}" if deep else latest,
         "story": story.get_absolute_url(),
+        # A story with no curated related headlines: its automatic ones, ranked by
+        # shared tags (the growth comparison's second story page).
+        "story_auto": _story_with_automatic_related().get_absolute_url(),
         "tag": reverse("articles:tag_detail", args=[tag.slug]),
         "section": section.get_absolute_url(),
         "author": author.get_absolute_url(),
