@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
@@ -680,19 +680,27 @@ def _newest_sharing(story_pk, tag_ids):
 related_lists_changed = Signal()
 
 
-def _replace_lists(lists):
+def _replace_lists(lists, attempts=3):
     """Write {story pk: [(related pk, shared tags, …)]} over those stories' lists."""
     if not lists:
         return
-    StoryRelation.objects.filter(story__in=list(lists)).delete()
-    StoryRelation.objects.bulk_create(
-        [
-            StoryRelation(story_id=story_pk, related_id=row[0], shared_tags=row[1], rank=rank)
-            for story_pk, rows in lists.items()
-            for rank, row in enumerate(rows)
-        ],
-        batch_size=1000,
-    )
+    relations = [
+        StoryRelation(story_id=story_pk, related_id=row[0], shared_tags=row[1], rank=rank)
+        for story_pk, rows in lists.items()
+        for rank, row in enumerate(rows)
+    ]
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                StoryRelation.objects.filter(story__in=list(lists)).delete()
+                StoryRelation.objects.bulk_create(relations, batch_size=1000)
+            break
+        except IntegrityError:
+            # Two saves rewrote one list at once (stories sharing tags, saved together):
+            # the other committed first. Its rows are visible now; write over them. The
+            # list may miss the other save's story until its next ranking.
+            if attempt == attempts - 1:
+                raise
     related_lists_changed.send(sender=StoryRelation, story_ids=set(lists))
 
 

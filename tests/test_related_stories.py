@@ -130,3 +130,44 @@ def test_rebuild_command_ranks_every_story_again(client, make_story, main_story)
 
     caching.bump_content_version()
     assert related_on_page(client, main_story) == ["Neighbour"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_rewriting_one_list_at_once_both_succeed(make_story):
+    """Stories sharing a tag, retagged in two transactions at once, both rewrite the
+    list of a third: the second writer waits for the first, then writes over it."""
+    import threading
+    import time
+
+    from django.db import connection as main_connection
+    from django.db import connections, transaction
+
+    neighbour = make_story("Neighbour", tags=["shared"])
+    first = make_story("First", tags=["other"])
+    second = make_story("Second", tags=["other-2"])
+    wrote, failures = threading.Event(), []
+
+    def retag(story, hold):
+        try:
+            with transaction.atomic():
+                story.tags.add("shared")
+                if hold:
+                    wrote.set()
+                    time.sleep(1)  # the other writer now waits on these rows
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=retag, args=(first, True))
+    holder.start()
+    wrote.wait(5)
+    retag(second, False)
+    holder.join()
+    main_connection.close()
+    assert failures == []
+    assert set(
+        StoryRelation.objects.filter(story=neighbour).values_list("related__headline", flat=True)
+    ) <= {"First", "Second"}
+    assert StoryRelation.objects.filter(story=neighbour, related=second).exists()
