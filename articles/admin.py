@@ -21,7 +21,15 @@ from .admin_history import StoryHistoryMixin
 from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
 from .cache import purge_stories
 from .forms import AuthorAdminForm, LinkedStoryField, RelatedHeadlineForm, StoryAdminForm
-from .models import Author, Correction, RelatedHeadline, Section, Story, StoryAuthor
+from .models import (
+    Author,
+    Correction,
+    RelatedHeadline,
+    Section,
+    Story,
+    StoryAuthor,
+    refresh_related_stories,
+)
 from .roles import (
     PUBLISH_PERMISSION,  # noqa: F401 - re-exported for existing imports
     can_publish,
@@ -336,7 +344,9 @@ class StoryAdmin(
                 **self._next_version(request),
             )
             self._record_changes(request, stories, "Published with the bulk action.")
-            purge_stories([story.pk for story in stories])  # update() sends no signals
+            # update() sends no signals: re-rank related headlines, purge what shows them.
+            refresh_related_stories([story.pk for story in stories])
+            purge_stories([story.pk for story in stories])
         scheduled = sum(1 for story in stories if story.published_at and story.published_at > now)
         message = f"Published {len(stories)} {self._stories(len(stories))}"
         if scheduled:
@@ -352,7 +362,9 @@ class StoryAdmin(
                 status=Story.Status.DRAFT, updated_at=timezone.now(), **self._next_version(request)
             )
             self._record_changes(request, stories, "Unpublished with the bulk action.")
-            purge_stories([story.pk for story in stories])  # update() sends no signals
+            # update() sends no signals: re-rank related headlines, purge what shows them.
+            refresh_related_stories([story.pk for story in stories])
+            purge_stories([story.pk for story in stories])
         self.message_user(
             request, f"Unpublished {len(stories)} {self._stories(len(stories))}; now drafts."
         )

@@ -43,6 +43,7 @@ from .models import (
     StoryAuthor,
     StorySlug,
     delete_photo_files_unless_used,
+    refresh_related_stories,
     unique_slug,
 )
 
@@ -400,6 +401,8 @@ def restore(version):
         story.save_base(raw=True, force_insert=True)
         restored.story = story
     _write_own_rows(story_pk, rows)
+    # Its row and tags were written without save() or taggit's signals.
+    refresh_related_stories([story_pk])
     if current is not None:
         purge_stories([story_pk], also=lists_before)  # and the lists it is on now
     return restored

@@ -49,6 +49,7 @@ from .models import (
     Section,
     Story,
     StoryAuthor,
+    batched_related,
     unique_slug,
 )
 
@@ -589,7 +590,8 @@ def import_stories(
     results: list[tuple[Story, bool]] = []
     photos_written: list[Story] = []
     try:
-        with transaction.atomic():
+        # Related stories are ranked once for the whole import, before it commits.
+        with transaction.atomic(), batched_related():
             existing = Story.objects.in_bulk(
                 [item.key for item in planned], field_name="import_key"
             )

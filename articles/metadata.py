@@ -20,6 +20,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
+from django.utils.formats import date_format
 
 # Characters XML 1.0 cannot carry. The importer refuses them, but a headline typed or
 # pasted in the admin may hold one, and a feed or sitemap must still be served.
@@ -155,8 +156,14 @@ def canonical_for(request, page_number=1, params=None) -> str:
 def list_page_meta(request, page_obj, *, heading=None, description=None, feeds=()):
     """A paginated list of stories; the front page when there is no `heading`."""
     site = settings.NEWSROOM["SITE_NAME"]
-    number = page_obj.number if page_obj else 1
-    suffix = f" — page {number}" if number > 1 else ""
+    before = getattr(page_obj, "before", None)
+    suffix = ""
+    canonical = canonical_for(request)
+    if before is not None:
+        # A keyset page (articles/pagination.py): named by the story it starts below.
+        when = date_format(timezone.localtime(before.published_at), "j F Y, H:i")
+        suffix = f" — stories before {when}"
+        canonical = canonical_for(request, params=QueryDict(page_obj.query))
     if heading:
         title = f"{heading}{suffix} — {site}"
         description = description or f"{heading}: the latest stories from {site}."
@@ -166,7 +173,7 @@ def list_page_meta(request, page_obj, *, heading=None, description=None, feeds=(
     return PageMeta(
         title=title,
         description=description,
-        canonical=canonical_for(request, number),
+        canonical=canonical,
         og_title=heading or site,
         image=publisher_logo(),
         feeds=list(feeds),

@@ -4,6 +4,8 @@ Visibility lives in one place, `StoryQuerySet.published()`; every public view, f
 sitemap and related-headline lookup starts from it.
 """
 
+import contextlib
+import contextvars
 import json
 import secrets
 from datetime import UTC
@@ -15,11 +17,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
-from django.db.models.signals import post_delete, pre_delete
-from django.dispatch import receiver
+from django.db.models.signals import m2m_changed, post_delete, pre_delete
+from django.dispatch import Signal, receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -404,17 +406,18 @@ class Story(models.Model):
             self.slug = unique_slug(Story, self.headline, exclude_pk=self.pk)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        previous_slug, stored_version, stored_photo = None, 0, None
+        previous_slug, stored_version, stored_photo, stored_visibility = None, 0, None, None
         if self.pk:
             current = Story.objects.filter(pk=self.pk)
             if transaction.get_connection(kwargs.get("using")).in_atomic_block:
                 # Hold the row until commit, so two writers cannot take the same version.
                 current = current.select_for_update()
             row = current.values_list(
-                "slug", "version", "lead_photo", "lead_photo_renditions"
+                "slug", "version", "status", "published_at", "lead_photo", "lead_photo_renditions"
             ).first()
             if row:
-                previous_slug, stored_version, *stored_photo = row
+                previous_slug, stored_version, *stored_visibility = row[:4]
+                stored_photo = row[4:]
         # Never smaller than a version this instance or the database has seen: a story
         # restored from history (a raw save) may carry an older number.
         self.version = max(self.version, stored_version) + 1
@@ -432,6 +435,10 @@ class Story(models.Model):
             StorySlug.objects.filter(slug=self.slug).delete()
             if previous_slug:
                 StorySlug.objects.update_or_create(slug=previous_slug, defaults={"story": self})
+        if stored_visibility != [self.status, self.published_at]:
+            # New, published, unpublished or moved in time: other stories' automatic
+            # related headlines may gain or lose this one. (Retagging: see the signal.)
+            refresh_related_stories([self.pk])
 
     def get_absolute_url(self):
         return reverse("articles:story_detail", kwargs={"slug": self.slug})
@@ -525,6 +532,20 @@ class Story(models.Model):
             tags = self.tags.all()
         return sorted(tags, key=lambda tag: (tag.name.casefold(), tag.pk))
 
+    def automatic_related(self):
+        """Public stories sharing this one's tags, most shared tags first, then newest.
+
+        Ranked when stories change (`refresh_related_stories`), read here with one
+        indexed query; `published()` applies now, so a story unpublished or scheduled
+        since it was ranked is never shown.
+        """
+        return (
+            Story.objects.published()
+            .filter(related_from__story=self)
+            .order_by("related_from__rank")
+            .only("headline", "slug", "published_at")
+        )
+
     def touch(self):
         """Record a change made elsewhere (a correction note) as a change of the story.
 
@@ -565,6 +586,226 @@ class StorySlug(models.Model):
 
     def __str__(self):
         return self.slug
+
+
+# ------------------------------------------------- automatic related headlines
+#
+# A story with no curated related headlines shows the public stories that share most of
+# its tags, newest first. Ranking them reads every story carrying those tags (tens of
+# thousands for a busy tag), so it is done when stories change, not when a page is
+# read: each story keeps its ranked list in StoryRelation, and its page reads it with
+# one indexed query (Story.automatic_related), filtered through published() then.
+
+
+def related_kept():
+    """Stories kept per list: twice what a page shows, so that some may go private
+    (unpublished, rescheduled) and the page still shows a full list until the next
+    refresh."""
+    return 2 * settings.NEWSROOM["RELATED_HEADLINES_AUTO"]
+
+
+# When a story is published, retagged or unpublished, the lists of this many of the
+# newest stories sharing a tag with it take it in (or drop it) at once. Older stories'
+# lists drop it at once too (they name it), but take a newly published story in only
+# when they are ranked again (their own next change, or `rebuild_related_stories`).
+RELATED_NEIGHBOURS = 200
+
+
+class StoryRelation(models.Model):
+    """One place in a story's ranked list of automatic related stories."""
+
+    # No index of its own: (story, rank) below serves it.
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="relations", db_index=False
+    )
+    related = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="related_from")
+    rank = models.PositiveSmallIntegerField()
+    # Tags the two share: what merging a changed story into this list compares.
+    shared_tags = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = "automatic related story"
+        constraints = [
+            # Also the index the story page reads its list with (story, rank).
+            models.UniqueConstraint(fields=["story", "rank"], name="story_relation_rank"),
+        ]
+
+    def __str__(self):
+        return f"{self.story_id} → {self.related_id} (#{self.rank})"
+
+
+def _story_tags(story_ids):
+    """{story pk: set of tag pks} for `story_ids`, in one query."""
+    tags = {pk: set() for pk in story_ids}
+    rows = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Story), object_id__in=list(story_ids)
+    ).values_list("object_id", "tag_id")
+    for story_id, tag_id in rows:
+        tags[story_id].add(tag_id)
+    return tags
+
+
+def _ranked_for(story_pk, tag_ids):
+    """[(pk, shared tags, published_at)] of the stories `story_pk`'s list should hold.
+
+    Candidates are published stories, scheduled ones included: they are ranked before
+    they go live and shown from that moment (the page filters with published()).
+    """
+    if not tag_ids:
+        return []
+    return list(
+        Story.objects.filter(status=Story.Status.PUBLISHED)
+        .sharing_tags_with(Story(pk=story_pk), tag_ids)
+        .values_list("pk", "shared_tags", "published_at")[: related_kept()]
+    )
+
+
+def _newest_sharing(story_pk, tag_ids):
+    """The newest published stories carrying any of `tag_ids` (`RELATED_NEIGHBOURS`)."""
+    if not tag_ids:
+        return []
+    tagged = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Story), tag_id__in=tag_ids
+    ).values("object_id")
+    return list(
+        Story.objects.filter(status=Story.Status.PUBLISHED, pk__in=tagged)
+        .exclude(pk=story_pk)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)[:RELATED_NEIGHBOURS]
+    )
+
+
+# Sent with `story_ids` after their lists of automatic related stories were rewritten:
+# those stories' pages show something else now (for a cache that purges by story).
+related_lists_changed = Signal()
+
+
+def _replace_lists(lists, attempts=3):
+    """Write {story pk: [(related pk, shared tags, …)]} over those stories' lists."""
+    if not lists:
+        return
+    relations = [
+        StoryRelation(story_id=story_pk, related_id=row[0], shared_tags=row[1], rank=rank)
+        for story_pk, rows in lists.items()
+        for rank, row in enumerate(rows)
+    ]
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                StoryRelation.objects.filter(story__in=list(lists)).delete()
+                StoryRelation.objects.bulk_create(relations, batch_size=1000)
+            break
+        except IntegrityError:
+            # Two saves rewrote one list at once (stories sharing tags, saved together):
+            # the other committed first. Its rows are visible now; write over them. The
+            # list may miss the other save's story until its next ranking.
+            if attempt == attempts - 1:
+                raise
+    related_lists_changed.send(sender=StoryRelation, story_ids=set(lists))
+
+
+def _rank_key(row):
+    """(shared tags, publication time, pk) of a (pk, shared tags, published_at) row."""
+    related_pk, shared, published_at = row
+    return shared, published_at.timestamp() if published_at else 0.0, related_pk
+
+
+# While set (a set of pks), refreshes are collected rather than run: see `batched_related`.
+_batched = contextvars.ContextVar("newsroom_related_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched_related():
+    """Collect the refreshes of many writes (an import, a bulk action) and run them
+    once at the end, so a story saved and then retagged is ranked once."""
+    if _batched.get() is not None:
+        yield  # an outer batch runs them
+        return
+    token = _batched.set(set())
+    try:
+        yield
+        pending = _batched.get()
+    finally:
+        _batched.reset(token)
+    refresh_related_stories(pending)
+
+
+def refresh_related_stories(story_ids):
+    """Rank again after `story_ids` changed (saved, published, unpublished, retagged).
+
+    Each changed story's own list is ranked afresh. The lists of the stories that name
+    a changed story, and of the newest `RELATED_NEIGHBOURS` sharing a tag with it, are
+    merged instead: the changed story is taken out and, while it is published and still
+    shares tags with them, put back at its new place; no list is ranked from scratch.
+    A constant number of queries plus one ranking per changed story.
+    """
+    changed = set(story_ids)
+    batch = _batched.get()
+    if batch is not None:
+        batch.update(changed)
+        return
+    if not changed:
+        return
+    tags = _story_tags(changed)
+    published = dict(
+        Story.objects.filter(pk__in=changed, status=Story.Status.PUBLISHED).values_list(
+            "pk", "published_at"
+        )
+    )
+    lists = {pk: _ranked_for(pk, tags[pk]) for pk in changed}
+    neighbours = set(
+        StoryRelation.objects.filter(related__in=changed).values_list("story", flat=True)
+    )
+    for pk in published:
+        neighbours.update(_newest_sharing(pk, tags[pk]))
+    neighbours -= changed
+    if neighbours:
+        tags.update(_story_tags(neighbours))
+        current = {pk: [] for pk in neighbours}
+        rows = (
+            StoryRelation.objects.filter(story__in=neighbours)
+            .order_by("story", "rank")
+            .values_list("story", "related", "shared_tags", "related__published_at")
+        )
+        for story_pk, *row in rows:
+            current[story_pk].append(tuple(row))
+        for story_pk, rows in current.items():
+            merged = [row for row in rows if row[0] not in changed]
+            for pk, published_at in published.items():
+                shared = len(tags[pk] & tags[story_pk])
+                if shared:
+                    merged.append((pk, shared, published_at))
+            merged.sort(key=_rank_key, reverse=True)
+            merged = merged[: related_kept()]
+            if merged != rows:
+                lists[story_pk] = merged
+    _replace_lists(lists)
+
+
+def rebuild_related_stories(batch_size=500, progress=None, stories=None):
+    """Rank every story's list (or those of the `stories` queryset) from scratch.
+
+    For an upgrade or a bulk import. One ranking query per story that has tags.
+    `progress(done, total)` is called after each batch. Returns the number of stories.
+    """
+    stories = Story.objects.all() if stories is None else stories
+    pks = list(stories.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), batch_size):
+        batch = pks[start : start + batch_size]
+        tags = _story_tags(batch)
+        with transaction.atomic():
+            _replace_lists({pk: _ranked_for(pk, tags[pk]) for pk in batch})
+        if progress is not None:
+            progress(start + len(batch), len(pks))
+    return len(pks)
+
+
+@receiver(m2m_changed, sender=Story.tags.through)
+def refresh_related_on_retag(sender, instance, action, pk_set=None, **kwargs):
+    """A story's tags changed (admin, importer, shell): its lists change with them."""
+    changed = (action in ("post_add", "post_remove") and pk_set) or action == "post_clear"
+    if changed and isinstance(instance, Story):
+        refresh_related_stories([instance.pk])
 
 
 class RelatedHeadlineQuerySet(models.QuerySet):

@@ -1,53 +1,176 @@
-"""Pagination that stays cheap on the last pages of a long list."""
+"""Keyset pagination: "older stories" pages that cost the same at any depth.
 
-from django.core.paginator import Paginator
+A list page never counts its list: COUNT(*) reads every matching row (a hundred
+thousand on the archive), and `OFFSET n` walks past n of them. Instead each page after
+the first is addressed by a cursor, the (publication time, id) of the story just above
+it: `?before=20261129T100000.123456Z-1234` lists the stories published before that
+one, newest first. The page reads per_page + 1 rows from the index (the extra one says
+whether there is an older page), and, below the first page, per_page + 1 rows the other
+way (whether the newer page is the first one, or else where it starts). Both are index
+range scans of a few rows whatever the depth.
+
+Such an address shows the same stories until one of them changes, however many are
+published meanwhile: stable links for readers and crawlers, and pages that stay cached.
+The former `?page=N` links still work: they redirect (301) to their cursor.
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Q
 from django.utils.functional import cached_property
 
-from .cache import fragments
+CURSOR_FORMAT = "%Y%m%dT%H%M%S"
+_CURSOR = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z-(\d{1,18})")
+
+
+class Cursor(NamedTuple):
+    """A position in the newest-first order of stories: (published_at, pk)."""
+
+    published_at: datetime
+    pk: int
+
+    def __str__(self):
+        when = self.published_at.astimezone(UTC)
+        text = when.strftime(CURSOR_FORMAT)
+        if when.microsecond:
+            text += f".{when.microsecond:06d}"
+        return f"{text}Z-{self.pk}"
+
+    @classmethod
+    def parse(cls, value):
+        """The cursor written by `str()`, or None for anything else."""
+        match = _CURSOR.fullmatch(value or "")
+        if match is None:
+            return None
+        seconds, micros, pk = match.groups()
+        try:
+            when = datetime.strptime(seconds, CURSOR_FORMAT).replace(
+                microsecond=int(micros or 0), tzinfo=UTC
+            )
+        except ValueError:
+            return None
+        return cls(when, int(pk))
+
+    def older(self):
+        """A filter: stories after this one in newest-first order.
+
+        `published_at <= t` alone is what the (…, -published_at, -id) indexes range
+        over; the exclusion then drops the ties at t that are not older.
+        """
+        return Q(published_at__lte=self.published_at) & ~Q(
+            published_at=self.published_at, pk__gte=self.pk
+        )
+
+    def newer(self):
+        """A filter: stories before this one in newest-first order."""
+        return Q(published_at__gte=self.published_at) & ~Q(
+            published_at=self.published_at, pk__lte=self.pk
+        )
+
+
+class KeysetPage:
+    """One page of a newest-first list: its story ids and the links around it.
+
+    `before` is the cursor the page starts below (None: the first page). Quacks like
+    Django's Page where templates and metadata ask (`number`, `has_next`, …), but has
+    no page count: nothing counts the list.
+    """
+
+    def __init__(self, queryset, per_page, before=None):
+        """`queryset`: the list's stories (any order; newest first is imposed)."""
+        self.before = before
+        newest_first = queryset.order_by("-published_at", "-pk")
+        if before is not None:
+            newest_first = newest_first.filter(before.older())
+        rows = list(newest_first.values_list("published_at", "pk")[: per_page + 1])
+        self.has_next = len(rows) > per_page
+        rows = rows[:per_page]
+        self.object_list = [pk for _, pk in rows]
+        self.next_cursor = Cursor(*rows[-1]) if self.has_next else None
+        self.previous_cursor = None
+        self.has_previous = before is not None
+        if before is not None and rows:
+            # The newer page lists the per_page stories above this page's first; it
+            # starts below the one above those, or is the first page if there is none.
+            above = (
+                queryset.filter(Cursor(*rows[0]).newer())
+                .order_by("published_at", "pk")
+                .values_list("published_at", "pk")[per_page : per_page + 1]
+            )
+            row = next(iter(above), None)
+            self.previous_cursor = Cursor(*row) if row else None
+
+    @property
+    def number(self):
+        """1 on the first page, 2 on any later one (the depth is not counted)."""
+        return 1 if self.before is None else 2
+
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    @property
+    def query(self):
+        """This page's query string ("" on the first page): for its canonical URL."""
+        return f"before={self.before}" if self.before is not None else ""
+
+    @property
+    def next_query(self):
+        return f"?before={self.next_cursor}" if self.next_cursor else ""
+
+    @property
+    def previous_query(self):
+        """ "?before=…", or "" for the list's first page (its bare path)."""
+        return f"?before={self.previous_cursor}" if self.previous_cursor else ""
+
+
+def cursor_for_page_number(queryset, per_page, number):
+    """The cursor of a former `?page=N` address (N > 1), or None past the end.
+
+    An OFFSET over the index, so it grows with N: only old links come here, each once
+    (the redirect is cached like any page).
+    """
+    start = (number - 1) * per_page - 1
+    rows = list(
+        queryset.order_by("-published_at", "-pk").values_list("published_at", "pk")[
+            start : start + 2
+        ]
+    )
+    # The last story of page N - 1, when page N has a story at all.
+    return Cursor(*rows[0]) if len(rows) == 2 else None
 
 
 class NewestFirstPaginator(Paginator):
-    """A Paginator that reads the back half of a list from its other end.
+    """A numbered Paginator that reads the back half of a list from its other end.
 
-    `OFFSET n` makes the database walk past n rows, so page 8,000 of the archive
-    would read almost the whole table. For pages past the middle this paginator
-    reverses the queryset's (total) ordering and takes a small offset from the end
-    instead, then puts the page back in order. The deepest page is then as cheap as
-    the first.
-
-    With `count_key` (naming the list, whose cache tag is `list:<count_key>`), the
-    list's length and each page's items are kept until the list changes rather than
-    read on every request: COUNT(*) reads every matching row, a hundred thousand on the
-    archive. A caller that knows the length already passes `known_count`.
+    Sitemap files are numbered (`?p=N`, listed by the sitemap index, which needs the
+    count anyway). `OFFSET n` makes the database walk past n rows, so for pages past
+    the middle this reverses the queryset's (total) ordering and takes a small offset
+    from the end instead, then puts the page back in order. A caller that knows the
+    length already passes `known_count`.
     """
 
-    def __init__(self, object_list, per_page, *args, count_key=None, known_count=None, **kwargs):
+    def __init__(self, object_list, per_page, *args, known_count=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
-        self.count_key, self.known_count = count_key, known_count
+        self.known_count = known_count
 
     @cached_property
     def count(self):
         if self.known_count is not None:
             return self.known_count
-        if self.count_key is None:
-            return Paginator.count.func(self)
-        return fragments.get_or_set(
-            f"count:{self.count_key}",
-            lambda: self.object_list.count(),
-            {f"list:{self.count_key}"},
-        )
+        return Paginator.count.func(self)
 
     def page(self, number):
         number = self.validate_number(number)
-        if self.count_key is None:
-            return self._get_page(self.page_items(number), number, self)
-        # Which items are on page N changes only with the list: kept as long too.
-        items = fragments.get_or_set(
-            f"page:{self.count_key}:{self.per_page}:{number}",
-            lambda: list(self.page_items(number)),
-            {f"list:{self.count_key}"},
-        )
-        return self._get_page(items, number, self)
+        return self._get_page(self.page_items(number), number, self)
 
     def page_items(self, number):
         bottom = (number - 1) * self.per_page
@@ -61,37 +184,27 @@ class NewestFirstPaginator(Paginator):
         return object_list[bottom:top]
 
 
-class DeferredQuerySet:
-    """A queryset built only when something asks the database.
+class UncountedPaginator(NewestFirstPaginator):
+    """Numbered pages read from the top of the list with no count at all.
 
-    A list view hands this to its paginator: when the list's length and the page's
-    items are already kept (until the list changes), the queryset (whose filters cost
-    more to build than the cached answers cost to read) is never built at all.
+    For the stories sitemap: crawlers mostly read its first files, which then cost a
+    LIMIT on the index instead of a COUNT of the archive; a file deep in the archive
+    costs its OFFSET. A page past the end is empty, and so not found.
     """
 
-    ordered = True  # the stories' default ordering is total (-published_at, -pk)
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
 
-    def __init__(self, build):
-        self._build = build
-        self._queryset = None
-
-    @property
-    def queryset(self):
-        if self._queryset is None:
-            self._queryset = self._build()
-        return self._queryset
-
-    def count(self):
-        return self.queryset.count()
-
-    def reverse(self):
-        return self.queryset.reverse()
-
-    def __getitem__(self, key):
-        return self.queryset[key]
-
-    def __iter__(self):
-        return iter(self.queryset)
-
-    def __len__(self):
-        return len(self.queryset)
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        items = list(self.object_list[bottom : bottom + self.per_page])
+        if not items and number > 1:
+            raise EmptyPage("That page contains no results")
+        return self._get_page(items, number, self)

@@ -19,6 +19,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections, router
 from django.db.models import Case, Count, F, Func, IntegerField, Q, QuerySet, Value, When
@@ -187,9 +188,15 @@ class SearchResults:
         """
         if not self.parsed.clauses:
             return []
+        # From the matches' tagging rows (object_id IN the newest matches' ids), not
+        # through the story table: a join back to stories let PostgreSQL read that
+        # table whole to find the matches again.
         return list(
-            Tag.objects.filter(story__in=_newest(self.any_tag))
-            .annotate(story_count=Count("story"))
+            Tag.objects.filter(
+                taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Story),
+                taggit_taggeditem_items__object_id__in=_newest(self.any_tag),
+            )
+            .annotate(story_count=Count("taggit_taggeditem_items"))
             .order_by("-story_count", "name")[:limit]
         )
 

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_safe
 from . import cache
 from .metadata import absolute_url, iso_datetime, xml_text
 from .models import Section, Story
-from .pagination import NewestFirstPaginator
+from .pagination import NewestFirstPaginator, UncountedPaginator
 
 NEWS_SITEMAP_DAYS = 2
 NEWS_SITEMAP_LIMIT = 1000
@@ -86,6 +86,11 @@ class StorySitemap(NewsroomSitemap):
     def count_summary(self):
         totals = Story.objects.published().aggregate(count=Count("pk"), lastmod=Max("updated_at"))
         return totals["count"], totals["lastmod"]
+
+    @property
+    def paginator(self):
+        # Only the index counts the stories (one file per thousand); a file does not.
+        return UncountedPaginator(self._items(), self.limit)
 
     def location(self, item):
         # A thousand reverse() calls per file: the pattern is filled in directly.

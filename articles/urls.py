@@ -51,14 +51,16 @@ urlpatterns += [
 ]
 
 # The query parameters each page reads (by URL name); a page not listed reads none.
+# Lists: `before`, the keyset cursor of older pages (articles/pagination.py), and `page`,
+# their former numbered addresses, which redirect to it.
 # Everything else in a query string (utm_*, fbclid, …) is dropped before the view runs,
 # so it neither misses the page cache nor adds an entry to it.
 QUERY_PARAMETERS = {
-    "home": ("page",),
-    "story_list": ("page",),
-    "section_detail": ("page",),
-    "tag_detail": ("page",),
-    "author_detail": ("page",),
+    "home": ("before", "page"),
+    "story_list": ("before", "page"),
+    "section_detail": ("before", "page"),
+    "tag_detail": ("before", "page"),
+    "author_detail": ("before", "page"),
     "search": ("q", "section", "tag", "page"),
     "sitemap": ("p",),
 }

@@ -10,14 +10,17 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
 from . import cache, metadata
 from .cards import cards_for
 from .models import Author, Section, Story, StorySlug
-from .pagination import DeferredQuerySet, NewestFirstPaginator
+from .pagination import Cursor, KeysetPage, cursor_for_page_number
 from .search import search_stories
+
+# Former `?page=N` links beyond this are not followed (each one costs an OFFSET).
+MAX_FORMER_PAGE = 100_000
 
 
 def head_fragment(page_meta):
@@ -28,30 +31,21 @@ def head_fragment(page_meta):
     }
 
 
-class StoryListView(ListView):
-    """A paginated list of public stories; subclasses narrow it and name it."""
+class StoryListView(TemplateView):
+    """A list of public stories, newest first, a page at a time; subclasses narrow it.
+
+    Pages are keyset pages (articles/pagination.py): the first page, then
+    `?before=<cursor>` for older ones. Nothing counts the list, so every page costs
+    the same at a hundred thousand stories as at a thousand.
+    """
 
     template_name = "articles/story_list.html"
-    context_object_name = "stories"
-    page_kwarg = "page"
-    paginator_class = NewestFirstPaginator
-
-    def get_paginate_by(self, queryset):
-        return settings.NEWSROOM["STORIES_PER_PAGE"]
 
     # "section", "tag" or "author": the list's own feeds, linked from its <head>.
     feed_kind = None
     # A list about one section, tag or author exists only while it has a public story.
     empty_is_404 = False
-    # Names the list for its cached length ("latest", "section:4", …).
-    count_key = "latest"
     card_variant = "h2"
-
-    def get_queryset(self):
-        # Which stories are on the page, nothing more: their cards are rendered once
-        # until their story changes (articles/cards.py). Built only when the list's
-        # length or this page's stories are not already kept.
-        return DeferredQuerySet(lambda: self.stories().values_list("pk", flat=True))
 
     def stories(self):
         return Story.objects.published()
@@ -66,19 +60,42 @@ class StoryListView(ListView):
             lambda found: {f"{model._meta.model_name}:{found.pk}"},
         )
 
+    def list_tag(self):
+        """The cache tag of this list's membership: purged when a story enters, leaves or
+        moves in it (articles/cache/invalidation.py)."""
+        return "list:latest"
+
     def shows(self):
         """The cache tags of what this page shows besides its cards (which add theirs)."""
-        return {f"list:{self.count_key}"}
+        return {self.list_tag()}
 
-    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
-        return self.paginator_class(
-            queryset,
-            per_page,
-            orphans=orphans,
-            allow_empty_first_page=allow_empty_first_page,
-            count_key=self.count_key,
-            **kwargs,
-        )
+    def get(self, request, *args, **kwargs):
+        per_page = settings.NEWSROOM["STORIES_PER_PAGE"]
+        number = request.GET.get("page")
+        if number is not None and number != "1":
+            return self.redirect_former_page(number, per_page)
+        before = None
+        if "before" in request.GET:
+            before = Cursor.parse(request.GET["before"])
+            if before is None:
+                raise Http404("No such page.")
+        page = KeysetPage(self.stories(), per_page, before)
+        if not page.object_list and (before is not None or self.empty_is_404):
+            # Past the end of the list; or a section, tag or author with no public
+            # story, which must not reveal itself (name, description, bio, portrait).
+            # The page's own rows say so: no COUNT, no extra EXISTS.
+            raise Http404("No public stories here.")
+        return self.render_to_response(self.get_context_data(page_obj=page))
+
+    def redirect_former_page(self, number, per_page):
+        """`?page=N`, the former addresses of list pages: a permanent redirect to the
+        page that starts at the same story now, or 404."""
+        if not number.isdecimal() or not 1 < int(number) <= MAX_FORMER_PAGE:
+            raise Http404("No such page.")
+        cursor = cursor_for_page_number(self.stories(), per_page, int(number))
+        if cursor is None:
+            raise Http404("No such page.")
+        return HttpResponsePermanentRedirect(f"{self.request.path}?before={cursor}")
 
     def card_variants(self, stories, page_obj):
         return [self.card_variant] * len(stories)
@@ -86,20 +103,16 @@ class StoryListView(ListView):
     def get_context_data(self, **kwargs):
         cache.depends_on(*self.shows())
         context = super().get_context_data(**kwargs)
-        if self.empty_is_404 and context["paginator"].count == 0:
-            # A section, tag or author with no public story must not reveal itself
-            # (name, description, bio, portrait): only drafts, or nothing yet. The
-            # count is the paginator's, kept until the list changes: allow_empty=False
-            # would cost an extra EXISTS query on every page.
-            raise Http404("No public stories here.")
-        stories = list(context["stories"])
-        variants = self.card_variants(stories, context["page_obj"])
-        context["cards"] = cards_for(self.request, stories, variants)
+        page = context["page_obj"]
+        variants = self.card_variants(page.object_list, page)
+        context["cards"] = cards_for(self.request, page.object_list, variants)
         # The <head> metadata (canonical, feeds, OpenGraph) of this page of this list,
         # rendered once until the list or its section, tag or author changes.
-        path = hashlib.sha1(self.request.path.encode(), usedforsecurity=False).hexdigest()
-        key = f"list-head:{path}:{context['page_obj'].number}"
-        head = cache.get_or_set(key, lambda: self.render_head(context), self.shows())
+        address = f"{self.request.path}?{page.query}"
+        digest = hashlib.sha1(address.encode(), usedforsecurity=False).hexdigest()
+        head = cache.get_or_set(
+            f"list-head:{digest}", lambda: self.render_head(context), self.shows()
+        )
         context.update(head)
         return context
 
@@ -149,12 +162,11 @@ class SectionDetailView(StoryListView):
     def section(self):
         return self.cached_lookup(Section, slug=self.kwargs["slug"])
 
-    def get_queryset(self):
-        self.count_key = f"section:{self.section.pk}"
-        return super().get_queryset()
-
     def stories(self):
         return super().stories().filter(section=self.section)
+
+    def list_tag(self):
+        return f"list:section:{self.section.pk}"
 
     def shows(self):
         return super().shows() | {f"section:{self.section.pk}"}
@@ -176,12 +188,11 @@ class TagDetailView(StoryListView):
     def tag(self):
         return self.cached_lookup(Tag, slug=self.kwargs["slug"])
 
-    def get_queryset(self):
-        self.count_key = f"tag:{self.tag.pk}"
-        return super().get_queryset()
-
     def stories(self):
         return super().stories().tagged(self.tag)
+
+    def list_tag(self):
+        return f"list:tag:{self.tag.pk}"
 
     def shows(self):
         return super().shows() | {f"tag:{self.tag.pk}"}
@@ -201,12 +212,11 @@ class AuthorDetailView(StoryListView):
     def author(self):
         return self.cached_lookup(Author, slug=self.kwargs["slug"])
 
-    def get_queryset(self):
-        self.count_key = f"author:{self.author.pk}"
-        return super().get_queryset()
-
     def stories(self):
         return super().stories().filter(story_authors__author=self.author)
+
+    def list_tag(self):
+        return f"list:author:{self.author.pk}"
 
     def shows(self):
         return super().shows() | {f"author:{self.author.pk}"}
@@ -286,22 +296,19 @@ class StoryDetailView(DetailView):
         related = story.visible_related_headlines
         automatic = []
         if not related and tags:
-            automatic = list(
-                Story.objects.published()
-                .sharing_tags_with(story, [tag.pk for tag in tags])
-                .only("headline", "slug", "published_at")[
-                    : settings.NEWSROOM["RELATED_HEADLINES_AUTO"]
-                ]
-            )
+            # Ranked when stories change; one indexed read here (Story.automatic_related).
+            limit = settings.NEWSROOM["RELATED_HEADLINES_AUTO"]
+            automatic = list(story.automatic_related()[:limit])
         context.update(
             cache_tags={
                 f"story:{story.pk}",
                 f"section:{story.section_id}",
                 *(f"author:{byline.author_id}" for byline in story.bylines),
                 *(f"tag:{tag.pk}" for tag in tags),
-                # Linked stories' headlines; the automatic ones follow the tags' lists.
+                # Linked stories' headlines; the automatic ones are re-ranked under
+                # `related:<pk>` and show their stories' headlines.
                 *(f"story:{item.target_id}" for item in related if item.target_id),
-                *(f"list:tag:{tag.pk}" for tag in tags if not related),
+                *([f"related:{story.pk}"] if not related else []),
                 *(f"story:{other.pk}" for other in automatic),
             },
             tags=tags,

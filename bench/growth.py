@@ -18,9 +18,23 @@ from statistics import median
 from bench.server import drop_postgres_database, is_postgres
 from bench.wrk import WrkResult, run_wrk
 
-# "sitemap" is the first stories file (up to 50,000 URLs, so it grows with the archive
-# until that cap); "sitemap_index" must stay flat.
-PAGES = ("home", "deep", "tag", "story", "search", "sitemap", "sitemap_index")
+# Every public page type. "story_auto" shows automatic related headlines (ranked by
+# shared tags); "sitemap" is the first stories file (up to 1,000 URLs);
+# "sitemap_index" lists one file per 1,000 stories, so it grows with the archive.
+PAGES = (
+    "home",
+    "latest",
+    "deep",
+    "section",
+    "tag",
+    "author",
+    "story",
+    "story_auto",
+    "search",
+    "feed",
+    "sitemap",
+    "sitemap_index",
+)
 TARGET = 1.3
 
 

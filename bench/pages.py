@@ -66,6 +66,16 @@ def _story():
     return rich.order_by("-published_at", "-pk").first() or public.first()
 
 
+def _story_with_automatic_related():
+    """The newest public generated story with tags and no curated related headlines."""
+    from articles.models import Story
+    from bench.seed import PREFIX
+
+    public = Story.objects.published().filter(slug__startswith=PREFIX)
+    chosen = public.filter(related_headlines__isnull=True, tagged_items__isnull=False)
+    return chosen.order_by("-published_at", "-pk").first() or _story()
+
+
 def benchmark_paths():
     """Page type → path, as JSON, with the number of public stories."""
     from django.conf import settings
@@ -75,6 +85,7 @@ def benchmark_paths():
     from taggit.models import Tag
 
     from articles.models import Author, Section, Story
+    from articles.pagination import cursor_for_page_number
 
     story = _story()
     tag = Tag.objects.annotate(n=Count("taggit_taggeditem_items")).order_by("-n", "name").first()
@@ -83,14 +94,19 @@ def benchmark_paths():
     stories = Story.objects.published().count()
     last_page = max(1, math.ceil(stories / settings.NEWSROOM["STORIES_PER_PAGE"]))
     latest = reverse("articles:story_list")
+    per_page = settings.NEWSROOM["STORIES_PER_PAGE"]
+    deep = cursor_for_page_number(Story.objects.published(), per_page, max(2, last_page - 1))
     paths = {
         "home": reverse("articles:home"),
         "home-utm": f"{reverse('articles:home')}?utm_campaign=newsletter",
         "latest": latest,
-        # Near the end, not the end: the paginator's cheap path for the last page must
-        # not be the only one measured.
-        "deep": f"{latest}?page={max(1, last_page - 1)}",
+        # The page next to the last, as "Older stories" links reach it (a keyset
+        # cursor, articles/pagination.py); the first page when there is no other.
+        "deep": f"{latest}?before={deep}" if deep else latest,
         "story": story.get_absolute_url(),
+        # A story with no curated related headlines: its automatic ones, ranked by
+        # shared tags (the growth comparison's second story page).
+        "story_auto": _story_with_automatic_related().get_absolute_url(),
         "tag": reverse("articles:tag_detail", args=[tag.slug]),
         "section": section.get_absolute_url(),
         "author": author.get_absolute_url(),

@@ -59,7 +59,12 @@ def pages_for(story, *, tag, section, author, word=None):
         Page("not_found", NOT_FOUND_PATH, status=404),
     ]
     if Story.objects.published().count() > settings.NEWSROOM["STORIES_PER_PAGE"]:
-        pages.append(Page("home_page_2", reverse("articles:home") + "?page=2"))
+        # The second page of the front page: older stories, below the first page's last.
+        from articles.pagination import cursor_for_page_number
+
+        per_page = settings.NEWSROOM["STORIES_PER_PAGE"]
+        cursor = cursor_for_page_number(Story.objects.published(), per_page, 2)
+        pages.append(Page("home_page_2", f"{reverse('articles:home')}?before={cursor}"))
     search = optional_reverse("articles:search")
     if search and word:
         pages.append(Page("search", f"{search}?q={word}"))

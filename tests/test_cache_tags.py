@@ -19,6 +19,7 @@ from django.utils import timezone
 from articles import cards
 from articles.cache import local, purge, tags
 from articles.models import Story, StoryAuthor
+from articles.pagination import Cursor
 
 HOSTS = ("host-a", "host-b")
 purged_for_cdn = []
@@ -206,11 +207,14 @@ def test_retagging_resectioning_and_rebylining(site, make_story):
     # World keeps a story: moving the old one out leaves the navigation as it is.
     make_story("Another world story", section=site["world"], published_at=old.published_at)
     site["warm"](*pages_of_the_new_stories(site), *pages_of_the_old_story(site))
-    site["warm"]("/sections/domestic/?page=2", "/tags/ferry/?page=2", "/authors/kim/?page=2")
+    # The page below the two new stories in each of their lists ("Older stories").
+    oldest_new = site["new"][-1]
+    older = f"?before={Cursor(oldest_new.published_at, oldest_new.pk)}"
+    site["warm"](f"/sections/domestic/{older}", f"/tags/ferry/{older}", f"/authors/kim/{older}")
     # Retag: Budget -> Ferry.
     old.tags.set(["Ferry"])
     site["shows"]("/tags/budget/", status=404)
-    site["shows"]("/tags/ferry/?page=2", "Archive budget story")
+    site["shows"](f"/tags/ferry/{older}", "Archive budget story")
     site["shows"](old.get_absolute_url(), 'href="/tags/ferry/"', absent=['href="/tags/budget/"'])
     site["shows"]("/feeds/tag/ferry/atom/", "Archive budget story")
     site["still_cached"]("/", "/sections/domestic/", "/authors/kim/")
@@ -218,7 +222,7 @@ def test_retagging_resectioning_and_rebylining(site, make_story):
     old.section = site["nation"]
     old.save()
     site["shows"]("/sections/world/", "Another world story", absent=["Archive budget story"])
-    site["shows"]("/sections/domestic/?page=2", "Archive budget story")
+    site["shows"](f"/sections/domestic/{older}", "Archive budget story")
     site["shows"](old.get_absolute_url(), "Domestic")
     # (The new stories' pages list it among their automatic related headlines now.)
     site["still_cached"]("/", "/stories/", "/authors/kim/")
@@ -226,7 +230,7 @@ def test_retagging_resectioning_and_rebylining(site, make_story):
     StoryAuthor.objects.filter(story=old).delete()
     StoryAuthor.objects.create(story=old, author=site["kim"], order=0)
     site["shows"]("/authors/lee/", status=404)
-    site["shows"]("/authors/kim/?page=2", "Archive budget story")
+    site["shows"](f"/authors/kim/{older}", "Archive budget story")
     site["shows"](old.get_absolute_url(), "Kim Min-ji", absent=["Lee Ji-eun"])
     site["still_cached"]("/", "/stories/", "/sections/world/")
 

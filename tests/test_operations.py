@@ -137,7 +137,7 @@ def test_database_errors_give_a_friendly_503(client, caplog, settings):
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
     with (
         mock.patch(
-            "articles.views.StoryListView.get_queryset",
+            "articles.views.StoryListView.stories",
             side_effect=OperationalError("connection refused"),
         ),
         caplog.at_level(logging.ERROR, logger="newsroom.request"),

@@ -1,5 +1,6 @@
 """What a reader sees on each public page type."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -41,10 +42,12 @@ def test_home_paginates(client, settings, make_story):
     for n in range(5):
         make_story(f"Paged story {n}")
     page_one = client.get("/")
-    assert 'rel="next" href="?page=2"' in page_one.content.decode()
-    page_two = client.get("/?page=2")
+    older = re.search(r'rel="next" href="(\?before=[^"]+)"', page_one.content.decode())
+    page_two = client.get(f"/{older.group(1)}")
     assert page_two.status_code == 200
-    assert "Page 2 of 2" in page_two.content.decode()
+    html = page_two.content.decode()
+    assert "Paged story 4" in html and "Paged story 0" not in html  # made first: newest
+    assert 'rel="prev" href="./"' in html and 'rel="next"' not in html
 
 
 @pytest.mark.parametrize("page", ["99", "0", "-1", "abc", "1e9", "9" * 40])

@@ -11,13 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.cache import local, purge_everything, tags
+from articles.models import Story
+from articles.pagination import Cursor
 
 MAX_QUERIES = 6
 
 PAGES = {
     "home": lambda built: "/",
     "list": lambda built: "/stories/",
-    "deep list page": lambda built: "/stories/?page=last",
+    "deep list page": lambda built: f"/stories/?before={built['deepest']}",
     "story": lambda built: built["story"].get_absolute_url(),
     "section": lambda built: built["section"].get_absolute_url(),
     "tag": lambda built: f"/tags/{built['tag']}/",
@@ -56,7 +58,10 @@ def build(make_story, make_author, make_section):
                     + [("", "", story) for story in stories[-size:]],
                 )
             )
+        # The list's deepest page: below the oldest story but one.
+        second_oldest = Story.objects.published().order_by("published_at", "pk")[1]
         return {
+            "deepest": Cursor(second_oldest.published_at, second_oldest.pk),
             "story": stories[-1],
             "author": authors[0],
             "section": sections[0],
@@ -85,9 +90,13 @@ def test_public_page_query_count_is_small_and_constant(client, build, page):
     assert many == few
 
 
-@pytest.mark.parametrize("page", ["home", "story", "tag", "deep list page", "story sitemap"])
+@pytest.mark.parametrize("page", ["story", "story sitemap"])
 def test_a_warm_public_page_needs_no_query(client, build, page, django_assert_num_queries):
-    """With the page cache off, fragments kept until their tags are purged answer everything."""
+    """With the page cache off, fragments kept until their tags are purged answer everything.
+
+    List pages are not here: they ask which stories are on the page every time, a few
+    rows from an index (articles/pagination.py), cheaper than keeping the answer.
+    """
     from django.conf import settings
 
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}

@@ -6,11 +6,13 @@
   publication time, another section): the above, and `list:latest`,
   `list:section:<old and new>`, `list:tag:<each>`, `list:author:<each>`, `search`,
   `sitemap`, `missing`, `story:<pk>` of the stories whose related headlines link it,
-  and `sections` (the navigation) when it was, or now is, its section's only public
-  story.
+  `related:<pk>` of those whose automatic related headlines rank it, and `sections`
+  (the navigation) when it was, or now is, its section's only public story.
 - A tag added to or removed from a story: `story:<pk>`, `list:tag:<pk>`, `search`,
   `sitemap`, `missing`. A byline likewise, with `list:author:<pk>`.
 - A related headline or a correction: `story:<pk>` of the story showing it.
+- Automatic related headlines re-ranked (`related_lists_changed`): `related:<pk>` of
+  each story whose list changed (only its own page shows the list).
 - A former address (StorySlug): `story:<pk>`, `missing`.
 - A section, author or tag itself: `section:<pk>` / `author:<pk>` / `tag:<pk>`,
   `search`, `sitemap`, `missing` (a section also `sections`).
@@ -48,7 +50,7 @@ def story_tags(pk, section_ids=(), *, navigation=None):
     deleting or moving it (two small queries: its tags and its bylines)."""
     from taggit.models import TaggedItem
 
-    from articles.models import RelatedHeadline, Story, StoryAuthor
+    from articles.models import RelatedHeadline, Story, StoryAuthor, StoryRelation
 
     row = Story.objects.filter(pk=pk).values_list("section_id", flat=True).first()
     sections = {*section_ids, *([row] if row is not None else [])}
@@ -58,10 +60,13 @@ def story_tags(pk, section_ids=(), *, navigation=None):
     author_ids = StoryAuthor.objects.filter(story_id=pk).values_list("author_id", flat=True)
     if navigation is None:
         navigation = _navigation_changes(pk, sections)
-    # Stories whose related headlines link this one show its headline only while public.
+    # Stories whose related headlines link this one show its headline only while public;
+    # so do those whose automatic related headlines rank it (read through published()).
     linking = RelatedHeadline.objects.filter(target_id=pk).values_list("story_id", flat=True)
+    ranking = StoryRelation.objects.filter(related_id=pk).values_list("story_id", flat=True)
     return {
         *(f"story:{story}" for story in linking),
+        *(f"related:{story}" for story in ranking),
         f"story:{pk}",
         "list:latest",
         *MEMBERSHIP,
@@ -223,6 +228,12 @@ def _tag(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
     purge({f"tag:{instance.pk}", "search", "sitemap", "missing"}, using=using)
 
 
+def _related_lists(sender, story_ids, **kwargs):
+    # Only the pages of the stories whose automatic related headlines were re-ranked;
+    # their cards elsewhere do not show them.
+    purge({f"related:{pk}" for pk in story_ids})
+
+
 def connect_signals():
     """Purge the tags of whatever a public page shows when it changes (apps.ready)."""
     from taggit.models import Tag, TaggedItem
@@ -234,7 +245,9 @@ def connect_signals():
         Section,
         Story,
         StoryAuthor,
+        StoryRelation,
         StorySlug,
+        related_lists_changed,
     )
 
     def connect(signal, handler, model, name):
@@ -259,3 +272,4 @@ def connect_signals():
         connect(post_save, handler, model, "save")
         connect(post_delete, handler, model, "delete")
     connect(m2m_changed, _bylines_changed, Story.authors.through, "m2m")
+    connect(related_lists_changed, _related_lists, StoryRelation, "ranked")
