@@ -10,7 +10,7 @@ from taggit.models import Tag
 
 from articles.demo import stories as demo
 from articles.management.commands import load_demo
-from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
+from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor, StoryRelation
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,21 @@ def test_keeps_an_existing_superuser(quick_photos, editor):
     assert list(get_user_model().objects.all()) == [editor]
     assert "Password:" not in output
     assert "changepassword editor" in output
+
+
+def test_stories_without_curated_headlines_get_automatic_ones(quick_photos, client):
+    run()
+    story = Story.objects.published().filter(related_headlines=None).exclude(tags=None).first()
+
+    page = client.get(story.get_absolute_url())
+
+    assert page.context["automatic_related"], story.headline
+
+
+def test_a_database_from_before_ranking_gets_its_related_headlines_ranked(quick_photos):
+    run()
+    StoryRelation.objects.all().delete()  # as migrated to 0006, with nothing ranked yet
+
+    run()
+
+    assert StoryRelation.objects.exists()

@@ -26,7 +26,15 @@ from articles import images
 from articles.cache import purge_everything
 from articles.demo import stories as demo
 from articles.importing import import_stories
-from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
+from articles.models import (
+    Author,
+    RelatedHeadline,
+    Section,
+    Story,
+    StoryAuthor,
+    StoryRelation,
+    rebuild_related_stories,
+)
 
 PHOTO_SIZE = (1600, 1000)
 PHOTO_CREDIT = "Newsroom illustration"
@@ -191,6 +199,10 @@ class Command(BaseCommand):
             for data in [*demo.STORIES, demo.SEED]:
                 story = stories[data.get("slug", demo.SEED_REF)]
                 self.ensure_photo(story, data)
+            if self.created or not StoryRelation.objects.exists():
+                # Tags and bylines were added in bulk: rank the automatic related
+                # headlines (also fills them on a database migrated from before 0006).
+                rebuild_related_stories()
             # Bylines and related headlines were bulk-created, which sends no signals.
             purge_everything()
         self.report_admin()
