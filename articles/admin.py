@@ -328,7 +328,7 @@ class StoryAdmin(
 
     @admin.action(description="Publish selected stories", permissions=["publish"])
     def publish(self, request, queryset):
-        now = timezone.now()
+        now = timezone.now().replace(microsecond=0)  # the form shows whole seconds
         stories = list(queryset.exclude(status=Story.Status.PUBLISHED))
         if workflow.readiness_blocks_publishing():
             stories = self._only_ready(request, stories)

@@ -156,7 +156,7 @@ class StoryAdminForm(forms.ModelForm):
             and not cleaned_data.get("published_at")
             and "published_at" not in self.errors
         ):
-            cleaned_data["published_at"] = timezone.now()
+            cleaned_data["published_at"] = timezone.now().replace(microsecond=0)
         self.check_photo_alt(cleaned_data)
         return cleaned_data
 

@@ -405,7 +405,9 @@ class Story(models.Model):
         if not self.slug:
             self.slug = unique_slug(Story, self.headline, exclude_pk=self.pk)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+            # Whole seconds, as the admin form shows it: saving the form unchanged must not
+            # move the story in its lists (and purge them).
+            self.published_at = timezone.now().replace(microsecond=0)
         previous_slug, stored_version, stored_photo, stored_visibility = None, 0, None, None
         if self.pk:
             current = Story.objects.filter(pk=self.pk)

@@ -520,3 +520,21 @@ def test_body_editor_starts_in_the_change_form(live_server, editor, make_story):
 
     # Chromium asks for /favicon.ico, which the admin does not have.
     assert [error for error in errors if "404" not in error] == []
+
+
+def test_a_story_published_in_bulk_keeps_its_time_when_its_form_is_saved_unchanged(
+    editor_client, make_story, django_user_model
+):
+    from tests.admin_pages import form_fields
+
+    story = make_story("Published in bulk", status=Story.Status.DRAFT)
+    editor_client.post(CHANGELIST, {"action": "publish", "_selected_action": [story.pk]})
+    story.refresh_from_db()
+    published_at = story.published_at
+
+    form = form_fields(editor_client.get(change_url(story)))
+    assert editor_client.post(change_url(story), form).status_code == 302
+
+    story.refresh_from_db()
+    # Not re-dated by the form's whole seconds: its place in every list stays as it was.
+    assert story.published_at == published_at
