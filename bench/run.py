@@ -72,6 +72,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="interleaved rounds; the table shows medians (3; 1 with --workload newsroom)",
     )
     add(
+        "--warm-up",
+        type=float,
+        metavar="SECONDS",
+        help="--workload newsroom: readers filling the cache before the runs (--duration)",
+    )
+    add(
         "--save-every",
         type=float,
         default=5,
