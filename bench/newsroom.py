@@ -57,7 +57,7 @@ from pathlib import Path
 from statistics import median
 
 from bench.server import Site, drop_postgres_database, is_postgres
-from bench.wrk import WrkResult, run_wrk_with_output
+from bench.wrk import WrkResult, run_wrk, run_wrk_with_output
 
 TOP_TAGS = 300
 NEWEST_STORIES = 5000
@@ -339,7 +339,9 @@ class Editor(threading.Thread):
             parser.feed(page)
             pairs = [(name, value) for name, value in parser.pairs if "__prefix__" not in name]
             kind, data = self._edit(pairs, self.count)
+            posted = time.monotonic()
             status, page, location = self._request(path, data)
+            record["post_ms"] = round((time.monotonic() - posted) * 1000, 1)
             # Saved: redirected onwards (to the change list), not back to the log-in page.
             saved = status == 302 and self.content["login"] not in location
             record.update(kind=kind, post_status=status, saved=saved)
@@ -451,6 +453,25 @@ def _one_run(
     }
 
 
+def _reference(site: Site, args, path: str, result: dict) -> WrkResult:
+    """A short run of the constant-HTML view right after a run, as `make bench` does.
+
+    Other work on the machine slows a run and the reference after it alike, so runs
+    are compared through their ratio to it rather than raw requests/s.
+    """
+    from bench.run import settle
+
+    settle(site, result["wrk"])
+    reference = run_wrk(
+        site.url(path),
+        duration=max(1.0, args.duration / 4),
+        connections=args.connections,
+        threads=args.threads,
+    )
+    settle(site, reference)
+    return reference
+
+
 def _parse_workload(output: str) -> dict:
     line = next(line for line in output.splitlines() if line.startswith("WORKLOAD_JSON "))
     return json.loads(line.removeprefix("WORKLOAD_JSON "))
@@ -485,11 +506,26 @@ def summarise(runs: dict[str, list[dict]]) -> dict[str, dict]:
             "saves": len(saves),
             "failed_saves": sum(not save["ok"] for save in saves),
             "save_ms": median(s["ms"] for s in saves if "ms" in s) if saves else None,
+            "save_post_ms": median(s["post_ms"] for s in saves if "post_ms" in s)
+            if any("post_ms" in s for s in saves)
+            else None,
+            # Throughput against the constant view right after (None without references).
+            "per_reference": median(
+                r["wrk"].requests_per_second / r["reference"].requests_per_second for r in results
+            )
+            if all(r.get("reference") and r["reference"].requests for r in results)
+            else None,
+            "reference_rps": median(r["reference"].requests_per_second for r in results)
+            if all(r.get("reference") for r in results)
+            else None,
         }
     readers = rows.get("readers", {})
     growth = {name: row["memory_after"] - row["memory_before"] for name, row in rows.items()}
     for name, row in rows.items():
-        row["ratio"] = row["rps"] / readers["rps"] if readers.get("rps") else None
+        row["raw_ratio"] = row["rps"] / readers["rps"] if readers.get("rps") else None
+        # Through each run's ratio to its reference when there is one (see _reference).
+        both = row["per_reference"] is not None and readers.get("per_reference")
+        row["ratio"] = row["per_reference"] / readers["per_reference"] if both else row["raw_ratio"]
         row["memory_growth"] = growth[name]
         row["verdict"] = _verdict(name, row, growth.get("readers"))
     return rows
@@ -528,8 +564,8 @@ def markdown(rows: dict[str, dict], every: float, redis: bool) -> str:
     memory = "Redis used_memory MB before → after; site's keys MB" if redis else "cache folder MB"
     lines = [
         f"| run | req/s | p50 ms | p99 ms | page-cache hits | hit / miss | errors | {memory} "
-        "| × readers only | target | |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| constant req/s after | × readers only (raw) | target | |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     targets = {
         "readers": "",
@@ -540,19 +576,31 @@ def markdown(rows: dict[str, dict], every: float, redis: bool) -> str:
         hit_rate = "—" if row["hit_rate"] is None else f"{row['hit_rate']:.0%}"
         site = f"{_mb(row['memory_before'])} → {_mb(row['memory_after'])}"
         shown = f"{_mb(row['redis_before'])} → {_mb(row['redis_after'])}; {site}" if redis else site
-        ratio = "" if name == "readers" or row["ratio"] is None else f"{row['ratio']:.2f}"
+        ratio = ""
+        if name != "readers" and row["ratio"] is not None:
+            ratio = f"{row['ratio']:.2f} ({row['raw_ratio']:.2f})"
+        reference = "" if row["reference_rps"] is None else f"{row['reference_rps']:,.0f}"
         lines.append(
             f"| {RUNS[name].format(every=every)} | {row['rps']:,.0f} | {row['p50']:.1f} "
             f"| {row['p99']:.1f} | {hit_rate} | {row['hits']:,} / {row['misses']:,} "
-            f"| {row['errors']:,} | {shown} | {ratio} | {targets[name]} | {row['verdict']} |"
+            f"| {row['errors']:,} | {shown} | {reference} | {ratio} | {targets[name]} "
+            f"| {row['verdict']} |"
         )
+    lines += [
+        "",
+        "× readers only: each run's req/s against the constant-HTML view run right after "
+        "it, over the same for readers only (other load on the machine slows both alike); "
+        "raw: req/s over req/s. Memory flat: this site's keys grow at most "
+        f"{MEMORY_TOLERANCE:g} × what the readers-only run added.",
+    ]
     saves = rows.get("saves")
     if saves:
         lines += [
             "",
             f"Editor: {saves['saves']} saves through the admin (logged in; change form "
-            f"fetched and posted back), {saves['failed_saves']} failed, median "
-            f"{saves['save_ms'] or 0:.0f} ms for the form and the save together.",
+            f"fetched and posted back), {saves['failed_saves']} failed; median "
+            f"{saves['save_ms'] or 0:.0f} ms for the form and the save together, "
+            f"{saves['save_post_ms'] or 0:.0f} ms for the save (POST) alone.",
         ]
     return "\n".join(lines)
 
@@ -601,7 +649,9 @@ def main(args, bench_site) -> int:
                     if name == "saves"
                     else None
                 )
-                runs[name].append(_one_run(site, args, urls_file, name == "tracking", editor))
+                result = _one_run(site, args, urls_file, name == "tracking", editor)
+                result["reference"] = _reference(site, args, seeded["paths"]["constant"], result)
+                runs[name].append(result)
     finally:
         site.stop()
         if not args.keep:
@@ -662,6 +712,7 @@ def main(args, bench_site) -> int:
                     "wrk": r["wrk"].as_dict(),
                     "cache": r["cache"],
                     "errors": _errors(r["wrk"]),
+                    "reference": r["reference"].as_dict(),
                     "memory_before": r["memory_before"],
                     "memory_after": r["memory_after"],
                     "saves": r["saves"],

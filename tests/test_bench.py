@@ -151,6 +151,8 @@ def test_newsroom_workload_runs_end_to_end_at_a_tiny_size(tmp_path):
         # … and hits, in every run.
         assert run["cache"]["hits"] > 0, name
         assert run["memory_after"]["site_bytes"] > 0, name
+        # The constant view right after each run, to compare runs under the same load.
+        assert run["reference"]["requests"] > 0 and run["reference"]["non_2xx"] == 0, name
     saves = data["runs"]["saves"][0]["saves"]
     # Real admin saves, every one accepted (redirected on, not back to the form).
     assert saves and all(save["ok"] and save["post_status"] == 302 for save in saves)
