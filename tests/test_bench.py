@@ -123,7 +123,7 @@ def test_newsroom_workload_runs_end_to_end_at_a_tiny_size(tmp_path):
             "-m",
             "bench.run",
             *("--workload", "newsroom", "--stories", "20", "--duration", "2"),
-            *("--save-every", "0.5", "--results", str(tmp_path)),
+            *("--warm-up", "2", "--save-every", "0.5", "--results", str(tmp_path)),
         ],
         cwd=ROOT,
         env={key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")},
