@@ -75,8 +75,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--warm-up",
         type=float,
         metavar="SECONDS",
-        help="--workload newsroom: readers filling the cache before the runs (300: the page "
-        "cache's lifetime)",
+        help="--workload newsroom: readers filling the cache before the runs (360: longer "
+        "than the page cache's lifetime)",
     )
     add(
         "--save-every",
