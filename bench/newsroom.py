@@ -596,7 +596,7 @@ def markdown(rows: dict[str, dict], every: float, redis: bool) -> str:
         "",
         "× readers only: each run's req/s against the constant-HTML view run right after "
         "it, over the same for readers only (other load on the machine slows both alike); "
-        "raw: req/s over req/s. Memory flat: this site's keys grow at most "
+        "raw: req/s over req/s. Memory flat: this site's keys end the run at most "
         f"{MEMORY_TOLERANCE:g} × their size after the readers-only run.",
     ]
     saves = rows.get("saves")
