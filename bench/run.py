@@ -4,6 +4,8 @@
     make bench BENCH_ARGS="--stories 10000 --duration 10 --rounds 1 --pages home,story"
     make bench BENCH_ARGS="--memory 20000 --bulk"     # also worker memory and bulk work
     DATABASE_URL=postgres://… make bench BENCH_ARGS="--compare 1000,100000"   # growth
+    DATABASE_URL=postgres://… REDIS_URL=redis://… \
+      make bench BENCH_ARGS="--workload newsroom --stories 100000"   # bench/newsroom.py
 
 Seeds a database of its own (SQLite in a temporary folder, or `<name>_bench` beside a
 PostgreSQL DATABASE_URL) with the demo newsroom plus generated stories, then runs one
@@ -27,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import extras, growth, report
+from bench import extras, growth, newsroom, report
 from bench.pages import CACHE_ON_ONLY, LUA, PAGES, REFERENCES
 from bench.results import write_results
 from bench.server import ROOT, Site, drop_postgres_database, is_postgres
@@ -53,8 +55,37 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     add = parser.add_argument
     add("--stories", type=int, default=1000, help="generated stories (1000)")
-    add("--duration", type=float, default=20, help="wrk seconds per page and round (20)")
-    add("--rounds", type=int, default=3, help="interleaved rounds; the table shows medians (3)")
+    add(
+        "--workload",
+        choices=("pages", "newsroom"),
+        default="pages",
+        help="pages: each page type alone (default); newsroom: readers over many pages, "
+        "with saves and with tracking parameters (bench/newsroom.py)",
+    )
+    add(
+        "--duration",
+        type=float,
+        help="wrk seconds per page and round (20); per run with --workload newsroom (60)",
+    )
+    add(
+        "--rounds",
+        type=int,
+        help="interleaved rounds; the table shows medians (3; 1 with --workload newsroom)",
+    )
+    add(
+        "--warm-up",
+        type=float,
+        metavar="SECONDS",
+        help="--workload newsroom: readers filling the cache before the runs (360: longer "
+        "than the page cache's lifetime)",
+    )
+    add(
+        "--save-every",
+        type=float,
+        default=5,
+        metavar="SECONDS",
+        help="--workload newsroom: an editor saves a story this often in the saves run (5)",
+    )
     add(
         "--cache",
         choices=tuple(MODES),
@@ -87,6 +118,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--results", type=Path, default=RESULTS, help="where results go (bench/results)")
     add("--keep", action="store_true", help="keep the site folder and PostgreSQL database")
     args = parser.parse_args(argv)
+    newsroom_workload = args.workload == "newsroom"
+    if args.duration is None:
+        args.duration = 60 if newsroom_workload else 20
+    if args.rounds is None:
+        args.rounds = 1 if newsroom_workload else 3
     args.page_list = [name.strip() for name in args.pages.split(",") if name.strip()]
     unknown = set(args.page_list) - set(PAGES)
     if unknown:
@@ -216,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.compare:
         return growth.main(args, bench_site)
+    if args.workload == "newsroom":
+        return newsroom.main(args, bench_site)
 
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     engine = "PostgreSQL" if is_postgres(os.environ.get("DATABASE_URL")) else "SQLite"

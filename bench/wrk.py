@@ -129,6 +129,28 @@ def run_wrk(
 
     `lua` is appended to the reporting script (to rotate paths, stop early, …).
     """
+    return run_wrk_with_output(
+        url,
+        duration=duration,
+        connections=connections,
+        threads=threads,
+        timeout=timeout,
+        headers=headers,
+        lua=lua,
+    )[0]
+
+
+def run_wrk_with_output(
+    url: str,
+    *,
+    duration: float = 10,
+    connections: int = 16,
+    threads: int = 2,
+    timeout: float = 10,
+    headers: dict[str, str] | None = None,
+    lua: str = "",
+) -> tuple[WrkResult, str]:
+    """`run_wrk`, and wrk's whole output (for lines a caller's `lua` writes in `done`)."""
     wrk = wrk_path()
     if wrk is None:
         raise RuntimeError(INSTALL_HINT)
@@ -152,7 +174,7 @@ def run_wrk(
         )
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stderr}{result.stdout}")
-    return parse(result.stdout, url, connections)
+    return parse(result.stdout, url, connections), result.stdout
 
 
 ROTATE_LUA = r"""
