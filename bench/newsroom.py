@@ -56,10 +56,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from statistics import median
 
+from bench.forms import form_pairs
 from bench.server import Site, drop_postgres_database, is_postgres
 from bench.wrk import WrkResult, run_wrk, run_wrk_with_output
 
@@ -225,52 +225,6 @@ def workload_content(folder):
 # ------------------------------------------------------------------ the editor
 
 
-class _FormFields(HTMLParser):
-    """(name, value) pairs a browser would submit from the form with id `form_id`."""
-
-    def __init__(self, form_id):
-        super().__init__(convert_charrefs=True)
-        self.form_id, self.inside, self.pairs = form_id, False, []
-        self._textarea = self._select = None
-        self._text = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = attrs.get("id") == self.form_id
-        if not self.inside or ("name" not in attrs and tag != "option"):
-            return
-        if tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "file", "image", "reset"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            default = "on" if kind == "checkbox" else ""
-            self.pairs.append((attrs["name"], attrs.get("value", default)))
-        elif tag == "textarea":
-            self._textarea, self._text = attrs["name"], []
-        elif tag == "select":
-            self._select = attrs["name"]
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.pairs.append((self._select, attrs.get("value", "")))
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self._textarea:
-            text = "".join(self._text)
-            # Browsers drop one newline right after <textarea>.
-            self.pairs.append((self._textarea, text[1:] if text.startswith("\n") else text))
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "form":
-            self.inside = False
-
-
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A saved form answers with a redirect; following it would time the change list."""
 
@@ -341,9 +295,7 @@ class Editor(threading.Thread):
         status, page, _ = self._request(path)
         record = {"story": pk, "get_status": status}
         if status == 200:
-            parser = _FormFields("story_form")
-            parser.feed(page)
-            pairs = [(name, value) for name, value in parser.pairs if "__prefix__" not in name]
+            pairs = form_pairs(page, "story_form")
             kind, data = self._edit(pairs, self.count)
             posted = time.monotonic()
             status, page, location = self._request(path, data)
