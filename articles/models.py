@@ -366,7 +366,11 @@ class Story(models.Model):
         verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         get_latest_by = "published_at"
-        permissions = [("publish_story", "Can publish, schedule and unpublish stories")]
+        permissions = [
+            ("publish_story", "Can publish, schedule and unpublish stories"),
+            # The front-page desk (fronts, pins, the breaking-news banner): editors only.
+            ("arrange_fronts", "Can arrange fronts and the breaking-news banner"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),

@@ -16,6 +16,8 @@ from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 
 PUBLISH_PERMISSION = "articles.publish_story"
+# The front-page desk: fronts, pins and the breaking-news banner (Editors only).
+ARRANGE_FRONTS_PERMISSION = "articles.arrange_fronts"
 
 REPORTER = "Reporter"
 EDITOR = "Editor"
@@ -33,6 +35,7 @@ ROLE_PERMISSIONS = {
     ],
     EDITOR: [
         ("articles", "publish_story"),
+        ("articles", "arrange_fronts"),
         *_crud("articles", "story", "storyauthor", "relatedheadline", "correction"),
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),
