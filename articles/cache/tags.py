@@ -27,10 +27,11 @@ Drupal's cache tags (Varnish's xkey, Fastly's surrogate keys) with a shared cach
 - A worker's copy of a page, once checked, is not checked again until the next purge
   anywhere (`PURGED_KEY` moves, and is written after the tags it purges): a hit then
   reads two small keys, as many as before there were tags.
-- **Scheduled stories.** A scheduled story goes live with no save and no signal. The
-  next scheduled publication time is kept in the state cache; the first request after
-  it passes purges the tags of the stories that went live (the lists they enter) and
-  looks up the next one. No entry, and no `max-age`, outlives that moment either.
+- **Scheduled changes.** A scheduled story goes live with no save and no signal (nor
+  does anything else registered with `register_schedule`: a pin or banner that starts
+  or ends at a time). The next such moment is kept in the state cache; the first
+  request after it passes purges the tags of what changed (for stories, the lists they
+  enter) and looks up the next one. No entry, and no `max-age`, outlives that moment.
 
 The state lives apart from pages (`CACHES["state"]`): a full cache culls pages, never
 tag versions; on Redis they are the keys without a TTL, which `volatile-lru` keeps.
@@ -39,6 +40,7 @@ tag versions; on Redis they are the keys without a TTL, which `volatile-lru` kee
 import contextlib
 import secrets
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -278,20 +280,68 @@ def _notify(tags):
         import_string(hook)(sorted(tags))
 
 
-# Scheduled publications
+# Scheduled changes
 
 
-def _query_next_publication():
-    """When the next scheduled story goes live, as a timestamp (0.0: none scheduled)."""
+@dataclass(frozen=True)
+class Schedule:
+    """A source of changes that come with time, with no save and no signal.
+
+    `next_at()`: the next moment (an aware datetime after now) when something of it
+    changes, or None. `due_tags(since)`: the tags of the changes that came between
+    `since` and now, which the first request after that moment purges.
+    """
+
+    name: str
+    next_at: Callable[[], datetime | None]
+    due_tags: Callable[[datetime], set[str]]
+
+
+_SCHEDULES: dict[str, Schedule] = {}
+
+
+def register_schedule(name, *, next_at, due_tags):
+    """Add (or replace) a source of timed changes; call it from an AppConfig.ready().
+
+    Stories' publication times are one source (below); anything else shown on public
+    pages that starts or ends at a time (a pin, a banner, a scheduled layout) registers
+    its own, and is then honoured to the minute by pages, fragments and `max-age`.
+    """
+    _SCHEDULES[name] = Schedule(name, next_at, due_tags)
+
+
+def _next_story_publication():
     from articles.models import Story
 
-    next_at = (
+    return (
         Story.objects.scheduled()
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
     )
-    return next_at.timestamp() if next_at else 0.0
+
+
+def _stories_published_since(since):
+    from articles.models import Story
+
+    from .invalidation import story_tags
+
+    tags = set()
+    live = Story.objects.published().filter(published_at__gte=since)
+    for pk in live.values_list("pk", flat=True):
+        tags |= story_tags(pk, navigation=True)  # (several may go live together)
+    return tags
+
+
+register_schedule("stories", next_at=_next_story_publication, due_tags=_stories_published_since)
+
+
+def _query_next_publication():
+    """When the next scheduled change comes, as a timestamp (0.0: none scheduled)."""
+    moments = [
+        moment for schedule in _SCHEDULES.values() if (moment := schedule.next_at()) is not None
+    ]
+    return min(moments).timestamp() if moments else 0.0
 
 
 def refresh_next_publication(committed=True):
@@ -309,16 +359,11 @@ def refresh_next_publication(committed=True):
 
 
 def publish_due(when):
-    """Purge the lists the stories scheduled for `when` (and since) have entered."""
-    from articles.models import Story
-
-    from .invalidation import story_tags
-
+    """Purge what the changes scheduled for `when` (and since) have changed."""
     since = datetime.fromtimestamp(when, UTC) - timedelta(seconds=1)
-    live = Story.objects.published().filter(published_at__gte=since)
     tags = set()
-    for pk in live.values_list("pk", flat=True):
-        tags |= story_tags(pk, navigation=True)  # (several may go live together)
+    for schedule in _SCHEDULES.values():
+        tags |= schedule.due_tags(since)
     if tags:
         purge(tags)
     return refresh_next_publication()
