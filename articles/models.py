@@ -6,10 +6,11 @@ sitemap and related-headline lookup starts from it.
 
 import contextlib
 import contextvars
+import functools
 import json
 import secrets
 from datetime import UTC
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
@@ -55,6 +57,26 @@ def unique_slug(model, text, *, exclude_pk=None, max_length=200):
     return candidate
 
 
+
+def slug_path(view_name, slug):
+    """reverse(view_name, kwargs={"slug": slug}) without the resolver's work per call.
+
+    A list page links a few dozen stories, sections and authors; reverse() cost about
+    30 µs each. The pattern is reversed once per view name (with the script prefix of
+    the first request: one per deployment), then only the slug is quoted as reverse()
+    quotes it.
+    """
+    prefix, suffix = _slug_path_parts(view_name)
+    return prefix + quote(slug, safe=RFC3986_SUBDELIMS + "/~:@") + suffix
+
+
+@functools.cache
+def _slug_path_parts(view_name):
+    marker = "slug-marker"
+    prefix, _, suffix = reverse(view_name, kwargs={"slug": marker}).partition(marker)
+    return prefix, suffix
+
+
 class Section(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
@@ -70,7 +92,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section_detail", kwargs={"slug": self.slug})
+        return slug_path("articles:section_detail", self.slug)
 
 
 class Author(models.Model):
@@ -116,7 +138,7 @@ class Author(models.Model):
             transaction.on_commit(lambda: delete_portrait_unless_used(stored), robust=True)
 
     def get_absolute_url(self):
-        return reverse("articles:author_detail", kwargs={"slug": self.slug})
+        return slug_path("articles:author_detail", self.slug)
 
 
 class StoryQuerySet(models.QuerySet):
@@ -447,7 +469,7 @@ class Story(models.Model):
             refresh_related_stories([self.pk])
 
     def get_absolute_url(self):
-        return reverse("articles:story_detail", kwargs={"slug": self.slug})
+        return slug_path("articles:story_detail", self.slug)
 
     # Photos
 

@@ -12,11 +12,10 @@ Every URL is absolute on `settings.NEWSROOM["BASE_URL"]`, not the request's host
 public story, and its `lastmod` is that of its latest updated public story.
 """
 
-import functools
 import hashlib
 from datetime import timedelta
 from math import ceil
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -26,12 +25,11 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_safe
 
 from . import cache
 from .metadata import absolute_url, iso_datetime, xml_text
-from .models import Section, Story
+from .models import Section, Story, slug_path
 from .pagination import NewestFirstPaginator, UncountedPaginator
 
 NEWS_SITEMAP_DAYS = 2
@@ -99,16 +97,7 @@ class StorySitemap(NewsroomSitemap):
 
 def story_path(slug):
     """reverse("articles:story_detail") for `slug`, without the resolver's work per call."""
-    prefix, suffix = _story_path_parts()
-    return prefix + quote(slug, safe=RFC3986_SUBDELIMS + "/~:@") + suffix
-
-
-@functools.cache
-def _story_path_parts():
-    marker = "slug-marker"
-    path = reverse("articles:story_detail", kwargs={"slug": marker})
-    prefix, _, suffix = path.partition(marker)
-    return prefix, suffix
+    return slug_path("articles:story_detail", slug)
 
 
 def _latest_public_update_of_section():

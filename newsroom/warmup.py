@@ -32,7 +32,6 @@ TEMPLATES = (
     "articles/story_detail.html",
     "articles/story_article.html",
     "articles/search.html",
-    "includes/story_card.html",
     "includes/meta.html",
     "includes/search_result.html",
     "sitemaps/news_sitemap.xml",
