@@ -57,7 +57,6 @@ def unique_slug(model, text, *, exclude_pk=None, max_length=200):
     return candidate
 
 
-
 def slug_path(view_name, slug):
     """reverse(view_name, kwargs={"slug": slug}) without the resolver's work per call.
 

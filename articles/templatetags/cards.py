@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.simple_tag
 def byline(story):
-    """"By A, B and C" with links to the authors' pages (`story` from for_cards())."""
+    """ "By A, B and C" with links to the authors' pages (`story` from for_cards())."""
     return cards.byline(story)
 
 
