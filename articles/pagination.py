@@ -18,9 +18,7 @@ import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Q
-from django.utils.functional import cached_property
 
 CURSOR_FORMAT = "%Y%m%dT%H%M%S"
 _CURSOR = re.compile(r"(\d{8}T\d{6})(?:\.(\d{6}))?Z-(\d{1,18})")
@@ -146,65 +144,3 @@ def cursor_for_page_number(queryset, per_page, number):
     )
     # The last story of page N - 1, when page N has a story at all.
     return Cursor(*rows[0]) if len(rows) == 2 else None
-
-
-class NewestFirstPaginator(Paginator):
-    """A numbered Paginator that reads the back half of a list from its other end.
-
-    Sitemap files are numbered (`?p=N`, listed by the sitemap index, which needs the
-    count anyway). `OFFSET n` makes the database walk past n rows, so for pages past
-    the middle this reverses the queryset's (total) ordering and takes a small offset
-    from the end instead, then puts the page back in order. A caller that knows the
-    length already passes `known_count`.
-    """
-
-    def __init__(self, object_list, per_page, *args, known_count=None, **kwargs):
-        super().__init__(object_list, per_page, *args, **kwargs)
-        self.known_count = known_count
-
-    @cached_property
-    def count(self):
-        if self.known_count is not None:
-            return self.known_count
-        return Paginator.count.func(self)
-
-    def page(self, number):
-        number = self.validate_number(number)
-        return self._get_page(self.page_items(number), number, self)
-
-    def page_items(self, number):
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        object_list = self.object_list
-        if bottom > self.count // 2 and getattr(object_list, "ordered", False):
-            from_end = object_list.reverse()[self.count - top : self.count - bottom]
-            return list(from_end)[::-1]
-        return object_list[bottom:top]
-
-
-class UncountedPaginator(NewestFirstPaginator):
-    """Numbered pages read from the top of the list with no count at all.
-
-    For the stories sitemap: crawlers mostly read its first files, which then cost a
-    LIMIT on the index instead of a COUNT of the archive; a file deep in the archive
-    costs its OFFSET. A page past the end is empty, and so not found.
-    """
-
-    def validate_number(self, number):
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger("That page number is not an integer") from None
-        if number < 1:
-            raise EmptyPage("That page number is less than 1")
-        return number
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        items = list(self.object_list[bottom : bottom + self.per_page])
-        if not items and number > 1:
-            raise EmptyPage("That page contains no results")
-        return self._get_page(items, number, self)
