@@ -11,16 +11,17 @@ Kept apart from views.py because feeds and sitemaps need the same URL and image 
 import mimetypes
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.formats import date_format
+
+from .images import public_url_function
 
 # Characters XML 1.0 cannot carry. The importer refuses them, but a headline typed or
 # pasted in the admin may hold one, and a feed or sitemap must still be served.
@@ -34,6 +35,11 @@ def xml_text(text) -> str:
 
 def absolute_url(url: str) -> str:
     """`url` (a path like "/stories/x/", or already absolute) on the configured site."""
+    if url.startswith("/") and not url.startswith("//") and url.isascii() and "/." not in url:
+        # The common case, a quoted path of ours: what urljoin gives (the site's origin
+        # and the path), at a tenth of the cost.
+        base = urlsplit(settings.NEWSROOM["BASE_URL"])
+        return f"{base.scheme}://{base.netloc}{url}"
     return urljoin(settings.NEWSROOM["BASE_URL"] + "/", iri_to_uri(url))
 
 
@@ -81,7 +87,7 @@ def story_images(story) -> list[ImageMeta]:
     alt = story.photo_alt or story.headline
     images = []
     for name, width, height, length in (made["social"], made["lead"][-1]["jpeg"]):
-        url = absolute_url(default_storage.url(name))
+        url = absolute_url(public_url_function()(name))
         images.append(ImageMeta(url=url, width=width, height=height, alt=alt, length=length))
     return images
 

@@ -175,7 +175,7 @@ class StoryQuerySet(models.QuerySet):
             .defer(None)
             .annotate(
                 notes_json=Subquery(Correction.objects.as_json_for_story()),
-                tags_json=Subquery(_tags_as_json_for_story()),
+                tags_json=Subquery(tags_as_json_for_story()),
             )
             .prefetch_related(
                 Prefetch(
@@ -240,7 +240,7 @@ class StoryQuerySet(models.QuerySet):
         )
 
 
-def _tags_as_json_for_story():
+def tags_as_json_for_story():
     """A subquery: the outer query's story's tags as one JSON array of {id, name, slug}."""
     return (
         TaggedItem.objects.filter(

@@ -90,12 +90,12 @@ def test_public_page_query_count_is_small_and_constant(client, build, page):
     assert many == few
 
 
-@pytest.mark.parametrize("page", ["story", "story sitemap"])
+@pytest.mark.parametrize("page", ["story"])
 def test_a_warm_public_page_needs_no_query(client, build, page, django_assert_num_queries):
     """With the page cache off, fragments kept until their tags are purged answer everything.
 
-    List pages are not here: they ask which stories are on the page every time, a few
-    rows from an index (articles/pagination.py), cheaper than keeping the answer.
+    List pages and sitemap files are not here: they read their rows from an index every
+    time (articles/pagination.py, articles/sitemaps.py), cheaper than keeping the answer.
     """
     from django.conf import settings
 
