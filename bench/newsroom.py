@@ -576,6 +576,7 @@ def main(args, bench_site) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-workload-"))
     site = bench_site(workdir / "site", args, "on", suffix="bench_workload")
     runs: dict[str, list[dict]] = {name: [] for name in RUNS}
+    no_cache = None
     warm_up = WARM_UP_S if args.warm_up is None else args.warm_up
     try:
         print(f"Seeding {args.stories:,} stories ({engine}) …", flush=True)
@@ -592,6 +593,8 @@ def main(args, bench_site) -> int:
             .splitlines()[-1]
         )
         story_ids = json.loads((workdir / "story_ids.json").read_text())
+        if args.no_cache_table:
+            no_cache = _no_cache_table(workdir, args, bench_site, seeded)
         urls_file = workdir / "urls.txt"
         print(f"Readers' URLs: {content['kinds']}", flush=True)
         empty_cache(site)
@@ -637,6 +640,8 @@ def main(args, bench_site) -> int:
     )
     text = heading + "\n\n" + markdown(rows, args.save_every, redis) + "\n"
     text += "\n" + _warm_up_line(warmed, warm_up) + "\n"
+    if no_cache:
+        text += "\n" + no_cache["text"]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.results.mkdir(parents=True, exist_ok=True)
     (args.results / f"newsroom-{stamp}.md").write_text(text)
@@ -664,6 +669,7 @@ def main(args, bench_site) -> int:
         "load_average_before": round(load_before, 2),
         "readers": {"urls": content["urls"], "kinds": content["kinds"]},
         "table": rows,
+        "no_cache": no_cache and {"table": no_cache["rows"], "wrk_runs": no_cache["raw"]},
         "runs": {
             name: [
                 {
@@ -684,6 +690,46 @@ def main(args, bench_site) -> int:
     print(f"\n{text}\nWritten to {args.results}/newsroom-{stamp}.md and .json")
     failed = any(row["verdict"] == "ERROR" for row in rows.values())
     return 1 if failed or _errors(warmed["wrk"]) else 0
+
+
+def _no_cache_table(workdir: Path, args, bench_site, seeded: dict) -> dict:
+    """Before the workload: every public page with no cache at all, at 1,000 stories
+    (a database of its own) and on the workload's database (bench/growth.py)."""
+    from bench import growth, run
+
+    small = bench_site(workdir / "small", args, "none", suffix="bench_workload_small")
+    # The workload's own folder: its static files and photos.
+    large = bench_site(workdir / "site", args, "none", suffix="bench_workload")
+    pages = [page.strip() for page in args.no_cache_pages.split(",") if page.strip()]
+    try:
+        print(f"No-cache table: seeding {args.no_cache_small:,} stories …", flush=True)
+        small.prepare()
+        small_content = run.seed(small, args.no_cache_small)
+        # Public stories, the demo's included: the sizes the table is labelled with.
+        small_size, large_size = small_content["stories"], seeded["stories"]
+        sites = {small_size: small, large_size: large}
+        paths = {small_size: small_content["paths"], large_size: seeded["paths"]}
+        for size, site in sites.items():
+            site.start(timeout=60)
+            run.warm_up(site, {page: paths[size][page] for page in pages})
+        runs = growth.drive(sites, paths, args, args.page_duration, pages)
+    finally:
+        for site in (small, large):
+            site.stop()
+        if is_postgres(small.database_url) and not args.keep:
+            drop_postgres_database(small.database_url)
+    text, rows = growth.table(runs, small_size, large_size, pages)
+    heading = (
+        f"No cache at all (NEWSROOM_LOCAL_CACHE=none, page cache off: every request reads "
+        f"the database), {small_size:,} and {large_size:,} stories, wrk -t{args.threads} "
+        f"-c{args.connections} -d{args.page_duration:g}s a page, each page at "
+        f"{small_size:,} followed by the constant view on the same server:"
+    )
+    raw = {
+        str(size): {page: [r.as_dict() for r in results] for page, results in pages.items()}
+        for size, pages in runs.items()
+    }
+    return {"text": heading + "\n\n" + text, "rows": rows, "raw": raw}
 
 
 def _warm_up_line(warmed: dict, seconds: float) -> str:

@@ -80,6 +80,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "than the page cache's lifetime)",
     )
     add(
+        "--no-cache-table",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="--workload newsroom: first, every page with no cache at all at 1,000 stories "
+        "and at --stories, against the constant view (bench/growth.py; on)",
+    )
+    add(
+        "--no-cache-small",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="--workload newsroom: stories in the no-cache table's small archive (1000)",
+    )
+    add(
+        "--no-cache-pages",
+        default=",".join(growth.PAGES),
+        metavar="PAGES",
+        help="--workload newsroom: the no-cache table's pages (all of bench/growth.py's)",
+    )
+    add(
+        "--page-duration",
+        type=float,
+        default=10,
+        metavar="SECONDS",
+        help="--workload newsroom: wrk seconds per page in the no-cache table (10)",
+    )
+    add(
         "--save-every",
         type=float,
         default=5,

@@ -124,6 +124,8 @@ def test_newsroom_workload_runs_end_to_end_at_a_tiny_size(tmp_path):
             "bench.run",
             *("--workload", "newsroom", "--stories", "20", "--duration", "2"),
             *("--warm-up", "2", "--save-every", "0.5", "--results", str(tmp_path)),
+            *("--no-cache-small", "5", "--page-duration", "1"),
+            *("--no-cache-pages", "home,sitemap_index"),
         ],
         cwd=ROOT,
         env={key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")},
@@ -157,3 +159,10 @@ def test_newsroom_workload_runs_end_to_end_at_a_tiny_size(tmp_path):
     # Real admin saves, every one accepted (redirected on, not back to the form).
     assert saves and all(save["ok"] and save["post_status"] == 302 for save in saves)
     assert data["runs"]["readers"][0]["saves"] == []
+    # First, the no-cache table: every public page at both sizes, against the constant
+    # view, every one answered.
+    assert "No cache at all" in report.read_text()
+    table = data["no_cache"]["table"]
+    assert set(table) == {"home", "sitemap_index"}
+    assert all(row["ratio"] and row["p50_large_ms"] for row in table.values())
+    assert not any("errors" in row["verdict"] for row in table.values())
