@@ -158,11 +158,6 @@ SITEMAPS = {
 }
 
 
-def _file_url(name, number):
-    url = absolute_url(reverse("articles:sitemap", kwargs={"section": name}))
-    return url if number == 1 else f"{url}?p={number}"
-
-
 @require_safe
 def sitemap_page(request, section):
     """One file of one sitemap: `?p=N` among the numbers the index lists, else 404."""
@@ -196,11 +191,13 @@ def sitemap_page(request, section):
 def sitemap_index(request):
     """The sitemap index: every file of every sitemap, two cheap lookups per kind."""
     cache.depends_on("sitemap")
-    lines = [
-        f"<sitemap><loc>{escape(_file_url(name, number))}</loc></sitemap>\n"
-        for name, sitemap_class in SITEMAPS.items()
-        for number in sitemap_class().file_numbers()
-    ]
+    lines = []
+    for name, sitemap_class in SITEMAPS.items():
+        url = escape(absolute_url(reverse("articles:sitemap", kwargs={"section": name})))
+        lines += [
+            f"<sitemap><loc>{url if number == 1 else f'{url}?p={number}'}</loc></sitemap>\n"
+            for number in sitemap_class().file_numbers()
+        ]
     return HttpResponse(
         f'{XML_HEADER}<sitemapindex xmlns="{SITEMAP_NS}">\n{"".join(lines)}</sitemapindex>\n',
         content_type="application/xml",
