@@ -1025,3 +1025,8 @@ def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
     "target or text" constraint true.
     """
     RelatedHeadline.objects.filter(target=instance, headline="").delete()
+
+
+# The breaking-news banner lives in its own module (the front-page desk's models are in
+# articles/fronts.py); imported here so Django finds it with the app's models.
+from .banner import Banner  # noqa: E402, F401
