@@ -879,8 +879,20 @@ class RelatedHeadline(models.Model):
     @property
     def display_headline(self):
         if self.target_id and getattr(self, "target_is_public", False):
+            if self.headline and self.headline_differs_only_in_typography():
+                # The row's own text is the source's ("won’t" where the linked story
+                # was typed "won't"): shown as written. A real rewrite of the linked
+                # story's headline still shows, being more than typography.
+                return self.headline
             return self.target.headline
         return self.headline
+
+    def headline_differs_only_in_typography(self):
+        """Whether the row's text and the linked story's headline are the same words,
+        quote style, spacing and case aside (how the importer matched them)."""
+        from .importing import headline_key
+
+        return headline_key(self.headline) == headline_key(self.target.headline)
 
     @property
     def display_url(self):

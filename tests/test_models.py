@@ -103,3 +103,16 @@ def test_deleting_a_linked_story_keeps_related_items_with_text(make_story):
     target.delete()
     remaining = list(story.related_headlines.all())
     assert [(item.headline, item.target) for item in remaining] == [("Own text", None)]
+
+
+def test_related_headline_keeps_its_own_text_when_only_typography_differs(make_story):
+    target = make_story("S. Korea won't be top seed")
+    story = make_story(related=[("S. Korea won’t be  top seed", "", target)])
+    item = RelatedHeadline.objects.visible().get(story=story)
+    assert item.display_headline == "S. Korea won’t be  top seed"
+    assert item.display_url == target.get_absolute_url()
+    # A real rewrite of the linked story shows, as before.
+    target.headline = "S. Korea misses out on top seeding"
+    target.save()
+    item = RelatedHeadline.objects.visible().get(story=story)
+    assert item.display_headline == "S. Korea misses out on top seeding"
