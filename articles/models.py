@@ -6,7 +6,9 @@ sitemap and related-headline lookup starts from it.
 
 import contextlib
 import contextvars
+import html
 import json
+import re
 import secrets
 from datetime import UTC
 from urllib.parse import urlsplit
@@ -26,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
@@ -37,6 +40,14 @@ from .roles import can_publish
 from .sanitize import sanitize_body
 
 HEADLINE_MAX_LENGTH = 255
+
+# The body's first paragraph (bodies are sanitized HTML: plain <p> elements).
+_FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL | re.IGNORECASE)
+
+
+def _plain(text):
+    """Text as a reader sees it: entities decoded, spacing collapsed."""
+    return " ".join(html.unescape(text or "").split())
 
 
 def unique_slug(model, text, *, exclude_pk=None, max_length=200):
@@ -448,6 +459,23 @@ class Story(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:story_detail", kwargs={"slug": self.slug})
+
+    @property
+    def dek_to_show(self):
+        """The dek, unless the story page would show the same text twice: a dek that is
+        the whole first paragraph (wire copy whose first paragraph is one sentence, as
+        the importer once made), or its opening cut short with "…". Kept in the row."""
+        dek = _plain(self.dek)
+        if not dek:
+            return ""
+        match = _FIRST_PARAGRAPH.search(self.body or "")
+        first = _plain(strip_tags(match.group(1))) if match else ""
+        if first and (
+            dek.casefold() == first.casefold()
+            or (dek.endswith("\u2026") and first.startswith(dek[:-1].rstrip()))
+        ):
+            return ""
+        return self.dek
 
     # Photos
 

@@ -390,9 +390,7 @@ NEWSROOM |= {
 # story can show as a rich result): a static path or an absolute URL, with its size.
 # The default is the site's own card, static/img/share-default.png.
 NEWSROOM |= {
-    "DEFAULT_SHARE_IMAGE": os.environ.get(
-        "NEWSROOM_DEFAULT_SHARE_IMAGE", "img/share-default.png"
-    ),
+    "DEFAULT_SHARE_IMAGE": os.environ.get("NEWSROOM_DEFAULT_SHARE_IMAGE", "img/share-default.png"),
     "DEFAULT_SHARE_IMAGE_WIDTH": env_int("NEWSROOM_DEFAULT_SHARE_IMAGE_WIDTH", 1200),
     "DEFAULT_SHARE_IMAGE_HEIGHT": env_int("NEWSROOM_DEFAULT_SHARE_IMAGE_HEIGHT", 675),
 }
