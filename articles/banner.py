@@ -20,7 +20,7 @@ import reversion
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
@@ -147,6 +147,9 @@ def _load_live():
     """The live banner, with its story's address if that story is public: one query."""
     from .models import Story
 
+    if cache_tags.next_moment_of(TAG) == 0.0:
+        # No banner has yet to end (as of the last change or moment): none is live.
+        return None
     public_slug = Story.objects.published().filter(pk=OuterRef("story_id")).values("slug")[:1]
     row = (
         Banner.objects.live()
@@ -187,14 +190,11 @@ def live_banner():
 # Timed changes: starts and expiries
 
 
-def next_change():
-    """The next start or expiry after now (banners not yet expired only), or None."""
+def upcoming():
+    """Candidates for the next start or expiry: banners not yet expired (an index range)."""
     now = timezone.now()
-    found = Banner.objects.filter(expires_at__gt=now).aggregate(
-        next_end=Min("expires_at"), next_start=Min("starts_at", filter=Q(starts_at__gt=now))
-    )
-    moments = [moment for moment in found.values() if moment is not None]
-    return min(moments) if moments else None
+    ahead = Banner.objects.filter(expires_at__gt=now)
+    return [(ahead, "expires_at"), (ahead.filter(starts_at__gt=now), "starts_at")]
 
 
 def changed_since(since):
@@ -212,6 +212,6 @@ def _changed(sender, instance, **kwargs):
 
 def connect():
     """The banner's schedule and signals (ArticlesConfig.ready)."""
-    cache_tags.register_schedule(TAG, next_at=next_change, due_tags=changed_since)
+    cache_tags.register_schedule(TAG, moments=upcoming, due_tags=changed_since)
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(_changed, sender=Banner, dispatch_uid=f"newsroom-banner-{name}")

@@ -379,3 +379,34 @@ def test_a_revision_of_something_else_is_not_reverted_through_the_banner_admin(
         ).status_code
         == 404
     )
+
+
+def test_a_rolled_back_delete_leaves_the_banner_showing(site):
+    from django.db import transaction
+
+    reader = Client()
+    with at(NOW):
+        banner = make_banner()
+        assert TEXT in reader.get("/").content.decode()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            banner.delete()  # looked up inside the transaction: no banner ahead …
+            raise RuntimeError  # … which the rollback makes untrue
+        assert TEXT in reader.get("/").content.decode()
+        assert TEXT in reader.get("/stories/").content.decode()
+
+
+def test_no_banner_ahead_costs_no_query_for_the_banner(site, django_assert_num_queries):
+    """After the schedules are looked up (one query for all), a page with no banner to
+    come needs no query to know it shows none."""
+    from articles import banner
+    from articles.cache import tags
+
+    with at(NOW):
+        tags.refresh_next_publication()
+        assert tags.next_moment_of("banner") == 0.0
+        assert banner._load_live() is None
+        make_banner()
+        # The save looked again (inside the test's transaction: "unknown", never "none").
+        assert tags.next_moment_of("banner") != 0.0
+        with django_assert_num_queries(1):
+            assert banner._load_live()["shown"].text == TEXT
