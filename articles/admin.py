@@ -418,3 +418,7 @@ class StoryAdmin(
     @staticmethod
     def _stories(count):
         return "story" if count == 1 else "stories"
+
+
+# The breaking-news banner's admin (its own module: the front-page desk grows beside it).
+from . import admin_banner  # noqa: E402, F401

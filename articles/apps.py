@@ -24,6 +24,11 @@ class ArticlesConfig(AppConfig):
 
         history.register()
 
+        # The breaking-news banner: its starts and expiries are scheduled changes.
+        from . import banner
+
+        banner.connect()
+
         self.stop_measuring_photos_on_load()
 
     def stop_measuring_photos_on_load(self):

@@ -271,10 +271,17 @@ def truncate_words(text: str, limit: int) -> str:
 
 
 def make_dek(paragraphs: Sequence[str]) -> str:
-    """A one-sentence summary: the first sentence of the first paragraph."""
+    """A one-sentence summary: the first sentence of the first paragraph.
+
+    None ("") when that sentence is the whole first paragraph, as in much wire copy:
+    the page would show the same text twice, as dek and as the paragraph below it.
+    """
     if not paragraphs:
         return ""
-    return truncate_words(first_sentence(paragraphs[0]), DEK_MAX_LENGTH)
+    sentence = first_sentence(paragraphs[0])
+    if " ".join(sentence.split()) == " ".join(paragraphs[0].split()):
+        return ""
+    return truncate_words(sentence, DEK_MAX_LENGTH)
 
 
 # Typographic quotes count as their straight versions when matching headlines.

@@ -74,6 +74,19 @@ def publisher_logo() -> ImageMeta:
     )
 
 
+def default_share_image() -> ImageMeta:
+    """A story's image when it has no lead photo: NEWSROOM_DEFAULT_SHARE_IMAGE (a static
+    path or an absolute URL), by default the site's own card."""
+    newsroom = settings.NEWSROOM
+    image = newsroom["DEFAULT_SHARE_IMAGE"]
+    return ImageMeta(
+        url=image if "://" in image else absolute_url(static(image)),
+        width=newsroom["DEFAULT_SHARE_IMAGE_WIDTH"],
+        height=newsroom["DEFAULT_SHARE_IMAGE_HEIGHT"],
+        alt=newsroom["SITE_NAME"],
+    )
+
+
 def story_images(story) -> list[ImageMeta]:
     """The story's lead photo as absolute image data; [] without one.
 
@@ -197,7 +210,7 @@ def story_page_meta(story, tags, *, is_preview=False):
         canonical=absolute_url(story.get_absolute_url()),
         og_title=story.headline,
         og_type="article",
-        image=images[0] if images else publisher_logo(),
+        image=images[0] if images else default_share_image(),
         has_photo=bool(images),
         section=story.section.name,
         tags=[tag.name for tag in tags],
@@ -261,7 +274,8 @@ def story_json_ld(story, tags) -> list[dict]:
         "url": url,
         "headline": story.headline,
         "description": story.dek or story.headline,
-        "image": [image.url for image in story_images(story)],
+        # Every story has one (rich results need it): the photo, else the site's card.
+        "image": [image.url for image in story_images(story)] or [default_share_image().url],
         "datePublished": iso_datetime(story.published_at),
         "dateModified": iso_datetime(story.updated_at),
         "author": [
@@ -277,8 +291,6 @@ def story_json_ld(story, tags) -> list[dict]:
         "keywords": [tag.name for tag in tags],
         "inLanguage": settings.LANGUAGE_CODE,
     }
-    if not article["image"]:
-        del article["image"]
     breadcrumbs = {
         "@context": "https://schema.org",
         "@type": "BreadcrumbList",

@@ -7,7 +7,9 @@ sitemap and related-headline lookup starts from it.
 import contextlib
 import contextvars
 import functools
+import html
 import json
+import re
 import secrets
 from datetime import UTC
 from urllib.parse import quote, urlsplit
@@ -27,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
@@ -39,6 +42,14 @@ from .roles import can_publish
 from .sanitize import sanitize_body
 
 HEADLINE_MAX_LENGTH = 255
+
+# The body's first paragraph (bodies are sanitized HTML: plain <p> elements).
+_FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL | re.IGNORECASE)
+
+
+def _plain(text):
+    """Text as a reader sees it: entities decoded, spacing collapsed."""
+    return " ".join(html.unescape(text or "").split())
 
 
 def unique_slug(model, text, *, exclude_pk=None, max_length=200):
@@ -470,6 +481,23 @@ class Story(models.Model):
     def get_absolute_url(self):
         return slug_path("articles:story_detail", self.slug)
 
+    @property
+    def dek_to_show(self):
+        """The dek, unless the story page would show the same text twice: a dek that is
+        the whole first paragraph (wire copy whose first paragraph is one sentence, as
+        the importer once made), or its opening cut short with "…". Kept in the row."""
+        dek = _plain(self.dek)
+        if not dek:
+            return ""
+        match = _FIRST_PARAGRAPH.search(self.body or "")
+        first = _plain(strip_tags(match.group(1))) if match else ""
+        if first and (
+            dek.casefold() == first.casefold()
+            or (dek.endswith("\u2026") and first.startswith(dek[:-1].rstrip()))
+        ):
+            return ""
+        return self.dek
+
     # Photos
 
     def renditions_are_current(self):
@@ -900,8 +928,20 @@ class RelatedHeadline(models.Model):
     @property
     def display_headline(self):
         if self.target_id and getattr(self, "target_is_public", False):
+            if self.headline and self.headline_differs_only_in_typography():
+                # The row's own text is the source's ("won’t" where the linked story
+                # was typed "won't"): shown as written. A real rewrite of the linked
+                # story's headline still shows, being more than typography.
+                return self.headline
             return self.target.headline
         return self.headline
+
+    def headline_differs_only_in_typography(self):
+        """Whether the row's text and the linked story's headline are the same words,
+        quote style, spacing and case aside (how the importer matched them)."""
+        from .importing import headline_key
+
+        return headline_key(self.headline) == headline_key(self.target.headline)
 
     @property
     def display_url(self):
@@ -1046,3 +1086,8 @@ def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
     "target or text" constraint true.
     """
     RelatedHeadline.objects.filter(target=instance, headline="").delete()
+
+
+# The breaking-news banner lives in its own module (the front-page desk's models are in
+# articles/fronts.py); imported here so Django finds it with the app's models.
+from .banner import Banner  # noqa: E402, F401

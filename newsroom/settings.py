@@ -386,6 +386,14 @@ NEWSROOM |= {
     "PUBLISHER_LOGO_WIDTH": env_int("NEWSROOM_PUBLISHER_LOGO_WIDTH", 512),
     "PUBLISHER_LOGO_HEIGHT": env_int("NEWSROOM_PUBLISHER_LOGO_HEIGHT", 512),
 }
+# The image of a story without a lead photo, in its JSON-LD and social cards (so every
+# story can show as a rich result): a static path or an absolute URL, with its size.
+# The default is the site's own card, static/img/share-default.png.
+NEWSROOM |= {
+    "DEFAULT_SHARE_IMAGE": os.environ.get("NEWSROOM_DEFAULT_SHARE_IMAGE", "img/share-default.png"),
+    "DEFAULT_SHARE_IMAGE_WIDTH": env_int("NEWSROOM_DEFAULT_SHARE_IMAGE_WIDTH", 1200),
+    "DEFAULT_SHARE_IMAGE_HEIGHT": env_int("NEWSROOM_DEFAULT_SHARE_IMAGE_HEIGHT", 675),
+}
 
 # The editorial workflow (articles/workflow.py): the story form's publication checklist
 # flags longer headlines, and with READINESS_BLOCKS_PUBLISHING a story whose checklist

@@ -46,6 +46,15 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from tests.public_pages import live_site_manifest
 call_command("load_demo", stdout=io.StringIO())
+# A live breaking-news banner linking a public story: every page is checked with it.
+from datetime import timedelta
+from django.utils import timezone
+from articles.models import Banner, Story
+Banner.objects.create(
+    text="Live site check: a breaking-news banner on every page",
+    story=Story.objects.published().order_by("-published_at").first(),
+    expires_at=timezone.now() + timedelta(days=1),
+)
 get_user_model().objects.create_superuser({EDITOR_USERNAME!r}, "", {EDITOR_PASSWORD!r})
 print(json.dumps(live_site_manifest()))
 """

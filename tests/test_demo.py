@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils.html import escape
 from PIL import Image
 from taggit.models import Tag
 
@@ -173,3 +174,23 @@ def test_a_database_from_before_ranking_gets_its_related_headlines_ranked(quick_
     run()
 
     assert StoryRelation.objects.exists()
+
+
+def test_seed_story_related_headlines_read_as_the_source_wrote_them(quick_photos, client):
+    """The seed lists "S. Korea won’t be top seed…" (curly apostrophe); the demo story it
+    links was typed with a straight one. The page shows the seed's own text, linked."""
+    run()
+    seed = Story.objects.get(import_key=demo.SEED_FILE.stem)
+    html = client.get(seed.get_absolute_url()).content.decode()
+    linked = Story.objects.get(slug="s-korea-wont-be-top-seed-world-cup-qualification")
+    assert "won't" in linked.headline  # the demo data stays as typed
+    source = demo.SEED_FILE.read_text(encoding="utf-8").splitlines()
+    headlines = [line[2:] for line in source if line.startswith("- ")]
+    assert "S. Korea won’t be top seed in final World Cup qualification round" in headlines
+    for headline in headlines:
+        assert f">{escape(headline)}<" in html, headline
+    assert (
+        f'<a href="{linked.get_absolute_url()}">S. Korea won’t be top seed in final World Cup '
+        "qualification round</a>" in html
+    )
+    assert "won&#x27;t be top seed" not in html and "won't be top seed" not in html

@@ -13,6 +13,7 @@ from articles.importing import (
     HEADLINE_MAX_LENGTH,
     ImportFailed,
     ImportFormatError,
+    first_sentence,
     import_stories,
     make_dek,
     parse_story,
@@ -149,14 +150,24 @@ def test_dek_is_the_first_sentence_and_skips_abbreviations():
     story = parse_story(SEED.read_bytes(), SEED.name)
 
     # "U.S." inside the sentence is not where it ends.
-    assert make_dek(story.paragraphs) == story.paragraphs[0]
     assert make_dek(["Gen. Kim met U.S. envoys in S. Korea. He left."]) == (
         "Gen. Kim met U.S. envoys in S. Korea."
+    )
+    # The seed's first paragraph is one sentence: as a dek it would be shown twice.
+    assert first_sentence(story.paragraphs[0]) == story.paragraphs[0]
+    assert make_dek(story.paragraphs) == ""
+
+
+def test_no_dek_when_the_first_paragraph_is_one_sentence():
+    assert make_dek(["Ferries returned on Monday.", "Commuters cheered."]) == ""
+    assert make_dek(["  Ferries returned   on Monday. "]) == ""
+    assert make_dek(["Ferries returned on Monday. Commuters cheered."]) == (
+        "Ferries returned on Monday."
     )
 
 
 def test_dek_of_a_very_long_sentence_is_cut_at_a_word():
-    dek = make_dek(["word " * 100])
+    dek = make_dek(["word " * 100 + "end. A second sentence."])
 
     assert len(dek) <= 300
     assert dek.endswith("word…")
@@ -184,7 +195,7 @@ def test_imported_story_defaults_to_a_draft_in_news(tmp_path):
     story = Story.objects.get(import_key="a")
     assert story.status == Story.Status.DRAFT
     assert story.section.name == "News"
-    assert story.dek == "First paragraph."
+    assert story.dek == ""  # the first paragraph is one sentence: no dek to repeat it
     assert story.slug == "a-headline"
 
 
@@ -452,3 +463,18 @@ def test_html_in_the_text_file_is_escaped(tmp_path):
     assert "<script" not in body
     assert "<b>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+@pytest.mark.django_db
+def test_imported_wire_copy_shows_its_first_paragraph_once(tmp_path, client):
+    text = story_text(
+        "Ferries return",
+        paragraphs=("Ferries returned to the Han River on Monday.", "Commuters cheered."),
+    )
+    run(write(tmp_path, "wire.txt", text), "--status", "published")
+
+    story = Story.objects.get(import_key="wire")
+    assert story.dek == ""
+    html = client.get(story.get_absolute_url()).content.decode()
+    article = html[html.index("<article") : html.index("</article>")]
+    assert article.count("Ferries returned to the Han River on Monday.") == 1

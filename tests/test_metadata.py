@@ -1,6 +1,8 @@
 """What pages tell search engines and social networks: canonical, OpenGraph, JSON-LD."""
 
+import io
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
@@ -107,12 +109,63 @@ def test_story_page_has_opengraph_article_tags(client, story, base_url):
     assert page.value("twitter:image") == page.value("og:image")
 
 
-def test_story_without_photo_falls_back_to_the_logo_and_a_small_card(client, make_story):
+def test_story_without_photo_falls_back_to_the_site_card(client, make_story, base_url):
     story = make_story("No photo")
     page = head(client, story.get_absolute_url())
     assert page.value("twitter:card") == "summary"
-    assert page.value("og:image").endswith("/static/img/logo.png")
-    assert page.value("og:image:width") == str(django_settings.NEWSROOM["PUBLISHER_LOGO_WIDTH"])
+    assert page.value("og:image") == f"{base_url}/static/img/share-default.png"
+    assert page.value("twitter:image") == page.value("og:image")
+    assert page.value("og:image:width") == "1200"
+    assert page.value("og:image:height") == "675"
+    article = json.loads(page.json_ld[0])
+    assert article["image"] == [f"{base_url}/static/img/share-default.png"]
+
+
+def test_the_site_card_is_shipped_small_and_the_size_it_says(settings):
+    path = finders.find(django_settings.NEWSROOM["DEFAULT_SHARE_IMAGE"])
+    assert path, "static/img/share-default.png is missing"
+    with Image.open(path) as image:
+        assert image.size == (1200, 675)
+        assert image.format == "PNG"
+    assert os.path.getsize(path) < 50_000
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [
+        ("https://cdn.example.org/card.jpg", "https://cdn.example.org/card.jpg"),
+        ("img/logo.png", "https://news.example.com/static/img/logo.png"),
+    ],
+)
+def test_the_default_share_image_is_a_setting(
+    client, make_story, settings, base_url, configured, expected
+):
+    settings.NEWSROOM = {**settings.NEWSROOM, "DEFAULT_SHARE_IMAGE": configured}
+    page = head(client, make_story("No photo either").get_absolute_url())
+    assert page.value("og:image") == expected
+    assert json.loads(page.json_ld[0])["image"] == [expected]
+
+
+def test_every_demo_story_has_an_image_in_its_json_ld(db, client, monkeypatch):
+    from django.core.management import call_command
+
+    from articles.management.commands import load_demo
+
+    monkeypatch.setattr(load_demo, "draw_photo", lambda *args: _tiny_jpeg())
+    call_command("load_demo", stdout=io.StringIO())
+    stories = list(Story.objects.published())
+    assert any(not story.lead_photo for story in stories)  # some have no photo
+    for story in stories:
+        article = json.loads(head(client, story.get_absolute_url()).json_ld[0])
+        assert article["image"] and all(url.startswith("http") for url in article["image"]), (
+            story.slug
+        )
+
+
+def _tiny_jpeg():
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 10), (40, 90, 140)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def test_story_json_ld_is_a_complete_news_article(client, story, base_url):

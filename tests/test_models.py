@@ -103,3 +103,53 @@ def test_deleting_a_linked_story_keeps_related_items_with_text(make_story):
     target.delete()
     remaining = list(story.related_headlines.all())
     assert [(item.headline, item.target) for item in remaining] == [("Own text", None)]
+
+
+def test_related_headline_keeps_its_own_text_when_only_typography_differs(make_story):
+    target = make_story("S. Korea won't be top seed")
+    story = make_story(related=[("S. Korea won’t be  top seed", "", target)])
+    item = RelatedHeadline.objects.visible().get(story=story)
+    assert item.display_headline == "S. Korea won’t be  top seed"
+    assert item.display_url == target.get_absolute_url()
+    # A real rewrite of the linked story shows, as before.
+    target.headline = "S. Korea misses out on top seeding"
+    target.save()
+    item = RelatedHeadline.objects.visible().get(story=story)
+    assert item.display_headline == "S. Korea misses out on top seeding"
+
+
+@pytest.mark.parametrize(
+    ("dek", "body", "shown"),
+    [
+        # Imported before the importer stopped: the dek is the whole first paragraph.
+        ("Ferries returned on Monday.", "<p>Ferries returned on Monday.</p><p>More.</p>", ""),
+        ("Ferries returned on Monday.", "<p>Ferries  returned\non <b>Monday</b>.</p>", ""),
+        ("Rock &amp; roll.", "<p>Rock &amp; roll.</p>", ""),
+        # Its opening, cut short.
+        ("Ferries returned to the…", "<p>Ferries returned to the river at dawn.</p>", ""),
+        # A dek of its own, or the first of several sentences, stays.
+        ("Boats are back.", "<p>Ferries returned on Monday.</p>", "Boats are back."),
+        (
+            "Ferries returned on Monday.",
+            "<p>Ferries returned on Monday. Commuters cheered.</p>",
+            "Ferries returned on Monday.",
+        ),
+        ("A dek.", "", "A dek."),
+        ("", "<p>Anything.</p>", ""),
+    ],
+)
+def test_dek_to_show_never_repeats_the_first_paragraph(dek, body, shown):
+    assert Story(dek=dek, body=body).dek_to_show == shown
+
+
+def test_story_page_keeps_the_stored_dek_but_shows_the_paragraph_once(make_story, client):
+    story = make_story(
+        dek="Ferries returned on Monday.",
+        body="<p>Ferries returned on Monday.</p><p>Commuters cheered.</p>",
+    )
+    html = client.get(story.get_absolute_url()).content.decode()
+    article = html[html.index("<article") : html.index("</article>")]
+    assert article.count("Ferries returned on Monday.") == 1
+    assert 'class="story__dek"' not in article
+    story.refresh_from_db()
+    assert story.dek == "Ferries returned on Monday."

@@ -26,7 +26,7 @@ from django.utils import timezone
 from reversion.models import Version
 from taggit.models import Tag
 
-from articles.models import Author, Section, Story
+from articles.models import Author, Banner, Section, Story
 
 ROLES = ("anonymous", "reporter A", "reporter B", "editor")
 
@@ -89,6 +89,7 @@ MATRIX = {
         "storyauthor.author": (LOGIN, 200, 200, 200),
         "story.section": (LOGIN, 200, 200, 200),
         "correction.story": (LOGIN, 403, 403, 403),
+        "banner.story": (LOGIN, 403, 403, 200),  # the banner is editors' only
         "storyauthor.story": (LOGIN, 403, 403, 403),
         # A plain choice of staff accounts in the author form, not an autocomplete.
         "author.user": (LOGIN, 403, 403, 403),
@@ -140,6 +141,15 @@ MATRIX = {
         for view in ("changelist", "add", "change", "delete", "history")
     },
     "auth_user_password_change": same(LOGIN, 403, 403, 403, objects=["user"]),
+    # The breaking-news banner: `articles.arrange_fronts`, editors only, every URL.
+    "articles_banner_changelist": same(LOGIN, 403, 403, 200),
+    "articles_banner_add": same(LOGIN, 403, 403, 200),
+    "articles_banner_change": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "articles_banner_delete": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "articles_banner_history": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "articles_banner_revision": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "articles_banner_recoverlist": same(LOGIN, 403, 403, 200),
+    "articles_banner_recover": same(LOGIN, 403, 403, 200, objects=["deleted banner"]),
 }
 
 # Public addresses that answer staff differently: the preview, and a former address.
@@ -253,6 +263,20 @@ def build_world():
             username="someone", ip_address="192.0.2.1"
         ),
     }
+    # A breaking-news banner saved twice (history, revert), and one deleted (recover).
+    for name in ("banner", "deleted banner"):
+        with reversion.create_revision():
+            reversion.set_user(users["editor"])
+            objects[name] = Banner.objects.create(
+                text=f"Matrix {name}",
+                story=stories["published"],
+                expires_at=now + timedelta(days=1),
+            )
+        with reversion.create_revision():
+            objects[name].text += " (updated)"
+            objects[name].save()
+        versions[name] = list(Version.objects.get_for_object(objects[name]).order_by("pk"))
+    objects["deleted banner"].delete()
     return World(users, stories, versions, objects)
 
 
@@ -272,8 +296,11 @@ def url_for(world, name, obj):
         target = world.stories.get(obj) or world.objects[obj]
         content_type = ContentType.objects.get_for_model(target)
         return reverse("admin:view_on_site", args=[content_type.pk, target.pk])
-    if name == "articles_story_recover":
+    if name in ("articles_story_recover", "articles_banner_recover"):
         return reverse(f"admin:{name}", args=[world.versions[obj][-1].pk])
+    if name == "articles_banner_revision":
+        banner = world.objects[obj]
+        return reverse(f"admin:{name}", args=[banner.pk, world.versions[obj][0].pk])
     if name == "articles_story_revision":
         story = world.stories[obj]
         return reverse(f"admin:{name}", args=[story.pk, world.versions[obj][0].pk])

@@ -256,11 +256,12 @@ def purge(tags, *, schedule=False, using=DEFAULT_DB_ALIAS):
 
 
 def _apply(tags, schedule, committed=False):
+    if schedule:
+        # First: a render that starts after the purge below sees the new schedule.
+        refresh_next_publication(committed=committed)
     values = {tag_key(tag): _token() for tag in tags}
     values[PURGED_KEY] = _token()
     state_cache().set_many(values, timeout=None)
-    if schedule:
-        refresh_next_publication(committed=committed)
 
 
 def purge_everything(using=DEFAULT_DB_ALIAS):
@@ -288,37 +289,41 @@ class Schedule:
     """A source of changes that come with time, with no save and no signal.
 
     `next_at()`: the next moment (an aware datetime after now) when something of it
-    changes, or None. `due_tags(since)`: the tags of the changes that came between
-    `since` and now, which the first request after that moment purges.
+    changes, or None. Or, instead, `moments()`: [(queryset, field)], whose earliest
+    `field` values are its candidates; every schedule's are read in one query (UNION
+    ALL), so a cold start costs one query however many schedules there are.
+    `due_tags(since)`: the tags of the changes that came between `since` and now,
+    which the first request after that moment purges.
     """
 
     name: str
-    next_at: Callable[[], datetime | None]
+    next_at: Callable[[], datetime | None] | None
     due_tags: Callable[[datetime], set[str]]
+    moments: Callable[[], list] | None = None
 
 
 _SCHEDULES: dict[str, Schedule] = {}
+# Each schedule's next moment as last looked up (timestamp, 0.0 for none), by name.
+SCHEDULE_KEY_PREFIX = "newsroom:next-scheduled:"
 
 
-def register_schedule(name, *, next_at, due_tags):
+def register_schedule(name, *, due_tags, next_at=None, moments=None):
     """Add (or replace) a source of timed changes; call it from an AppConfig.ready().
 
     Stories' publication times are one source (below); anything else shown on public
     pages that starts or ends at a time (a pin, a banner, a scheduled layout) registers
     its own, and is then honoured to the minute by pages, fragments and `max-age`.
+    Give `moments` (preferred: read in the one query) or `next_at`.
     """
-    _SCHEDULES[name] = Schedule(name, next_at, due_tags)
+    if (next_at is None) == (moments is None):
+        raise ValueError("register_schedule() needs one of next_at and moments")
+    _SCHEDULES[name] = Schedule(name, next_at, due_tags, moments)
 
 
-def _next_story_publication():
+def _scheduled_stories():
     from articles.models import Story
 
-    return (
-        Story.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
+    return [(Story.objects.scheduled(), "published_at")]
 
 
 def _stories_published_since(since):
@@ -333,27 +338,66 @@ def _stories_published_since(since):
     return tags
 
 
-register_schedule("stories", next_at=_next_story_publication, due_tags=_stories_published_since)
+register_schedule("stories", moments=_scheduled_stories, due_tags=_stories_published_since)
 
 
-def _query_next_publication():
+def _query_next_moments():
+    """{schedule name: its next moment or None}: one query for every `moments` schedule
+    (plus one per `next_at` schedule)."""
+    from django.db.models import CharField, Min, Value
+
+    found, parts = {}, []
+    for schedule in _SCHEDULES.values():
+        if schedule.moments is None:
+            found[schedule.name] = schedule.next_at()
+            continue
+        found[schedule.name] = None
+        for queryset, field_name in schedule.moments():
+            parts.append(
+                queryset.order_by()
+                .values(schedule=Value(schedule.name, output_field=CharField()))
+                .annotate(moment=Min(field_name))
+                .values_list("schedule", "moment")
+            )
+    if parts:
+        for name, moment in parts[0].union(*parts[1:], all=True):
+            if moment is not None and (found[name] is None or moment < found[name]):
+                found[name] = moment
+    return found
+
+
+def _query_next_publication(moments=None):
     """When the next scheduled change comes, as a timestamp (0.0: none scheduled)."""
-    moments = [
-        moment for schedule in _SCHEDULES.values() if (moment := schedule.next_at()) is not None
-    ]
-    return min(moments).timestamp() if moments else 0.0
+    moments = _query_next_moments() if moments is None else moments
+    found = [moment for moment in moments.values() if moment is not None]
+    return min(found).timestamp() if found else 0.0
+
+
+def next_moment_of(name):
+    """Schedule `name`'s next moment as last looked up: a timestamp, 0.0 when it had
+    none, None when unknown. (0.0 lets a fragment know there is nothing to show.)"""
+    return state_cache().get(SCHEDULE_KEY_PREFIX + name)
 
 
 def refresh_next_publication(committed=True):
     """Look up the next scheduled publication and keep it in the state cache."""
     state = state_cache()
-    when = _query_next_publication()
+    moments = _query_next_moments()
+    when = _query_next_publication(moments)
+    each = {
+        SCHEDULE_KEY_PREFIX + name: moment.timestamp() if moment else 0.0
+        for name, moment in moments.items()
+    }
     if not committed and connections[DEFAULT_DB_ALIAS].in_atomic_block:
         # Seen from inside a transaction that may yet roll back: never later than
         # what was known before it. The purge after commit sets the exact time.
         previous = state.get(NEXT_KEY)
         if previous and previous > _now():
             when = min(t for t in (when, previous) if t)
+        # Nor "nothing scheduled" for a schedule, which a rollback could make untrue.
+        state.delete_many(list(each))
+    else:
+        state.set_many(each, timeout=None)
     state.set(NEXT_KEY, when, timeout=None)
     return when
 
