@@ -28,6 +28,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from . import cache
+from .live import latest_update_time
 from .metadata import absolute_url, publisher_logo, story_images, xml_text
 from .models import Author, Section, Story
 
@@ -192,6 +193,8 @@ class StoryFeed(Feed):
             subject.stories.for_cards()
             .defer(None)
             .defer("search_vector")
+            # Live stories show their latest update's time as the item's update time.
+            .annotate(live_latest_at=latest_update_time())
             .prefetch_related("tags")
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )
@@ -225,7 +228,8 @@ class StoryFeed(Feed):
         return story.published_at
 
     def item_updateddate(self, story):
-        return max(story.updated_at, story.published_at)
+        latest = getattr(story, "live_latest_at", None)
+        return max(story.updated_at, story.published_at, latest or story.published_at)
 
     def item_categories(self, story):
         return [xml_text(tag.name) for tag in story.tags.all()]

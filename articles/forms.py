@@ -363,6 +363,7 @@ class LiveUpdateForm(forms.ModelForm):
         self.fields["authors"].queryset = Author.objects.order_by("name")
         self.fields["authors"].required = False
         self.fields["body"].help_text = "A blank line starts a new paragraph."
+        self.fields["body"].error_messages["required"] = "Write the update's text."
 
     def clean_body(self):
         text = (self.cleaned_data.get("body") or "").strip()

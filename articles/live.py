@@ -38,6 +38,11 @@ from . import images
 from .images import get_originals_storage
 from .sanitize import sanitize_body
 
+# Key events listed in a live page's summary.
+KEY_EVENTS_SHOWN = 10
+# Updates one poll answer carries at most (a reader away for longer reloads).
+POLL_UPDATES_MAX = 50
+
 
 class LiveUpdateQuerySet(models.QuerySet):
     def newest_first(self):
