@@ -81,7 +81,7 @@
     if (anchor && window.scrollY > 0) {
       var moved = anchor.getBoundingClientRect().top - anchorTop;
       if (moved) {
-        window.scrollBy(0, moved);
+        window.scrollTo({ top: window.scrollY + moved, behavior: "instant" });
       }
     }
     return added;
@@ -135,6 +135,9 @@
       poll(); // back in view: catch up at once, then resume the interval
     }
   });
+  // The page keeps the reader's place itself (insert): the browser's own scroll
+  // anchoring would adjust a second time, or pick another element to keep still.
+  document.documentElement.classList.add("live-following");
   section.setAttribute("data-live-polling", "");
   schedule();
 })();
