@@ -29,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import extras, growth, newsroom, report
+from bench import extras, growth, live, newsroom, report
 from bench.pages import CACHE_ON_ONLY, LUA, PAGES, REFERENCES
 from bench.results import write_results
 from bench.server import ROOT, Site, drop_postgres_database, is_postgres
@@ -57,10 +57,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--stories", type=int, default=1000, help="generated stories (1000)")
     add(
         "--workload",
-        choices=("pages", "newsroom"),
+        choices=("pages", "newsroom", "live"),
         default="pages",
         help="pages: each page type alone (default); newsroom: readers over many pages, "
-        "with saves and with tracking parameters (bench/newsroom.py)",
+        "with saves and with tracking parameters (bench/newsroom.py); live: 2,000 readers "
+        "polling a live story while an update is posted every --save-every s (bench/live.py)",
     )
     add(
         "--duration",
@@ -254,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         return growth.main(args, bench_site)
     if args.workload == "newsroom":
         return newsroom.main(args, bench_site)
+    if args.workload == "live":
+        return live.main(args, bench_site)
 
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     engine = "PostgreSQL" if is_postgres(os.environ.get("DATABASE_URL")) else "SQLite"
