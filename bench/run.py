@@ -121,7 +121,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     newsroom_workload = args.workload == "newsroom"
     if args.duration is None:
-        args.duration = 60 if newsroom_workload else 20
+        args.duration = {"newsroom": 60, "live": 45}.get(args.workload, 20)
     if args.rounds is None:
         args.rounds = 1 if newsroom_workload else 3
     args.page_list = [name.strip() for name in args.pages.split(",") if name.strip()]
