@@ -8,11 +8,13 @@ are 304s, every update seen. Timings are reported by `make bench`, never asserte
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
 from bench import live
-from bench.server import Site
+from bench.server import ROOT, Site
 from bench.wrk import INSTALL_HINT, wrk_path
 from tests.conftest import require
 
@@ -57,3 +59,29 @@ def test_pollers_see_every_update_with_no_errors(site):
     assert live.errors(result) == 0, (result.statuses, result.socket_errors)
     assert result.statuses.get(304, 0) > 0, result.statuses  # unchanged answers: no body
     assert set(posted) <= seen, sorted(set(posted) - seen)
+
+
+def test_make_bench_measures_the_live_page_and_the_poll(tmp_path):
+    """The bench's live story (500 updates) and its poll with a matching If-None-Match:
+    every poll a 304 from the page cache (no errors, no queries)."""
+    require(wrk_path(), INSTALL_HINT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            *("--stories", "5", "--duration", "1", "--rounds", "1", "--no-cold-start"),
+            *("--pages", "live,live-poll", "--results", str(tmp_path)),
+        ],
+        cwd=ROOT,
+        env={key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    [raw] = tmp_path.glob("bench-*.json")
+    rows = {row["page"]: row for row in json.loads(raw.read_text())["tables"]["on"]}
+    assert rows["live-poll"]["errors"] == 0 and rows["live-poll"]["queries"] == 0
+    assert rows["live"]["errors"] == 0 and rows["live"]["queries"] == 0
+    assert rows["live-poll"]["bytes"] < 200  # a small answer
