@@ -397,3 +397,65 @@ def test_the_live_update_form_rejects_bad_input_without_500(news_editor_client, 
     response = news_editor_client.post(live_url(story), {"body": "x", "authors": ["nope"]})
     assert response.status_code == 200
     assert not LiveUpdate.objects.exists()
+
+
+# ------------------------------------------------------------ two hosts, one poll
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    from tests.servers import collect_static
+
+    return collect_static(tmp_path_factory.mktemp("live-static"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_update_posted_on_one_host_is_in_the_next_poll_on_another(
+    static_root, make_live_story, news_editor
+):
+    """Two gunicorn hosts sharing PostgreSQL and Redis: the reader polls host B, the
+    reporter posts on host A; B's next poll (a cached 304 until then) has the update."""
+    import os
+    import urllib.parse
+
+    from django.conf import settings
+
+    from tests.conftest import require
+    from tests.servers import Gunicorn, request, shared_database_url
+
+    require("postgresql" in settings.DATABASES["default"]["ENGINE"], "DATABASE_URL: PostgreSQL")
+    require(os.environ.get("REDIS_URL"), "REDIS_URL: a Redis server shared by the hosts")
+    news_editor.set_password("correct horse battery staple")
+    news_editor.save()
+    story = make_live_story()
+    first = post_updates(story, 1)[0]
+    env = {"REDIS_URL": os.environ["REDIS_URL"]}
+    url = shared_database_url()
+    with (
+        Gunicorn(database_url=url, static_root=static_root, workers=1, **env) as a,
+        Gunicorn(database_url=url, static_root=static_root, workers=1, **env) as b,
+    ):
+        poll = f"/stories/{story.slug}/updates/?after={first.pk}"
+        status, headers, body = b.get(poll)
+        assert status == 200 and json.loads(body)["updates"] == []
+        etag = headers["ETag"]
+        status, _, _ = b.get(poll, headers={"If-None-Match": etag})
+        assert status == 304
+
+        from tests.test_gunicorn import _admin_opener
+
+        opener = _admin_opener(a, news_editor.username, "correct horse battery staple")
+        live_desk = a.url + reverse("admin:articles_story_live", args=[story.pk])
+        _, _, page = request(live_desk, opener=opener)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode(
+            {"body": "Posted on host A.", "csrfmiddlewaretoken": token.decode()}
+        ).encode()
+        status, _, page = request(live_desk, data=data, opener=opener)
+        assert status == 200 and b"Update posted" in page
+
+        status, _, body = b.get(poll, headers={"If-None-Match": etag})
+        assert status == 200
+        [update] = json.loads(body)["updates"]
+        assert "Posted on host A." in update["html"]
