@@ -6,6 +6,7 @@
     DATABASE_URL=postgres://… make bench BENCH_ARGS="--compare 1000,100000"   # growth
     DATABASE_URL=postgres://… REDIS_URL=redis://… \
       make bench BENCH_ARGS="--workload newsroom --stories 100000"   # bench/newsroom.py
+    make bench BENCH_ARGS="--workload live"      # 2,000 pollers of a live story (bench/live.py)
 
 Seeds a database of its own (SQLite in a temporary folder, or `<name>_bench` beside a
 PostgreSQL DATABASE_URL) with the demo newsroom plus generated stories, then runs one

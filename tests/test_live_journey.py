@@ -11,12 +11,16 @@ and no jitter (NEWSROOM_LIVE_POLL_SECONDS / _JITTER), so the journey waits for e
 import json
 import os
 import re
+import shutil
+import subprocess
 
 import pytest
 
 from bench.server import Site
-from tests.conftest import image_bytes
-from tests.live import new_context
+from tests.conftest import image_bytes, require
+from tests.live import VNU_JAR, new_context
+from tests.servers import request
+from tests.test_html_validity import VNU_OPTIONS
 
 PASSWORD = "live-journey-password-4c1d"
 
@@ -84,6 +88,35 @@ def post_update(page, story_pk, text, *, photo=None, alt=""):
         form.locator("input[name=photo_alt]").fill(alt)
     form.locator("input[type=submit]").click()
     page.wait_for_selector(".messagelist .success")
+
+
+def test_the_live_page_is_valid_html_and_accessible(browser, site, tmp_path):
+    """The live page (label, key events, updates, older-updates link, the polling
+    section) passes the Nu HTML Checker and axe-core, like every public page type."""
+    from tests.test_accessibility import AXE_JS, axe_problems
+
+    java = shutil.which("java")
+    require(java, "Java for vnu.jar (apt-get install default-jre-headless)")
+    require(VNU_JAR.is_file() and AXE_JS.is_file(), "vnu.jar and axe-core (npm ci)")
+    status, _, body = request(site.url(site.story["path"]))
+    assert status == 200 and b'data-live-poll="' in body
+    page_file = tmp_path / "live.html"
+    page_file.write_bytes(body)
+    vnu = [java, "-Xss16m", "-XX:TieredStopAtLevel=1", "-jar", str(VNU_JAR), *VNU_OPTIONS]
+    result = subprocess.run(
+        [*vnu, str(page_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stderr)["messages"]
+    assert messages == [], messages
+
+    context = new_context(browser, site, bypass_csp=True)
+    page = context.new_page()
+    page.goto(site.story["path"])
+    assert axe_problems(page, AXE_JS, "live page") == []
+    context.close()
 
 
 def test_reporter_posts_editor_pins_reader_follows(browser, site, tmp_path):
