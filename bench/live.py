@@ -41,7 +41,10 @@ JITTER_MS = 5_000
 # for a socket costs no CPU) and keep-alive longer than a poll interval: between polls
 # a connection waits in the worker's poller. In production a buffering proxy (nginx)
 # in front does this, and the sync workers only ever see whole requests.
+# Threads that rendered a poll after a purge close their database connection at once:
+# a thousand threads must not each keep one (PostgreSQL's max_connections).
 SERVER_ENV = {
+    "DATABASE_CONN_MAX_AGE": "0",
     "GUNICORN_THREADS": "1000",
     "GUNICORN_KEEPALIVE": "30",
     "GUNICORN_CMD_ARGS": "--worker-connections 1100",
