@@ -138,8 +138,8 @@ class LiveUpdatesAdminMixin:
 
     def _update_or_none(self, request, object_id, update_id):
         story = self._story_or_none(request, unquote(object_id))
-        if story is None:
-            return None, None
+        if story is None or update_id >= 2**63:  # past any id (PostgreSQL's bigint)
+            return story, None
         return story, LiveUpdate.objects.filter(story=story, pk=update_id).first()
 
     @method_decorator(never_cache)
@@ -207,4 +207,4 @@ class LiveUpdatesAdminMixin:
 
 def _pk(object_id):
     value = str(object_id)
-    return int(value) if value.isdecimal() else None
+    return int(value) if value.isdecimal() and len(value) <= 18 else None

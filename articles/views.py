@@ -374,6 +374,8 @@ class StoryDetailView(DetailView):
 def live_update_permalink(request, slug, update_id):
     """`/stories/<slug>/updates/<id>/`: the story's page that shows the update, opened at
     it (a redirect to `?before=…#update-<id>`). Public stories only."""
+    if update_id >= 2**63:  # past any id: PostgreSQL would refuse the comparison
+        raise Http404("No such update.")
     story = get_object_or_404(
         Story.objects.published().filter(live_started_at__isnull=False).only("pk", "slug"),
         slug=slug,

@@ -459,3 +459,15 @@ def test_an_update_posted_on_one_host_is_in_the_next_poll_on_another(
         assert status == 200
         [update] = json.loads(body)["updates"]
         assert "Posted on host A." in update["html"]
+
+
+def test_odd_update_addresses_are_not_found(client, make_live_story):
+    story = make_live_story()
+    for path in (
+        f"/stories/{story.slug}/updates/99999999999999999999999/",
+        f"/stories/{story.slug}/updates/?after=99999999999999999999999",
+        f"/stories/{story.slug}/?before=99999999999999999999999",
+        f"/stories/{story.slug}/?before=12345",
+        "/stories/no-such-story/updates/",
+    ):
+        assert client.get(path).status_code == 404, path
