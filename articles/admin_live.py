@@ -64,13 +64,12 @@ class LiveUpdatesAdminMixin:
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        if request.method == "GET":
-            story = Story.objects.visible_to(request.user).filter(pk=_pk(object_id)).first()
-            if story is not None and story.is_live_coverage:
-                extra_context["live_panel"] = self._live_panel(request, story, LiveUpdateForm())
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The story's own form as before; a live story's page also gets the live panel
+        # (no query for a story that is not covered live).
+        if change and obj is not None and obj.is_live_coverage:
+            context["live_panel"] = self._live_panel(request, obj, LiveUpdateForm())
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Views -----------------------------------------------------------------------
 
