@@ -18,6 +18,7 @@ from taggit.models import Tag
 
 from . import history, workflow
 from .admin_history import StoryHistoryMixin
+from .admin_live import LiveUpdatesAdminMixin
 from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
 from .cache import purge_stories
 from .forms import AuthorAdminForm, LinkedStoryField, RelatedHeadlineForm, StoryAdminForm
@@ -205,7 +206,12 @@ class CorrectionInline(StoryRowPermissions, LinkedStoriesMixin, admin.TabularInl
 
 @admin.register(Story)
 class StoryAdmin(
-    StoryWorkflowMixin, StoryHistoryMixin, LinkedStoriesMixin, SortableAdminBase, VersionAdmin
+    LiveUpdatesAdminMixin,
+    StoryWorkflowMixin,
+    StoryHistoryMixin,
+    LinkedStoriesMixin,
+    SortableAdminBase,
+    VersionAdmin,
 ):
     form = StoryAdminForm
     inlines = [BylineInline, RelatedHeadlineInline, CorrectionInline]
@@ -257,6 +263,16 @@ class StoryAdmin(
             },
         ),
         ("Publishing", {"fields": ["status", "published_at"]}),
+        (
+            "Live coverage",
+            {
+                "fields": ["live_started_at", "live_ended_at"],
+                "classes": ["collapse"],
+                "description": "A live story shows dated updates, newest first, and "
+                "readers' pages show new ones as they are posted. Start it now; end it "
+                "when the coverage ends (the page becomes its archive).",
+            },
+        ),
     ]
 
     def get_queryset(self, request):

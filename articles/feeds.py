@@ -28,6 +28,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from . import cache
+from .live import latest_update_time
 from .metadata import absolute_url, publisher_logo, story_images, xml_text
 from .models import Author, Section, Story, tags_as_json_for_story
 
@@ -195,6 +196,8 @@ class StoryFeed(Feed):
             # Tag names inside the stories' own query (as on story pages): prefetching
             # taggit's manager builds a queryset per story, a millisecond each.
             .annotate(tags_json=Subquery(tags_as_json_for_story()))
+            # Live stories show their latest update's time as the item's update time.
+            .annotate(live_latest_at=latest_update_time())
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )
         cache.depends_on(*subject.shows)
@@ -227,7 +230,8 @@ class StoryFeed(Feed):
         return story.published_at
 
     def item_updateddate(self, story):
-        return max(story.updated_at, story.published_at)
+        latest = getattr(story, "live_latest_at", None)
+        return max(story.updated_at, story.published_at, latest or story.published_at)
 
     def item_categories(self, story):
         return [xml_text(tag.name) for tag in story.tag_list]

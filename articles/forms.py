@@ -1,5 +1,6 @@
 """Admin forms for stories: the checks an editor should see as form errors, not 500s."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from django import forms
@@ -7,11 +8,14 @@ from django.conf import settings
 from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import linebreaks
 from django.utils.text import capfirst
 from PIL import Image
 
 from . import images, workflow
+from .live import LiveUpdate
 from .models import Author, RelatedHeadline, Story, StoryAuthor
+from .sanitize import sanitize_body
 
 
 class PhotoField(forms.ImageField):
@@ -84,6 +88,8 @@ class StoryAdminForm(forms.ModelForm):
             "lead_photo_focal_y",
             "status",
             "published_at",
+            "live_started_at",
+            "live_ended_at",
         ]
         field_classes = {"lead_photo": PhotoField}
         # Headlines, deks and captions are read in full while editing: wide inputs.
@@ -158,7 +164,20 @@ class StoryAdminForm(forms.ModelForm):
         ):
             cleaned_data["published_at"] = timezone.now().replace(microsecond=0)
         self.check_photo_alt(cleaned_data)
+        self.check_live_times(cleaned_data)
         return cleaned_data
+
+    def check_live_times(self, cleaned_data):
+        """Live coverage starts and ends now or in the past, never at a later time: the
+        page, the poll and the caches change with a save, not with the clock."""
+        soon = timezone.now() + timedelta(minutes=1)
+        for name in ("live_started_at", "live_ended_at"):
+            value = cleaned_data.get(name)
+            if value is not None and value > soon:
+                self.add_error(name, "Set this when it happens: it may not be a later time.")
+        started, ended = cleaned_data.get("live_started_at"), cleaned_data.get("live_ended_at")
+        if ended is not None and (started is None or ended < started):
+            self.add_error("live_ended_at", "Live coverage ends after it starts.")
 
     def check_photo_alt(self, cleaned_data):
         """With NEWSROOM["PHOTO_ALT_REQUIRED"], a published story's photo needs alt text.
@@ -319,3 +338,47 @@ class AuthorAdminForm(forms.ModelForm):
             min_width=smallest,
             min_height=smallest,
         )
+
+
+class LiveUpdateForm(forms.ModelForm):
+    """One live update: the short form at the top of a live story's admin page.
+
+    Only the update is validated and saved, never the story (nor its version, the
+    optimistic lock of the story form). The text is a plain text box: a paragraph per
+    blank line, or HTML, which goes through the story body's sanitiser either way.
+    """
+
+    photo = PhotoField(required=False, widget=PhotoInput)
+
+    class Meta:
+        model = LiveUpdate
+        fields = ["headline", "body", "authors", "photo", "photo_alt", "pinned"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 5, "cols": 60}),
+            "authors": forms.SelectMultiple(attrs={"size": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authors"].queryset = Author.objects.order_by("name")
+        self.fields["authors"].required = False
+        self.fields["body"].help_text = "A blank line starts a new paragraph."
+        self.fields["body"].error_messages["required"] = "Write the update's text."
+
+    def clean_body(self):
+        text = (self.cleaned_data.get("body") or "").strip()
+        if text and "<" not in text:
+            text = linebreaks(text, autoescape=True)
+        body = sanitize_body(text)
+        if not body:
+            raise forms.ValidationError("Write the update's text.", code="required")
+        return body
+
+    def clean(self):
+        cleaned = super().clean()
+        has_photo = bool(cleaned.get("photo")) or bool(self.instance.photo)
+        if cleaned.get("photo") is False:  # "clear" ticked
+            has_photo = False
+        if has_photo and not (cleaned.get("photo_alt") or "").strip():
+            self.add_error("photo_alt", "Describe the photo for readers who cannot see it.")
+        return cleaned

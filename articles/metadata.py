@@ -258,6 +258,32 @@ def publisher_json_ld() -> dict:
     }
 
 
+def live_blog_json_ld(story, url) -> dict:
+    """What makes a live story's NewsArticle a LiveBlogPosting: the coverage's times
+    and the updates on the page (`story.live_page_updates`, set by the story view)."""
+    updates = getattr(story, "live_page_updates", None) or []
+    latest = getattr(story, "live_latest_at", None)
+    fields = {
+        "@type": "LiveBlogPosting",
+        "coverageStartTime": iso_datetime(story.live_started_at),
+        "liveBlogUpdate": [
+            {
+                "@type": "BlogPosting",
+                "headline": update.title,
+                "datePublished": iso_datetime(update.posted_at),
+                "url": f"{url}#{update.anchor}",
+                "articleBody": update.text,
+            }
+            for update in updates
+        ],
+    }
+    if story.live_ended_at:
+        fields["coverageEndTime"] = iso_datetime(story.live_ended_at)
+    if latest and latest > story.updated_at:
+        fields["dateModified"] = iso_datetime(latest)
+    return fields
+
+
 def story_json_ld(story, tags) -> list[dict]:
     """schema.org NewsArticle and BreadcrumbList for a public story, as plain dicts.
 
@@ -291,6 +317,8 @@ def story_json_ld(story, tags) -> list[dict]:
         "keywords": [tag.name for tag in tags],
         "inLanguage": settings.LANGUAGE_CODE,
     }
+    if story.is_live_coverage:
+        article.update(live_blog_json_ld(story, url))
     breadcrumbs = {
         "@context": "https://schema.org",
         "@type": "BreadcrumbList",

@@ -21,7 +21,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import Signal, receiver
@@ -388,6 +388,22 @@ class Story(models.Model):
     # is an unused, always-NULL column and search.py falls back to substring matching.
     search_vector = SearchVectorField(null=True, editable=False)
 
+    # Live coverage (articles/live.py): live from the start until the end; after that the
+    # page is the archive of the coverage. Neither may lie in the future (the form
+    # refuses it): a change of state always comes with a save, never with the clock.
+    live_started_at = models.DateTimeField(
+        "live coverage started",
+        null=True,
+        blank=True,
+        help_text="Set to make this a live story: updates are posted at the top of this page.",
+    )
+    live_ended_at = models.DateTimeField(
+        "live coverage ended",
+        null=True,
+        blank=True,
+        help_text="Set when the coverage ends: the page becomes its archive.",
+    )
+
     objects = StoryQuerySet.as_manager()
 
     # The rows behind `tags`, so django-reversion can record and restore a story's tags
@@ -418,6 +434,12 @@ class Story(models.Model):
                 & Q(lead_photo_focal_y__gte=0, lead_photo_focal_y__lte=1),
                 name="story_focal_point_inside_photo",
                 violation_error_message="The focal point must lie inside the photo (0 to 1).",
+            ),
+            models.CheckConstraint(
+                condition=Q(live_ended_at__isnull=True)
+                | Q(live_started_at__isnull=False, live_ended_at__gte=F("live_started_at")),
+                name="story_live_ends_after_start",
+                violation_error_message="Live coverage ends after it starts.",
             ),
         ]
         indexes = [
@@ -600,6 +622,16 @@ class Story(models.Model):
             .order_by("related_from__rank")
             .only("headline", "slug", "published_at")
         )
+
+    @property
+    def is_live_coverage(self):
+        """Covered live, now or in the past (the page shows updates)."""
+        return self.live_started_at is not None
+
+    @property
+    def is_live(self):
+        """Covered live now: readers' pages ask for new updates."""
+        return self.live_started_at is not None and self.live_ended_at is None
 
     def touch(self):
         """Record a change made elsewhere (a correction note) as a change of the story.
@@ -1091,3 +1123,6 @@ def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
 # The breaking-news banner lives in its own module (the front-page desk's models are in
 # articles/fronts.py); imported here so Django finds it with the app's models.
 from .banner import Banner  # noqa: E402, F401
+
+# Defined in articles/live.py (DESIGN.md), a model of this app like the ones above.
+from .live import LiveUpdate  # noqa: E402, F401

@@ -12,6 +12,12 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("stories/", views.LatestView.as_view(), name="story_list"),
     path("stories/<uslug:slug>/", views.StoryDetailView.as_view(), name="story_detail"),
+    path("stories/<uslug:slug>/updates/", views.live_updates_poll, name="live_updates"),
+    path(
+        "stories/<uslug:slug>/updates/<int:update_id>/",
+        views.live_update_permalink,
+        name="live_update",
+    ),
     path("sections/<uslug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
     path("authors/<uslug:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
@@ -63,6 +69,9 @@ QUERY_PARAMETERS = {
     "author_detail": ("before", "page"),
     "search": ("q", "section", "tag", "page"),
     "sitemap": ("p",),
+    # Live coverage: older updates of a live story, and the poll's "updates after".
+    "story_detail": ("before",),
+    "live_updates": ("after",),
 }
 
 # Every page above is public: anonymous readers get it from the page cache, until what

@@ -5,7 +5,13 @@ import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
+from django.http import (
+    Http404,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -13,8 +19,9 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
-from . import cache, metadata
+from . import cache, live, metadata
 from .cards import cards_for
+from .live import LiveUpdate
 from .models import Author, Section, Story, StorySlug
 from .pagination import Cursor, KeysetPage, cursor_for_page_number
 from .search import search_stories
@@ -244,6 +251,12 @@ class StoryDetailView(DetailView):
         # requests print the stored article and <head> metadata with no query at all.
         slug_digest = hashlib.sha1(self.kwargs["slug"].encode(), usedforsecurity=False)
         key = f"story:{slug_digest.hexdigest()}"
+        before = request.GET.get("before")
+        if before is not None:
+            # Older updates of a live story (articles/live.py): a page of its own.
+            if not before.isdecimal() or len(before) > 18:
+                raise Http404("No such page.")
+            key += f":before:{before}"
         stored = cache.get_many([key]).get(key)
         if stored is not None:
             return self.render_to_response({**stored, "is_preview": False})
@@ -315,9 +328,107 @@ class StoryDetailView(DetailView):
             related_headlines=related,
             automatic_related=automatic,
             is_preview=self.is_preview,
-            page_meta=metadata.story_page_meta(story, tags, is_preview=self.is_preview),
         )
+        if story.is_live_coverage:
+            context.update(self.live_context(story))
+            context["cache_tags"].add(f"live:{story.pk}")
+        elif "before" in self.request.GET:
+            raise Http404("No such page.")
+        context["page_meta"] = metadata.story_page_meta(story, tags, is_preview=self.is_preview)
         return context
+
+    def live_context(self, story):
+        """A live story's updates: a page of them, the key events, the latest time.
+
+        Three queries for the page and its bylines, one for the key events, whatever
+        the number of updates (`?before=<id>`: the page below that update).
+        """
+        before = self.request.GET.get("before")
+        updates, older = live.live_page(story, int(before) if before else None)
+        if updates is None:
+            raise Http404("No such update.")
+        key_events = list(
+            LiveUpdate.objects.filter(story=story, pinned=True)
+            .newest_first()
+            .only("pk", "story_id", "headline", "body", "posted_at")[: live.KEY_EVENTS_SHOWN]
+        )
+        if before is None:
+            latest = updates[0] if updates else None
+        else:
+            latest = LiveUpdate.objects.filter(story=story).newest_first().first()
+        # Read by story_json_ld (liveBlogUpdate: the updates on this page).
+        story.live_page_updates = updates
+        story.live_latest_at = latest.posted_at if latest else None
+        return {
+            "live_updates": updates,
+            "live_older": older,
+            "live_is_first_page": before is None,
+            "live_key_events": key_events,
+            "live_latest": latest,
+            "live_polls": story.is_live and before is None and not self.is_preview,
+            "live_poll_ms": settings.NEWSROOM["LIVE_POLL_SECONDS"] * 1000,
+            "live_jitter_ms": settings.NEWSROOM["LIVE_POLL_JITTER"] * 1000,
+        }
+
+
+def live_update_permalink(request, slug, update_id):
+    """`/stories/<slug>/updates/<id>/`: the story's page that shows the update, opened at
+    it (a redirect to `?before=…#update-<id>`). Public stories only."""
+    if update_id >= 2**63:  # past any id: PostgreSQL would refuse the comparison
+        raise Http404("No such update.")
+    story = get_object_or_404(
+        Story.objects.published().filter(live_started_at__isnull=False).only("pk", "slug"),
+        slug=slug,
+    )
+    cache.depends_on(f"live:{story.pk}", f"story:{story.pk}")
+    update = get_object_or_404(LiveUpdate.objects.filter(story=story), pk=update_id)
+    before = live.page_holding(update)
+    query = f"?before={before}" if before else ""
+    return HttpResponseRedirect(f"{story.get_absolute_url()}{query}#{update.anchor}")
+
+
+def live_updates_poll(request, slug):
+    """`/stories/<slug>/updates/?after=<id>`: what a live page's script asks every poll.
+
+    A small JSON answer, the same for every reader at the same point (cached under
+    `live:<pk>`, so an unchanged answer is a 304 from the page cache, no SQL): whether
+    the coverage is still live, the newest update's id, and the updates after `after`,
+    newest first, as the HTML the page shows them in. Drafts and scheduled stories
+    answer 404 like their pages.
+    """
+    after = request.GET.get("after", "0")
+    if not after.isdecimal() or len(after) > 18:
+        raise Http404("No such update.")
+    story = get_object_or_404(
+        Story.objects.published()
+        .filter(live_started_at__isnull=False)
+        .only("pk", "slug", "live_started_at", "live_ended_at"),
+        slug=slug,
+    )
+    cache.depends_on(f"live:{story.pk}", f"story:{story.pk}")
+    limit = live.POLL_UPDATES_MAX
+    updates = list(
+        LiveUpdate.objects.filter(story=story, pk__gt=int(after)).for_page()[: limit + 1]
+    )
+    newest = max((update.pk for update in updates), default=int(after))
+    items = [
+        {
+            "id": update.pk,
+            "pinned": update.pinned,
+            "html": render_to_string(
+                "includes/live_update.html", {"update": update, "story": story}
+            ),
+        }
+        for update in updates[:limit]
+    ]
+    return JsonResponse(
+        {
+            "live": story.is_live,
+            "latest": newest,
+            "more": len(updates) > limit,
+            "updates": items,
+        }
+    )
 
 
 _SLUG = re.compile(r"[-\w]+")

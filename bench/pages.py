@@ -27,6 +27,8 @@ PAGES = (
     "search",
     "sitemap",
     "feed",
+    "live",
+    "live-poll",
 )
 REFERENCES = ("constant", "static")
 # Pages measured with the page cache on only: what they show is how the cache keys them.
@@ -44,8 +46,34 @@ function request()
   return wrk.format(nil, path)
 end
 """
+# A reader's page asking whether a live story has news, as static/js/live.js does: the
+# first answer's ETag goes back as If-None-Match, so every later answer is a 304.
+IF_NONE_MATCH_LUA = r"""
+local report_response = response
+local held_etag = nil
+
+function request()
+  if held_etag then
+    return wrk.format(nil, nil, {["If-None-Match"] = held_etag})
+  end
+  return wrk.format(nil)
+end
+
+function response(status, headers, body)
+  report_response(status, headers, body)
+  if status == 200 then
+    held_etag = headers["ETag"] or headers["etag"]
+  end
+end
+"""
 # Page → Lua for wrk, for pages whose requests are not all the same.
-LUA = {"home-utm": RANDOM_UTM_LUA}
+LUA = {"home-utm": RANDOM_UTM_LUA, "live-poll": IF_NONE_MATCH_LUA}
+# Pages whose every request differs (a new query string): the cache is filled by another.
+VARIED_PAGES = ("home-utm",)
+# Pages whose answer is meant to be 304 Not Modified (not counted as errors).
+NOT_MODIFIED_PAGES = ("live-poll",)
+# Updates on the benchmark's live story (issue 16: within the story page's bound).
+LIVE_UPDATES = 500
 # Demo stories mention Korea, generated ones never do: the result count stays the same
 # at every size, so the growth comparison shows whether search scans the table.
 SEARCH_QUERY = "korea"
@@ -76,6 +104,41 @@ def _story_with_automatic_related():
     return chosen.order_by("-published_at", "-pk").first() or _story()
 
 
+def _live_story():
+    """A public live story with `LIVE_UPDATES` updates (made on the first call)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.live import LiveUpdate
+    from articles.models import Section, Story
+
+    story = Story.objects.published().filter(slug="bench-live-coverage").first()
+    if story is None:
+        now = timezone.now()
+        story = Story.objects.create(
+            headline="Election night, live",
+            slug="bench-live-coverage",
+            dek="Results as they come in, constituency by constituency.",
+            section=Section.objects.order_by("pk").first(),
+            status=Story.Status.PUBLISHED,
+            published_at=now - timedelta(days=1),
+            live_started_at=now - timedelta(days=1),
+        )
+        LiveUpdate.objects.bulk_create(
+            LiveUpdate(
+                story=story,
+                posted_at=now - timedelta(minutes=LIVE_UPDATES - n),
+                headline=f"Result {n}" if n % 5 == 0 else "",
+                body=f"<p>Constituency {n} declared: a result, then reactions.</p>",
+                pinned=n % 50 == 0,
+            )
+            for n in range(LIVE_UPDATES)
+        )
+    latest = LiveUpdate.objects.filter(story=story).newest_first().first()
+    return story, latest
+
+
 def benchmark_paths():
     """Page type → path, as JSON, with the number of public stories."""
     from django.conf import settings
@@ -88,6 +151,7 @@ def benchmark_paths():
     from articles.pagination import cursor_for_page_number
 
     story = _story()
+    live_story, latest_update = _live_story()
     tag = Tag.objects.annotate(n=Count("taggit_taggeditem_items")).order_by("-n", "name").first()
     section = Section.objects.annotate(n=Count("stories")).order_by("-n", "pk").first()
     author = Author.objects.annotate(n=Count("stories")).order_by("-n", "pk").first()
@@ -115,6 +179,10 @@ def benchmark_paths():
         # Not a page of the main table: the growth comparison's second sitemap.
         "sitemap_index": reverse("articles:sitemap_index"),
         "feed": reverse("articles:feed_rss"),
+        "live": live_story.get_absolute_url(),
+        # What every open live page asks every 15–30 s: nothing new since its update.
+        "live-poll": f"{reverse('articles:live_updates', args=[live_story.slug])}"
+        f"?after={latest_update.pk}",
         "constant": reverse("bench_constant"),
         "static": static("bench/reference.html"),
     }
@@ -133,7 +201,7 @@ def measure_pages(paths, cached):
         if cached:
             # Fills the cache: what is measured is a hit (for a page whose requests
             # differ, a hit on what another request stored).
-            client.get(path + "-first" if name in LUA else path)
+            client.get(path + "-first" if name in VARIED_PAGES else path)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         body = b"".join(response.streaming_content) if response.streaming else response.content

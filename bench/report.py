@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import median
 
+from bench.pages import NOT_MODIFIED_PAGES
 from bench.wrk import WrkResult
 
 MAX_QUERIES = 6
@@ -20,6 +21,8 @@ NO_CACHE_TARGETS = {
     "story_auto": 0.16,
     "feed": 0.05,
     "search": 0.05,
+    # Issue 16: a live story with 500 updates, within the story page's bound.
+    "live": 0.16,
 }
 # Cache on: every anonymous page → minimum share of the static file through WhiteNoise.
 CACHED_TARGET = 0.8
@@ -53,6 +56,12 @@ class Row:
         return f"MISS ({', '.join(misses)})" if misses else "PASS"
 
 
+def _errors(page: str, result: WrkResult) -> int:
+    """Non-2xx answers and socket errors; a 304 is the answer some pages are for."""
+    expected = result.statuses.get(304, 0) if page in NOT_MODIFIED_PAGES else 0
+    return result.non_2xx - expected + result.total_socket_errors
+
+
 def target_for(page: str, cache: str) -> float | None:
     if page in REFERENCE_OF.values():
         return None
@@ -80,7 +89,7 @@ def rows(
             "rps": median(r.requests_per_second for r in results),
             "p50": median(r.latency_ms["p50"] for r in results),
             "p99": median(r.latency_ms["p99"] for r in results),
-            "errors": sum(r.non_2xx + r.total_socket_errors for r in results),
+            "errors": sum(_errors(page, r) for r in results),
         }
         for page, results in runs.items()
     }

@@ -6,6 +6,7 @@
     DATABASE_URL=postgres://… make bench BENCH_ARGS="--compare 1000,100000"   # growth
     DATABASE_URL=postgres://… REDIS_URL=redis://… \
       make bench BENCH_ARGS="--workload newsroom --stories 100000"   # bench/newsroom.py
+    make bench BENCH_ARGS="--workload live"      # 2,000 pollers of a live story (bench/live.py)
 
 Seeds a database of its own (SQLite in a temporary folder, or `<name>_bench` beside a
 PostgreSQL DATABASE_URL) with the demo newsroom plus generated stories, then runs one
@@ -29,7 +30,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import extras, growth, newsroom, report
+from bench import extras, growth, live, newsroom, report
 from bench.pages import CACHE_ON_ONLY, LUA, PAGES, REFERENCES
 from bench.results import write_results
 from bench.server import ROOT, Site, drop_postgres_database, is_postgres
@@ -57,10 +58,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--stories", type=int, default=1000, help="generated stories (1000)")
     add(
         "--workload",
-        choices=("pages", "newsroom"),
+        choices=("pages", "newsroom", "live"),
         default="pages",
         help="pages: each page type alone (default); newsroom: readers over many pages, "
-        "with saves and with tracking parameters (bench/newsroom.py)",
+        "with saves and with tracking parameters (bench/newsroom.py); live: 2,000 readers "
+        "polling a live story while an update is posted every --save-every s (bench/live.py)",
     )
     add(
         "--duration",
@@ -147,7 +149,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     newsroom_workload = args.workload == "newsroom"
     if args.duration is None:
-        args.duration = 60 if newsroom_workload else 20
+        args.duration = {"newsroom": 60, "live": 45}.get(args.workload, 20)
     if args.rounds is None:
         args.rounds = 1 if newsroom_workload else 3
     args.page_list = [name.strip() for name in args.pages.split(",") if name.strip()]
@@ -281,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         return growth.main(args, bench_site)
     if args.workload == "newsroom":
         return newsroom.main(args, bench_site)
+    if args.workload == "live":
+        return live.main(args, bench_site)
 
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     engine = "PostgreSQL" if is_postgres(os.environ.get("DATABASE_URL")) else "SQLite"

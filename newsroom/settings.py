@@ -452,3 +452,12 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# Live coverage (articles/live.py): updates shown on a live story's page before "Show
+# older updates", and how often readers' pages ask for new ones (seconds; each poll
+# waits a random extra up to LIVE_POLL_JITTER so thousands of pages do not ask at once).
+NEWSROOM |= {
+    "LIVE_UPDATES_PER_PAGE": env_int("NEWSROOM_LIVE_UPDATES_PER_PAGE", 20),
+    "LIVE_POLL_SECONDS": env_int("NEWSROOM_LIVE_POLL_SECONDS", 15),
+    "LIVE_POLL_JITTER": env_int("NEWSROOM_LIVE_POLL_JITTER", 15),
+}

@@ -26,6 +26,7 @@ from django.utils import timezone
 from reversion.models import Version
 from taggit.models import Tag
 
+from articles.live import LiveUpdate
 from articles.models import Author, Banner, Section, Story
 
 ROLES = ("anonymous", "reporter A", "reporter B", "editor")
@@ -104,6 +105,11 @@ MATRIX = {
     "articles_story_compare": per_story(200, 404),
     "articles_story_revision": per_story(200, 404),
     "articles_story_version": per_story(200, 404),
+    # Live updates (articles/admin_live.py): the live desk, and each update's edit and
+    # delete pages (every story here is covered live and has one update).
+    "articles_story_live": per_story(200, HOME),
+    "articles_story_live_edit": per_story(200, HOME),
+    "articles_story_live_delete": per_story(200, HOME),
     "articles_story_recoverlist": same(LOGIN, 403, 403, 200),
     "articles_story_recover": same(LOGIN, 403, 403, 200, objects=["A's deleted draft"]),
     # Sections and authors: reporters may look, editors change.
@@ -216,9 +222,15 @@ def build_world():
     now = timezone.now()
 
     def story(headline, owner, **fields):
-        return Story.objects.create(
-            headline=headline, section=section, created_by=users[owner], **fields
+        story = Story.objects.create(
+            headline=headline,
+            section=section,
+            created_by=users[owner],
+            live_started_at=now,
+            **fields,
         )
+        LiveUpdate.objects.create(story=story, body="<p>An update.</p>")
+        return story
 
     draft, live = {"status": Story.Status.DRAFT}, {"status": Story.Status.PUBLISHED}
     stories = {
@@ -304,6 +316,9 @@ def url_for(world, name, obj):
     if name == "articles_story_revision":
         story = world.stories[obj]
         return reverse(f"admin:{name}", args=[story.pk, world.versions[obj][0].pk])
+    if name in ("articles_story_live_edit", "articles_story_live_delete"):
+        story = world.stories[obj]
+        return reverse(f"admin:{name}", args=[story.pk, story.live_updates.get().pk])
     if name == "articles_story_compare":
         old, new = world.versions[obj][:2]
         url = reverse(f"admin:{name}", args=[world.stories[obj].pk])

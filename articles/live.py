@@ -1,0 +1,238 @@
+"""Live coverage: a story that updates while readers watch.
+
+A story is *live* from `Story.live_started_at` until `Story.live_ended_at`; after that
+its page is the archive of the coverage. Each `LiveUpdate` is a short dated post (rich
+text, optional bylines, an optional photo with alt text, optionally pinned as a key
+event) shown newest first on the story's page.
+
+- Posting, editing and deleting an update never saves the story: the story's
+  optimistic lock (its `version`) is for the story's own fields, and two reporters
+  posting at once each insert a row of their own. What readers see changes through
+  the cache tags `live:<story pk>` (the poll endpoint) and `story:<story pk>` (the
+  page, cards, feeds), purged by the signals below.
+- Editing or deleting an update records a revision of the story (with the update's
+  own version in it), so the story's history says who changed which update. Restoring
+  an old version of the story writes the story's own fields and rows only
+  (articles/history.py), never its updates: updates posted after that version stay.
+- Photos go through the same checks (`images.validate_photo`, in the admin form) and
+  renditions (`images.make_renditions`, when the update is saved) as lead photos; a
+  reader's request only prints what was made.
+- The poll endpoint (`/stories/<slug>/updates/?after=<id>`, articles/views.py) is a
+  public page like any other: the page cache answers it, and a matching
+  If-None-Match gets a 304 with no SQL.
+"""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django_prose_editor.fields import ProseEditorField
+
+from . import images
+from .images import get_originals_storage
+from .sanitize import sanitize_body
+
+# Key events listed in a live page's summary.
+KEY_EVENTS_SHOWN = 10
+# Updates one poll answer carries at most (a reader away for longer reloads).
+POLL_UPDATES_MAX = 50
+
+
+class LiveUpdateQuerySet(models.QuerySet):
+    def newest_first(self):
+        """The order of the live page: the (story, -posted_at, -id) index, read forwards."""
+        return self.order_by("-posted_at", "-id")
+
+    def for_page(self):
+        """What an update on the page shows: its bylines in one more query."""
+        from .models import Author
+
+        return self.newest_first().prefetch_related(
+            Prefetch("authors", queryset=Author.objects.order_by("name", "pk"))
+        )
+
+    def older_than(self, update):
+        """Updates after `update` in newest-first order (`update` is (posted_at, id))."""
+        posted_at, pk = update
+        return self.filter(Q(posted_at__lt=posted_at) | Q(posted_at=posted_at, pk__lt=pk))
+
+    def newer_than(self, update):
+        posted_at, pk = update
+        return self.filter(Q(posted_at__gt=posted_at) | Q(posted_at=posted_at, pk__gt=pk))
+
+
+def latest_update_time():
+    """A subquery: the outer story's newest update time (NULL without updates)."""
+    return Subquery(
+        LiveUpdate.objects.filter(story=OuterRef("pk")).newest_first().values("posted_at")[:1]
+    )
+
+
+class LiveUpdate(models.Model):
+    """One post in a story's live coverage."""
+
+    # No index of its own: (story, -posted_at, -id) below serves it.
+    story = models.ForeignKey(
+        "articles.Story", on_delete=models.CASCADE, related_name="live_updates", db_index=False
+    )
+    posted_at = models.DateTimeField("time", default=timezone.now)
+    headline = models.CharField(
+        max_length=200, blank=True, help_text="Optional: a few words, shown in bold."
+    )
+    body = ProseEditorField(
+        "text",
+        extensions={
+            "Bold": True,
+            "Italic": True,
+            "BulletList": True,
+            "OrderedList": True,
+            "ListItem": True,
+            "Blockquote": True,
+            "HardBreak": True,
+            "Link": {"enableTarget": False},
+            "History": True,
+        },
+        sanitize=sanitize_body,
+    )
+    authors = models.ManyToManyField(
+        "articles.Author", blank=True, related_name="live_updates", verbose_name="bylines"
+    )
+    # The original, private like lead photos' originals; readers get the renditions.
+    photo = models.ImageField(
+        upload_to="live/%Y/%m/", storage=get_originals_storage, max_length=200, blank=True
+    )
+    photo_alt = models.CharField(
+        "photo alt text",
+        max_length=250,
+        blank=True,
+        help_text="What the photo shows, for readers who cannot see it.",
+    )
+    photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    pinned = models.BooleanField(
+        "key event", default=False, help_text="Pinned to the summary at the top of the page."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LiveUpdateQuerySet.as_manager()
+
+    class Meta:
+        app_label = "articles"
+        ordering = ["-posted_at", "-id"]
+        verbose_name = "live update"
+        indexes = [
+            # The live page, "show older updates" and the poll: one range of one story.
+            models.Index(fields=["story", "-posted_at", "-id"], name="live_update_story_idx"),
+            # The summary's key events.
+            models.Index(fields=["story", "pinned"], name="live_update_pinned_idx"),
+        ]
+
+    def __str__(self):
+        return self.headline or Truncator(self.text).words(12) or f"Update #{self.pk}"
+
+    # One transaction: the photo files this save writes are kept only if it commits.
+    @transaction.atomic(savepoint=False)
+    def save(self, *args, **kwargs):
+        self.body = sanitize_body(self.body)
+        stored = None
+        if self.pk:
+            stored = LiveUpdate.objects.filter(pk=self.pk).values_list("photo", flat=True).first()
+        if self.photo and not self.photo._committed:
+            self.photo.save(self.photo.name, self.photo.file, save=False)
+            images.discard_unless_committed(images.originals_storage, [self.photo.name])
+        previous = self.photo_renditions
+        if not self.photo:
+            self.photo_renditions = {}
+        elif (self.photo_renditions or {}).get("source") != self.photo.name:
+            # Made here, in the writer's request: never in a reader's.
+            self.photo_renditions = images.make_renditions(self.photo.name)
+        super().save(*args, **kwargs)
+        if stored and stored != self.photo.name:
+            transaction.on_commit(lambda: images.delete_files(stored, previous), robust=True)
+
+    def get_absolute_url(self):
+        """Opens the story's page at this update (redirects to the page that holds it)."""
+        return reverse(
+            "articles:live_update", kwargs={"slug": self.story.slug, "update_id": self.pk}
+        )
+
+    @cached_property
+    def picture(self):
+        return images.Picture.from_sizes((self.photo_renditions or {}).get("lead"))
+
+    @property
+    def text(self):
+        return " ".join(strip_tags(self.body).split())
+
+    @property
+    def title(self):
+        """A headline for structured data and the summary: its own, or its first words."""
+        return self.headline or Truncator(self.text).chars(110)
+
+    @property
+    def anchor(self):
+        return f"update-{self.pk}"
+
+
+@receiver(post_delete, sender=LiveUpdate)
+def _delete_photo_files(sender, instance, **kwargs):
+    original, made = instance.photo.name, instance.photo_renditions
+    if original or made:
+        transaction.on_commit(lambda: images.delete_files(original, made), robust=True)
+
+
+@receiver(post_save, sender=LiveUpdate)
+@receiver(post_delete, sender=LiveUpdate)
+def _purge_live(sender, instance, using="default", **kwargs):
+    """The poll (`live:<pk>`) and everything showing the story (`story:<pk>`)."""
+    from .cache import purge
+
+    purge({f"live:{instance.story_id}", f"story:{instance.story_id}"}, using=using)
+
+
+def live_page(story, before=None, per_page=None):
+    """(updates, older cursor or None) of one page of `story`'s updates, newest first.
+
+    `before` is an update id (the last one of the previous page); None for the first
+    page. Constant queries at any depth: one to place the cursor, one for the page (a
+    range of the (story, -posted_at, -id) index), one for the bylines.
+    """
+    per_page = per_page or settings.NEWSROOM["LIVE_UPDATES_PER_PAGE"]
+    updates = LiveUpdate.objects.filter(story=story)
+    if before is not None:
+        cursor = updates.filter(pk=before).values_list("posted_at", "pk").first()
+        if cursor is None:
+            return None, None
+        updates = updates.older_than(cursor)
+    rows = list(updates.for_page()[: per_page + 1])
+    older = rows[per_page - 1].pk if len(rows) > per_page else None
+    return rows[:per_page], older
+
+
+def page_holding(update, per_page=None):
+    """The `before` id of the page showing `update` (None: the first page).
+
+    Pages are counted from the newest update: one COUNT over the index range of the
+    updates newer than this one, then one read of the id the page starts below.
+    """
+    per_page = per_page or settings.NEWSROOM["LIVE_UPDATES_PER_PAGE"]
+    siblings = LiveUpdate.objects.filter(story_id=update.story_id)
+    newer = siblings.newer_than((update.posted_at, update.pk)).count()
+    pages_above = newer // per_page
+    if pages_above == 0:
+        return None
+    return siblings.newest_first().values_list("pk", flat=True)[pages_above * per_page - 1]
