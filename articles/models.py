@@ -1025,3 +1025,7 @@ def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
     "target or text" constraint true.
     """
     RelatedHeadline.objects.filter(target=instance, headline="").delete()
+
+
+# The front-page desk's models live with the rest of it (articles/fronts/).
+from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
