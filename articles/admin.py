@@ -418,3 +418,7 @@ class StoryAdmin(
     @staticmethod
     def _stories(count):
         return "story" if count == 1 else "stories"
+
+
+# The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
+from .fronts import admin as fronts_admin  # noqa: E402, F401

@@ -140,7 +140,20 @@ MATRIX = {
         for view in ("changelist", "add", "change", "delete", "history")
     },
     "auth_user_password_change": same(LOGIN, 403, 403, 403, objects=["user"]),
+    # The front-page desk: articles.arrange_fronts (editors) only, on every view.
+    **{
+        f"articles_{model}_{view}": same(
+            LOGIN, 403, 403, 200, objects=[None if view in ("changelist", "add") else model]
+        )
+        for model in ("front", "layout")
+        for view in ("changelist", "add", "change", "delete", "history")
+    },
+    "articles_layout_preview": same(LOGIN, 403, 403, 200, objects=["layout"]),
+    "articles_layout_revision": same(LOGIN, 403, 403, 200, objects=["layout"]),
+    "articles_layout_recoverlist": same(LOGIN, 403, 403, 200),
+    "articles_layout_recover": same(LOGIN, 403, 403, 200, objects=["deleted layout"]),
 }
+MATRIX["autocomplete"]["pin.story"] = (LOGIN, 403, 403, 200)
 
 # Public addresses that answer staff differently: the preview, and a former address.
 PUBLIC_MATRIX = {
@@ -239,7 +252,9 @@ def build_world():
             object_repr=story.headline,
             action_flag=CHANGE,
         )
+    front_versions = _front_desk_versions(users["editor"])
     objects = {
+        **front_versions,
         "section": section,
         "author": Author.objects.create(name="Kim Min-ji", slug="matrix-kim-min-ji"),
         "tag": Tag.objects.create(name="Matrix tag", slug="matrix-tag"),
@@ -254,6 +269,28 @@ def build_world():
         ),
     }
     return World(users, stories, versions, objects)
+
+
+def _front_desk_versions(editor):
+    """The home page's front, a layout with two versions, and a deleted layout's."""
+    from articles.models import Front, Layout, Zone
+
+    front = Front.objects.get(section=None)
+    made = {}
+    for name in ("Matrix layout", "Matrix deleted layout"):
+        with reversion.create_revision():
+            reversion.set_user(editor)
+            layout = Layout.objects.create(front=front, name=name)
+            Zone.objects.create(layout=layout, kind="lead", slots=1)
+        made[name] = layout
+    deleted = Version.objects.get_for_object(made["Matrix deleted layout"]).get()
+    made["Matrix deleted layout"].delete()
+    return {
+        "front": front,
+        "layout": made["Matrix layout"],
+        "layout version": Version.objects.get_for_object(made["Matrix layout"]).get(),
+        "deleted layout": deleted,
+    }
 
 
 def url_for(world, name, obj):
@@ -272,6 +309,11 @@ def url_for(world, name, obj):
         target = world.stories.get(obj) or world.objects[obj]
         content_type = ContentType.objects.get_for_model(target)
         return reverse("admin:view_on_site", args=[content_type.pk, target.pk])
+    if name == "articles_layout_revision":
+        version = world.objects["layout version"]
+        return reverse(f"admin:{name}", args=[world.objects[obj].pk, version.pk])
+    if name == "articles_layout_recover":
+        return reverse(f"admin:{name}", args=[world.objects[obj].pk])
     if name == "articles_story_recover":
         return reverse(f"admin:{name}", args=[world.versions[obj][-1].pk])
     if name == "articles_story_revision":
