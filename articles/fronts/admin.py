@@ -79,14 +79,24 @@ class DeskPermissions:
         return self._may_arrange(request)
 
 
-class ZoneInline(DeskPermissions, SortableTabularInline):
+class NoRelatedLinks:
+    """A row edits itself, not the section, zone or story it points to."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        for name in ("can_add_related", "can_change_related", "can_delete_related"):
+            setattr(formfield.widget, name, False)
+        return formfield
+
+
+class ZoneInline(DeskPermissions, NoRelatedLinks, SortableTabularInline):
     model = Zone
     fields = ["kind", "section", "slots"]
     extra = 0
     verbose_name_plural = "zones (top to bottom; drag to reorder)"
 
 
-class PinInline(DeskPermissions, SortableTabularInline):
+class PinInline(DeskPermissions, NoRelatedLinks, SortableTabularInline):
     model = Pin
     fk_name = "layout"
     fields = ["story", "zone", "starts_at", "ends_at"]
@@ -103,12 +113,7 @@ class PinInline(DeskPermissions, SortableTabularInline):
             # Only this layout's zones (none before it is saved with some).
             layout = getattr(self, "_layout", None)
             kwargs["queryset"] = Zone.objects.filter(layout=layout).select_related("section")
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name in ("zone", "story"):
-            # A pin's row edits the pin, not the zone or story it points to.
-            for name in ("can_add_related", "can_change_related", "can_delete_related"):
-                setattr(formfield.widget, name, False)
-        return formfield
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Front)
