@@ -13,6 +13,7 @@ History and undo are django-reversion's, recording a layout with its zones and p
 import reversion
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -80,12 +81,15 @@ class DeskPermissions:
 
 
 class NoRelatedLinks:
-    """A row edits itself, not the section, zone or story it points to."""
+    """A row edits itself, not the section, zone or story it points to: no pop-up links
+    to add, change or delete those (set on the wrapper the admin adds around the
+    widget, as articles/admin.py's RowLinksMixin does)."""
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        for name in ("can_add_related", "can_change_related", "can_delete_related"):
-            setattr(formfield.widget, name, False)
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            for name in ("can_add_related", "can_change_related", "can_delete_related"):
+                setattr(formfield.widget, name, False)
         return formfield
 
 
