@@ -29,6 +29,12 @@ def at(moment):
     return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
+@pytest.fixture(autouse=True)
+def _default_fronts(db):
+    """The migration's fronts (a test that flushes the database removes them)."""
+    ensure_default_fronts()
+
+
 @pytest.fixture
 def page_cache(settings):
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True, "SECONDS": 300}

@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles import metadata
+from articles.fronts.defaults import ensure_default_fronts
 from articles.models import Story
 
 
@@ -177,6 +178,7 @@ def test_staff_preview_carries_no_structured_data(make_story):
 
 @pytest.mark.parametrize("url", ["/", "/stories/", "section", "/tags/seoul/", "author"])
 def test_list_pages_have_website_metadata(client, story, base_url, url):
+    ensure_default_fronts()  # the migration's, unless a flushing test removed it
     url = {
         "section": story.section.get_absolute_url(),
         "author": story.authors.first().get_absolute_url(),
