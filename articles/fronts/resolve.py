@@ -6,8 +6,8 @@ Two queries whatever the number of zones, pins and sections:
    and pins, and the pinned stories' status, time and slug (a pinned story that is not
    public at `now`, or a pin outside its start/end, is skipped here, in Python);
 2. the backfill candidates: for the front's own list and for each section a zone
-   backfills from, the newest public stories, each list a LIMIT on its index
-   (`pk IN (… LIMIT n) OR pk IN (… LIMIT n)`), so never a scan of the archive.
+   backfills from, the newest public stories, each list a LIMIT on its index, joined
+   by UNION ALL (`newest_of_lists`), so never a scan of the archive.
 
 Pins take their slots first, everywhere on the page; then empty slots fill in zone
 order with the newest public stories not already shown. No story appears twice.
@@ -15,7 +15,8 @@ order with the newest public stories not already shown. No story appears twice.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connections
+from django.db.models import IntegerField, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,6 +72,43 @@ class ResolvedFront:
                 )
             ],
         }
+
+
+def newest_of_lists(keys, limit):
+    """{key: [(pk, slug), …]}: the `limit` newest public stories of each list, in one
+    query. `key` None is every section's, else one section's.
+
+    One `SELECT … ORDER BY … LIMIT n` per list, each read from its index
+    (story_public_idx, story_section_idx), joined with UNION ALL. The ORM cannot say it:
+    Django refuses LIMIT inside a compound query on SQLite, and `pk IN (…) OR pk IN (…)`
+    makes PostgreSQL filter the whole public index through hashed subplans (caught by
+    tests/test_explain.py). So each part is compiled by the ORM and wrapped here.
+    """
+    from articles.models import Story
+
+    keys = list(keys)
+    parts, params = [], []
+    for n, key in enumerate(keys):
+        stories = Story.objects.published()
+        if key is not None:
+            stories = stories.filter(section_id=key)
+        part = (
+            stories.order_by("-published_at", "-pk")
+            .annotate(list_no=Value(n, output_field=IntegerField()))
+            .values_list("list_no", "published_at", "pk", "slug")[:limit]
+        )
+        sql, part_params = part.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) list_{n}")
+        params.extend(part_params)
+    with connections[Story.objects.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    # Newest first within each list (a UNION does not promise its parts' order).
+    rows.sort(key=lambda row: (row[1], row[2]), reverse=True)
+    newest = {key: [] for key in keys}
+    for list_no, _, pk, slug in rows:
+        newest[keys[list_no]].append((pk, slug))
+    return newest
 
 
 def resolve(section_id=None, *, layout=None, now=None):
@@ -170,26 +208,14 @@ def resolve(section_id=None, *, layout=None, now=None):
         limit = total + max(zone.slots for zone in zones)
         lists = {zs.zone.section_id or section_id for zs in open_slots}
         tags |= {"list:latest" if key is None else f"list:section:{key}" for key in lists}
-        public = Story.objects.published()
-        newest = public.order_by("-published_at", "-pk").values("pk")
-        condition = Q()
-        for key in lists:
-            of_list = newest if key is None else newest.filter(section_id=key)
-            condition |= Q(pk__in=of_list[:limit])
-        rows = list(
-            public.filter(condition)
-            .order_by("-published_at", "-pk")
-            .values_list("pk", "section_id", "slug")
-        )
+        newest = newest_of_lists(lists, limit)
         for zs in open_slots:
-            key = zs.zone.section_id or section_id
-            for pk, story_section, slug in rows:
+            for pk, slug in newest[zs.zone.section_id or section_id]:
                 if len(zs.stories) >= zs.zone.slots:
                     break
-                if pk in used or (key is not None and story_section != key):
-                    continue
-                zs.stories.append(Shown(pk, slug))
-                used.add(pk)
+                if pk not in used:
+                    zs.stories.append(Shown(pk, slug))
+                    used.add(pk)
     # Each shown story's address is in the page's ItemList (its slug may change).
     tags |= {f"story:{story.pk}" for zs in result for story in zs.stories}
     return ResolvedFront(section_id, layout, result, tags)
