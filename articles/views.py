@@ -168,7 +168,8 @@ class StoryListView(TemplateView):
             description=context.get("list_description") or context.get("meta_description"),
             feeds=feeds,
         )
-        if self.front and self.front.story_ids:
+        if self.front_section_id() is None and self.front and self.front.story_ids:
+            # The home page's curated stories, in order.
             page_meta.json_ld.append(self.front.item_list_json_ld())
         return head_fragment(page_meta)
 
