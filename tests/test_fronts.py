@@ -245,6 +245,23 @@ def test_a_pin_starts_and_ends_to_the_minute_through_the_page_cache(page_cache, 
     assert "Story 0" in lead(NOON + timedelta(hours=6))[0]
 
 
+def test_a_pinned_scheduled_story_leads_from_its_minute_through_the_page_cache(
+    page_cache, reader, make_story
+):
+    with at(NOON - timedelta(hours=3)):
+        for n in range(3):
+            make_story(f"Story {n}", published_at=NOON - timedelta(hours=4, minutes=n))
+        embargoed = make_story("Embargoed budget", published_at=NOON)
+        pin(embargoed, zone("lead"))
+    with at(NOON - timedelta(seconds=1)):
+        html = reader.get("/").content.decode()
+        assert "Embargoed budget" not in html
+        assert reader.get("/")["X-Cache"] == "hit"
+    with at(NOON):
+        html = reader.get("/").content.decode()
+    assert "Embargoed budget" in section_of(html, 'aria-label="Top story"')
+
+
 def test_a_scheduled_layout_goes_live_on_time(page_cache, reader, make_story):
     with at(NOON - timedelta(hours=3)):
         stories = [
