@@ -438,3 +438,6 @@ class StoryAdmin(
 
 # The breaking-news banner's admin (its own module: the front-page desk grows beside it).
 from . import admin_banner  # noqa: E402, F401
+
+# The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
+from .fronts import admin as fronts_admin  # noqa: E402, F401

@@ -32,6 +32,26 @@ class FormAutocompleteView(AutocompleteJsonView):
             raise PermissionDenied
         return term, model_admin, source_field, to_field_name
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self._labels_stories():
+            queryset = queryset.select_related("section")
+        return queryset
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if self._labels_stories():
+            # Pinning a story on a front: which one it is at a glance.
+            from .fronts.admin import story_choice_label
+
+            result["text"] = story_choice_label(obj)
+        return result
+
+    def _labels_stories(self):
+        from .fronts.models import Pin
+
+        return self.source_field.model is Pin and self.source_field.name == "story"
+
 
 class NewsroomAdminSite(admin.AdminSite):
     def autocomplete_view(self, request):

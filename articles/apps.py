@@ -19,6 +19,11 @@ class ArticlesConfig(AppConfig):
 
         invalidation.connect_signals()
 
+        # Fronts' pages: purged on change, and at their pins' and layouts' times.
+        from .fronts import signals as fronts_signals
+
+        fronts_signals.connect_signals()
+
         # Versioned whatever loads first (admin, importer, shell): see articles/history.py.
         from . import history
 

@@ -21,10 +21,14 @@ from taggit.models import Tag
 
 from . import cache, live, metadata
 from .cards import cards_for
+from .fronts.resolve import resolve as resolve_front
 from .live import LiveUpdate
 from .models import Author, Section, Story, StorySlug
 from .pagination import Cursor, KeysetPage, cursor_for_page_number
 from .search import search_stories
+
+# A list without a front above it (see StoryListView.front_section_id).
+NO_FRONT = object()
 
 # Former `?page=N` links beyond this are not followed (each one costs an OFFSET).
 MAX_FORMER_PAGE = 100_000
@@ -53,6 +57,24 @@ class StoryListView(TemplateView):
     # A list about one section, tag or author exists only while it has a public story.
     empty_is_404 = False
     card_variant = "h2"
+    # A front's layout to show instead of the current one: an editor's preview
+    # (articles/fronts/admin.py), never cached.
+    preview_layout = None
+
+    def front_section_id(self):
+        """The front this list shows above its first page: None for the home page, a
+        section's pk; NO_FRONT for lists without one."""
+        return NO_FRONT
+
+    @cached_property
+    def front(self):
+        """The front shown above the list's first page (articles/fronts/), or None."""
+        section_id = self.front_section_id()
+        if section_id is NO_FRONT:
+            return None
+        # Older pages too: the list is the same list (what the front shows is not in
+        # it) on every page, so that their cursors meet.
+        return resolve_front(section_id, layout=self.preview_layout)
 
     def stories(self):
         return Story.objects.published()
@@ -74,7 +96,14 @@ class StoryListView(TemplateView):
 
     def shows(self):
         """The cache tags of what this page shows besides its cards (which add theirs)."""
-        return {self.list_tag()}
+        return {self.list_tag(), *(self.front.tags if self.front else ())}
+
+    def list_stories(self):
+        """The list below the front: what the front shows is not repeated."""
+        stories = self.stories()
+        if self.front and self.front.story_ids:
+            stories = stories.exclude(pk__in=self.front.story_ids)
+        return stories
 
     def get(self, request, *args, **kwargs):
         per_page = settings.NEWSROOM["STORIES_PER_PAGE"]
@@ -86,8 +115,9 @@ class StoryListView(TemplateView):
             before = Cursor.parse(request.GET["before"])
             if before is None:
                 raise Http404("No such page.")
-        page = KeysetPage(self.stories(), per_page, before)
-        if not page.object_list and (before is not None or self.empty_is_404):
+        page = KeysetPage(self.list_stories(), per_page, before)
+        on_front = self.front.story_ids if self.front else ()
+        if not page.object_list and not on_front and (before is not None or self.empty_is_404):
             # Past the end of the list; or a section, tag or author with no public
             # story, which must not reveal itself (name, description, bio, portrait).
             # The page's own rows say so: no COUNT, no extra EXISTS.
@@ -112,7 +142,17 @@ class StoryListView(TemplateView):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         variants = self.card_variants(page.object_list, page)
-        context["cards"] = cards_for(self.request, page.object_list, variants)
+        # The front's cards and the list's in one go (one query for those not kept).
+        zones = self.front.zones if self.front and page.number == 1 else []
+        front_ids, front_variants = [], []
+        for zone in zones:
+            for n, story in enumerate(zone.stories):
+                front_ids.append(story.pk)
+                front_variants.append("lead" if zone.zone.kind == "lead" and n == 0 else "h3")
+        cards = cards_for(
+            self.request, [*front_ids, *page.object_list], [*front_variants, *variants]
+        )
+        context["cards"] = self.front_zones(context, zones, cards)
         # The <head> metadata (canonical, feeds, OpenGraph) of this page of this list,
         # rendered once until the list or its section, tag or author changes.
         address = f"{self.request.path}?{page.query}"
@@ -135,25 +175,60 @@ class StoryListView(TemplateView):
             description=context.get("list_description") or context.get("meta_description"),
             feeds=feeds,
         )
+        if self.front_section_id() is None and self.front and self.front.story_ids:
+            # The home page's curated stories, in order.
+            page_meta.json_ld.append(self.front.item_list_json_ld())
         return head_fragment(page_meta)
+
+    def front_zones(self, context, zones, cards):
+        """Split `cards` into the front's zones (in `context["front_zones"]`) and the
+        list's cards (returned). A story no longer public has no card: it is left out."""
+        by_story = iter(cards)
+        # cards_for leaves out a story unpublished since the front was resolved (a
+        # race): then the cards are shown as one list rather than in the wrong zones.
+        wanted = sum(len(zone.stories) for zone in zones)
+        if len(cards) != wanted + len(context["page_obj"].object_list):
+            context["front_zones"] = []
+            return cards
+        front_zones = []
+        for zone in zones:
+            zone_cards = [next(by_story) for _ in zone.stories]
+            if zone_cards:
+                front_zones.append(
+                    {
+                        "kind": zone.zone.kind,
+                        "title": zone.zone.title,
+                        "section": zone.zone.section if zone.zone.section_id else None,
+                        "cards": zone_cards,
+                    }
+                )
+        context["front_zones"] = front_zones
+        return list(by_story)
 
 
 class HomeView(StoryListView):
+    """The front page: the home front's zones (lead, top stories, sections' rails, as
+    editors arranged them; articles/fronts/), then the latest of the rest."""
+
     template_name = "articles/home.html"
     card_variant = "h3"
 
+    def front_section_id(self):
+        return None
+
     def card_variants(self, stories, page_obj):
-        # The newest story leads the front page; later pages are plain lists.
+        # No layout live (none made yet): the newest story leads, as before fronts.
         variants = super().card_variants(stories, page_obj)
-        if variants and page_obj.number == 1:
+        if variants and page_obj.number == 1 and not (self.front and self.front.zones):
             variants[0] = "lead"
         return variants
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cards = context["cards"]
-        if context["page_obj"].number == 1 and cards:
-            context["lead_card"], context["cards"] = cards[0], cards[1:]
+        if context["page_obj"].number == 1 and cards and not context["front_zones"]:
+            context["front_zones"] = [{"kind": "lead", "cards": cards[:1]}]
+            context["cards"] = cards[1:]
         return context
 
 
@@ -171,6 +246,14 @@ class SectionDetailView(StoryListView):
 
     def stories(self):
         return super().stories().filter(section=self.section)
+
+    def front_section_id(self):
+        return self.section.pk
+
+    def card_variants(self, stories, page_obj):
+        # Below the section's top stories, under a "Latest" heading of its own.
+        variant = "h3" if self.front and self.front.story_ids else self.card_variant
+        return [variant] * len(stories)
 
     def list_tag(self):
         return f"list:section:{self.section.pk}"

@@ -156,7 +156,20 @@ MATRIX = {
     "articles_banner_revision": same(LOGIN, 403, 403, 200, objects=["banner"]),
     "articles_banner_recoverlist": same(LOGIN, 403, 403, 200),
     "articles_banner_recover": same(LOGIN, 403, 403, 200, objects=["deleted banner"]),
+    # The front-page desk: articles.arrange_fronts (editors) only, on every view.
+    **{
+        f"articles_{model}_{view}": same(
+            LOGIN, 403, 403, 200, objects=[None if view in ("changelist", "add") else model]
+        )
+        for model in ("front", "layout")
+        for view in ("changelist", "add", "change", "delete", "history")
+    },
+    "articles_layout_preview": same(LOGIN, 403, 403, 200, objects=["layout"]),
+    "articles_layout_revision": same(LOGIN, 403, 403, 200, objects=["layout"]),
+    "articles_layout_recoverlist": same(LOGIN, 403, 403, 200),
+    "articles_layout_recover": same(LOGIN, 403, 403, 200, objects=["deleted layout"]),
 }
+MATRIX["autocomplete"]["pin.story"] = (LOGIN, 403, 403, 200)
 
 # Public addresses that answer staff differently: the preview, and a former address.
 PUBLIC_MATRIX = {
@@ -261,7 +274,9 @@ def build_world():
             object_repr=story.headline,
             action_flag=CHANGE,
         )
+    front_versions = _front_desk_versions(users["editor"])
     objects = {
+        **front_versions,
         "section": section,
         "author": Author.objects.create(name="Kim Min-ji", slug="matrix-kim-min-ji"),
         "tag": Tag.objects.create(name="Matrix tag", slug="matrix-tag"),
@@ -292,6 +307,30 @@ def build_world():
     return World(users, stories, versions, objects)
 
 
+def _front_desk_versions(editor):
+    """The home page's front, a layout with two versions, and a deleted layout's."""
+    from articles.fronts.defaults import ensure_default_fronts
+    from articles.models import Front, Layout, Zone
+
+    ensure_default_fronts()  # the migration's, unless a flushing test removed them
+    front = Front.objects.get(section=None)
+    made = {}
+    for name in ("Matrix layout", "Matrix deleted layout"):
+        with reversion.create_revision():
+            reversion.set_user(editor)
+            layout = Layout.objects.create(front=front, name=name)
+            Zone.objects.create(layout=layout, kind="lead", slots=1)
+        made[name] = layout
+    deleted = Version.objects.get_for_object(made["Matrix deleted layout"]).get()
+    made["Matrix deleted layout"].delete()
+    return {
+        "front": front,
+        "layout": made["Matrix layout"],
+        "layout version": Version.objects.get_for_object(made["Matrix layout"]).get(),
+        "deleted layout": deleted,
+    }
+
+
 def url_for(world, name, obj):
     """The address of admin URL `name` (or a public one) about `obj`."""
     if name == "former address":
@@ -308,6 +347,11 @@ def url_for(world, name, obj):
         target = world.stories.get(obj) or world.objects[obj]
         content_type = ContentType.objects.get_for_model(target)
         return reverse("admin:view_on_site", args=[content_type.pk, target.pk])
+    if name == "articles_layout_revision":
+        version = world.objects["layout version"]
+        return reverse(f"admin:{name}", args=[world.objects[obj].pk, version.pk])
+    if name == "articles_layout_recover":
+        return reverse(f"admin:{name}", args=[world.objects[obj].pk])
     if name in ("articles_story_recover", "articles_banner_recover"):
         return reverse(f"admin:{name}", args=[world.versions[obj][-1].pk])
     if name == "articles_banner_revision":

@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 from articles import images
 from articles.cache import purge_everything
 from articles.demo import stories as demo
+from articles.fronts.defaults import ensure_default_fronts
 from articles.importing import import_stories
 from articles.models import (
     Author,
@@ -191,6 +192,8 @@ class Command(BaseCommand):
         self.created, self.photos = [], 0
         with transaction.atomic():
             self.sections = self.ensure_sections()
+            # The home page's and each section's front, where missing (articles/fronts/).
+            ensure_default_fronts()
             self.authors = self.ensure_authors()
             self.tags = self.ensure_tags()
             stories = self.ensure_stories()

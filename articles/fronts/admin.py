@@ -1,0 +1,259 @@
+"""The front-page desk in the admin: editors (`articles.arrange_fronts`) arrange the
+home page and each section's page; everyone else is refused on every view of it
+(lists, forms, history, preview, the story autocomplete of its pins).
+
+A layout's page holds its zones (drag to order, change the slots) and its pins (pick a
+story by headline, choose its zone, optional start and end, drag to order). "Prepare
+the next edition" copies a layout into a new one being prepared; "Preview" shows a
+layout exactly as readers will see it; "Publish now", or a time in "goes live at".
+History and undo are django-reversion's, recording a layout with its zones and pins
+(never the stories or sections they point to).
+"""
+
+import reversion
+from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from reversion.admin import VersionAdmin
+
+from ..models import Story
+from .models import Front, Layout, Pin, Zone
+
+ARRANGE_FRONTS = "articles.arrange_fronts"
+
+
+def register_history():
+    """Layouts are versioned with their zones and pins (idempotent). Not the stories or
+    sections those point to: a revert never writes shared objects."""
+    for model, options in (
+        (Layout, {"follow": ("zones", "pins")}),
+        (Zone, {}),
+        (Pin, {}),
+    ):
+        if not reversion.is_registered(model):
+            reversion.register(model, **options)
+
+
+# Before LayoutAdmin exists: VersionAdmin would otherwise register Layout itself.
+register_history()
+
+
+def story_choice_label(story):
+    """'Headline — Section · Published 30 Nov 2026, 14:05' (or Draft, or Scheduled for
+    …), in the newsroom's zone: what an editor needs to pick the right story."""
+    if story.status != Story.Status.PUBLISHED:
+        state = "Draft"
+    else:
+        when = timezone.localtime(story.published_at, timezone.get_default_timezone())
+        verb = "Scheduled for" if story.published_at > timezone.now() else "Published"
+        state = f"{verb} {when:%d %b %Y, %H:%M}"
+    return f"{story.headline} — {story.section.name} · {state}"
+
+
+class DeskPermissions:
+    """Every view of the desk needs `articles.arrange_fronts`, and nothing else (the
+    models' own add/change/delete permissions are not given to anyone)."""
+
+    def _may_arrange(self, request):
+        return request.user.is_active and request.user.has_perm(ARRANGE_FRONTS)
+
+    def has_module_permission(self, request):
+        return self._may_arrange(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_arrange(request)
+
+    def has_add_permission(self, request, *args):
+        return self._may_arrange(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_arrange(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_arrange(request)
+
+
+class NoRelatedLinks:
+    """A row edits itself, not the section, zone or story it points to: no pop-up links
+    to add, change or delete those (set on the wrapper the admin adds around the
+    widget, as articles/admin.py's RowLinksMixin does)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            for name in ("can_add_related", "can_change_related", "can_delete_related"):
+                setattr(formfield.widget, name, False)
+        return formfield
+
+
+class ZoneInline(DeskPermissions, NoRelatedLinks, SortableTabularInline):
+    model = Zone
+    fields = ["kind", "section", "slots"]
+    extra = 0
+    verbose_name_plural = "zones (top to bottom; drag to reorder)"
+
+
+class PinInline(DeskPermissions, NoRelatedLinks, SortableTabularInline):
+    model = Pin
+    fk_name = "layout"
+    fields = ["story", "zone", "starts_at", "ends_at"]
+    autocomplete_fields = ["story"]
+    extra = 1
+    verbose_name_plural = "pinned stories (in order within each zone; drag to reorder)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._layout = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "zone":
+            # Only this layout's zones (none before it is saved with some).
+            layout = getattr(self, "_layout", None)
+            kwargs["queryset"] = Zone.objects.filter(layout=layout).select_related("section")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Front)
+class FrontAdmin(DeskPermissions, admin.ModelAdmin):
+    list_display = ["__str__", "current_layout", "layouts_link"]
+    list_select_related = ["section"]
+    fields = ["section"]
+    autocomplete_fields = ["section"]
+
+    @admin.display(description="readers see")
+    def current_layout(self, obj):
+        layout = Layout.objects.current_for(obj.section_id).first()
+        return layout.name if layout else "(no layout: newest first)"
+
+    @admin.display(description="layouts")
+    def layouts_link(self, obj):
+        url = reverse("admin:articles_layout_changelist") + f"?front__id__exact={obj.pk}"
+        return format_html('<a href="{}">Arrange</a>', url)
+
+
+@admin.register(Layout)
+class LayoutAdmin(DeskPermissions, SortableAdminBase, VersionAdmin):
+    list_display = ["name", "front", "state_label", "publish_at", "preview_link"]
+    list_filter = ["front"]
+    list_select_related = ["front__section"]
+    fields = ["front", "name", "publish_at", "preview_link"]
+    readonly_fields = ["preview_link"]
+    inlines = [ZoneInline, PinInline]
+    actions = ["prepare_next_edition", "publish_now"]
+    history_latest_first = True
+
+    @admin.display(description="state")
+    def state_label(self, obj):
+        return obj.state
+
+    @admin.display(description="preview")
+    def preview_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save first."
+        url = reverse("admin:articles_layout_preview", args=[obj.pk])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">Preview as readers will see it</a>',
+            url,
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="articles_layout_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        """The front with this layout, exactly as readers would see it now: private,
+        never stored (articles/views.py renders it outside the page cache)."""
+        from .. import views
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        layout = get_object_or_404(Layout.objects.select_related("front__section"), pk=object_id)
+        section = layout.front.section
+        if section is None:
+            view = views.HomeView.as_view(preview_layout=layout)
+            response = view(request)
+        else:
+            view = views.SectionDetailView.as_view(preview_layout=layout)
+            response = view(request, slug=section.slug)
+        response.render()
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # Refused before reversion writes anything (it reverts, then asks the form).
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None:
+            # A version brought back from history may pin a story deleted since (the
+            # pin itself went with it): such a pin is left out rather than restored.
+            # In normal use there is none (pins are deleted with their story).
+            orphans = Pin.objects.filter(layout_id=object_id).filter(
+                ~Exists(Story.objects.filter(pk=OuterRef("story_id")))
+            )
+            orphans.delete()
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # Actions
+
+    @admin.action(description="Prepare the next edition (a copy, being prepared)")
+    def prepare_next_edition(self, request, queryset):
+        made = []
+        with transaction.atomic():
+            for layout in queryset.prefetch_related("zones", "pins"):
+                made.append(copy_layout(layout, f"{layout.name} (next edition)"))
+        if len(made) == 1:
+            messages.success(
+                request, f"“{made[0].name}” is being prepared: arrange and preview it."
+            )
+            return redirect("admin:articles_layout_change", made[0].pk)
+        messages.success(request, f"{len(made)} editions are being prepared.")
+        return None
+
+    @admin.action(description="Publish now")
+    def publish_now(self, request, queryset):
+        now = timezone.now()
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment("Published now.")
+            for layout in queryset:
+                layout.publish_at = now
+                layout.save()
+        messages.success(request, f"{queryset.count()} layout(s) now shown to readers.")
+
+
+def copy_layout(layout, name):
+    """A new layout of the same front, being prepared, with the same zones and pins."""
+    with reversion.create_revision():
+        reversion.set_comment(f"Copied from “{layout.name}”.")
+        copy = Layout.objects.create(front_id=layout.front_id, name=name[:120], publish_at=None)
+        zones = {}
+        for zone in layout.zones.all():
+            old_pk = zone.pk
+            zone.pk, zone.layout = None, copy
+            zone.save()
+            zones[old_pk] = zone
+        for pin in layout.pins.all():
+            pin.pk, pin.layout, pin.zone = None, copy, zones[pin.zone_id]
+            pin.save()
+    return copy
