@@ -1,8 +1,8 @@
 """Sitemaps for crawlers: an index, one sitemap per kind of page, Google News, robots.txt.
 
 - `/sitemap.xml` indexes the stories, sections, tags and authors sitemaps. Each is split
-  into files by id: file N of the stories holds the public stories with ids from
-  (N - 1) × 1,000 + 1 to N × 1,000 (`?p=N`; the first file has no `?p`). A file's
+  into files by id, a block of 1,000 ids each, the first file (no `?p`) being the block
+  of the lowest listed id and file N (`?p=N`) the N-th block from there. A file's
   addresses stay put as the archive grows (crawlers re-read only the files that
   change), and the index needs only the lowest and highest id of each kind, two index
   lookups, never a count of the archive: it costs the same at 1,000 stories and at a
@@ -57,16 +57,28 @@ class Sitemap:
     def entries(self, low, high):
         raise NotImplementedError
 
-    def file_numbers(self):
-        """The numbers of the files the index lists: from the lowest id's to the highest's."""
+    def blocks(self):
+        """(first, last) block of `limit` ids holding listed pages, or None: file 1 is
+        the block of the lowest id, so the first file is never empty."""
         lowest, highest = self.ids()
         if lowest is None:
-            return range(1, 2)  # one (empty) file, so the index is never empty
-        return range((lowest - 1) // self.limit + 1, (highest - 1) // self.limit + 2)
+            return None
+        return (lowest - 1) // self.limit, (highest - 1) // self.limit
+
+    def file_numbers(self):
+        """The numbers of the files the index lists (1 when there is nothing yet)."""
+        blocks = self.blocks()
+        return range(1, 2 if blocks is None else blocks[1] - blocks[0] + 2)
 
     def file_entries(self, number):
-        low = (number - 1) * self.limit
-        return self.entries(low, low + self.limit)
+        """The pages of file `number` (its block of ids), or None past the last file."""
+        blocks = self.blocks()
+        if blocks is None:
+            return [] if number == 1 else None
+        block = blocks[0] + number - 1
+        if not blocks[0] <= block <= blocks[1]:
+            return None
+        return self.entries(block * self.limit, (block + 1) * self.limit)
 
 
 class StorySitemap(Sitemap):
@@ -169,9 +181,9 @@ def sitemap_page(request, section):
         number = int(request.GET.get("p", "1"))
     except ValueError:
         raise Http404("No such sitemap page") from None
-    if number != 1 and number not in sitemap.file_numbers():
+    entries = sitemap.file_entries(number) if number >= 1 else None
+    if entries is None:
         raise Http404("No such sitemap page")
-    entries = sitemap.file_entries(number)
     base = settings.NEWSROOM["BASE_URL"]
     localdate = timezone.localdate
     lines = [

@@ -44,7 +44,9 @@ MAX_COST_OF = {
     # by walking the newest stories until a page is full: bounded by the author's
     # share of the archive.
     "author": 3_000,
-    "author feed": 3_000,
+    # The same, plus two sub-selects per item (tag names, a live story's latest update)
+    # for its 30 items, each an index probe.
+    "author feed": 3_500,
     # At most the newest MAX_RANKED (1,000) matches are ranked, counted and faceted (their
     # tags probed one story at a time; articles/search.py), whatever a common word matches.
     "search": 8_000,
