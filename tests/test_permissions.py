@@ -185,6 +185,20 @@ PUBLIC_MATRIX = {
         "published": (SITE, SITE, SITE, SITE),
         "scheduled": (404, 404, 404, SITE),
     },
+    # Live coverage's poll and an update's permalink: public stories only, for everyone
+    # (there is no preview of either; the story page previews the updates).
+    "articles:live_updates": {
+        "A's draft": (404, 404, 404, 404),
+        "B's draft": (404, 404, 404, 404),
+        "published": (200, 200, 200, 200),
+        "scheduled": (404, 404, 404, 404),
+    },
+    "articles:live_update": {
+        "A's draft": (404, 404, 404, 404),
+        "B's draft": (404, 404, 404, 404),
+        "published": (302, 302, 302, 302),
+        "scheduled": (404, 404, 404, 404),
+    },
 }
 
 
@@ -337,6 +351,11 @@ def url_for(world, name, obj):
         return f"/stories/{world.stories[obj].slug.removesuffix('-moved')}/"
     if name == "articles:story_detail":
         return world.stories[obj].get_absolute_url()
+    if name == "articles:live_updates":
+        return reverse(name, kwargs={"slug": world.stories[obj].slug})
+    if name == "articles:live_update":
+        story = world.stories[obj]
+        return reverse(name, args=[story.slug, story.live_updates.get().pk])
     if name == "app_list":
         return reverse("admin:app_list", kwargs={"app_label": obj})
     if name == "autocomplete":
