@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "adminsortable2",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -460,4 +462,26 @@ NEWSROOM |= {
     "LIVE_UPDATES_PER_PAGE": env_int("NEWSROOM_LIVE_UPDATES_PER_PAGE", 20),
     "LIVE_POLL_SECONDS": env_int("NEWSROOM_LIVE_POLL_SECONDS", 15),
     "LIVE_POLL_JITTER": env_int("NEWSROOM_LIVE_POLL_JITTER", 15),
+}
+
+# Background work (articles/tasks.py): django-tasks with its database backend, so a task
+# is a row written in the same transaction as the change that needs it, and nothing
+# is lost when a worker dies. `make run` starts `manage.py worker` beside gunicorn;
+# hosts sharing PostgreSQL share the queue. TASKS_BACKEND=immediate runs tasks inside
+# the request (no worker at all: a laptop, or tests that do not test the queue).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("TASKS_BACKEND", "database")],
+        "QUEUES": [],
+    }
+}
+NEWSROOM |= {
+    # A task still "running" this long after it started lost its worker (killed,
+    # host gone): the next worker to start puts it back in the queue.
+    "TASK_ABANDONED_AFTER": env_int("NEWSROOM_TASK_ABANDONED_AFTER", 15 * 60),
+    # Attempts per task before it stays failed (shown in the admin's task results).
+    "TASK_MAX_ATTEMPTS": env_int("NEWSROOM_TASK_MAX_ATTEMPTS", 5),
 }

@@ -23,11 +23,13 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from reversion.models import Version
 from taggit.models import Tag
 
 from articles.live import LiveUpdate
 from articles.models import Author, Banner, Section, Story
+from tests.background_tasks import flaky
 
 ROLES = ("anonymous", "reporter A", "reporter B", "editor")
 
@@ -143,6 +145,8 @@ MATRIX = {
             ("axes_accessattempt", "access attempt"),
             ("axes_accesslog", "access log"),
             ("axes_accessfailurelog", "access failure"),
+            # Background task results (articles/tasks.py): arguments may name anything.
+            ("django_tasks_database_dbtaskresult", "task result"),
         )
         for view in ("changelist", "add", "change", "delete", "history")
     },
@@ -303,6 +307,7 @@ def build_world():
         "access failure": AccessFailureLog.objects.create(
             username="someone", ip_address="192.0.2.1"
         ),
+        "task result": DBTaskResult.objects.get(id=flaky.enqueue("matrix", 0).id),
     }
     # A breaking-news banner saved twice (history, revert), and one deleted (recover).
     for name in ("banner", "deleted banner"):
