@@ -20,7 +20,7 @@ from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
 from . import cache, live, metadata
-from .cards import cards_for
+from .cards import cards_for, zone_card_variant
 from .fronts.resolve import resolve as resolve_front
 from .live import LiveUpdate
 from .models import Author, Section, Story, StorySlug
@@ -148,7 +148,7 @@ class StoryListView(TemplateView):
         for zone in zones:
             for n, story in enumerate(zone.stories):
                 front_ids.append(story.pk)
-                front_variants.append("lead" if zone.zone.kind == "lead" and n == 0 else "h3")
+                front_variants.append(zone_card_variant(zone.zone.kind, n))
         cards = cards_for(
             self.request, [*front_ids, *page.object_list], [*front_variants, *variants]
         )

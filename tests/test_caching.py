@@ -285,6 +285,37 @@ def test_a_hit_answers_if_none_match_with_304(client, make_story, page_cache):
     assert changed.status_code == 200 and changed.content
 
 
+def test_a_304_from_a_hit_matches_any_listed_or_weak_etag_and_keeps_vary(
+    client, make_story, page_cache
+):
+    make_story()
+    etag = client.get("/")["ETag"]
+    assert client.get("/")["X-Cache"] == "hit"
+    for sent in (f'"older", {etag}', f"W/{etag}", "*"):
+        revalidated = client.get("/", headers={"If-None-Match": sent})
+        assert revalidated.status_code == 304, sent
+        assert revalidated["ETag"] == etag
+        assert "Cookie" in revalidated["Vary"]
+        assert revalidated["X-Cache"] == "hit"
+
+
+def test_a_checked_copy_is_trusted_until_a_purge_even_in_a_new_state_cache(
+    client, make_story, page_cache
+):
+    """A state cache that never saw a purge (a fresh Redis, a new host) still lets a hit
+    skip its tags: it reads the two small keys, not one version per story shown."""
+    make_story("First")
+    make_story("Second")
+    tags.state_cache().clear()
+    local.pages.clear()
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"  # checks the copy's tags once
+    state = tags.state_cache()
+    with mock.patch.object(state, "get_many", wraps=state.get_many) as reads:
+        assert client.get("/")["X-Cache"] == "hit"
+    assert [len(call.args[0]) for call in reads.call_args_list] == [2]
+
+
 def test_a_revalidation_on_a_miss_is_not_stored(client, make_story, page_cache):
     make_story()
     etag = client.get("/")["ETag"]

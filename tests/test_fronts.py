@@ -190,6 +190,24 @@ def test_home_rails_show_each_sections_newest(client, make_section, make_story):
     assert shown(section_of(html, ">Sport</a></h2>")) == ["Sport 2", "Sport 3", "Sport 4"]
 
 
+def test_a_rail_shows_its_first_story_in_full_and_the_others_as_briefs(
+    client, make_section, make_story
+):
+    sport = make_section("Sport", slug="sport")
+    ensure_default_fronts()
+    for n in range(8):
+        make_story(f"Sport {n}", section=sport, dek=f"Dek of Sport {n}")
+    rail = section_of(client.get("/").content.decode(), ">Sport</a></h2>")
+    cards = re.findall(r'<article class="card[^"]*">.*?</article>', rail, re.S)
+    assert [shown(card) for card in cards] == [["Sport 5"], ["Sport 6"], ["Sport 7"]]
+    first, *briefs = cards
+    assert "Dek of Sport 5" in first and 'class="kicker"' in first
+    for brief in briefs:
+        assert 'class="card card--brief"' in brief
+        assert "card__photo" not in brief and "card__dek" not in brief
+        assert "<time datetime=" in brief
+
+
 def test_home_carries_its_curated_stories_as_an_item_list_in_order(client, stories, base_url):
     pin(stories[6], zone("lead"))
     pin(stories[3], zone("top"))

@@ -67,23 +67,29 @@ def keep_only_parameters(request, names):
     """Leave in `request.GET` and the query string only `names`, sorted, one value each.
 
     Of a repeated parameter (`?page=1&page=2`) the last value is kept: the one
-    `request.GET.get()` would have read.
+    `request.GET.get()` would have read. Only the query string is rewritten here;
+    `request.GET` is parsed from it when a view first reads it (a cache hit never does).
     """
     query_string = request.META.get("QUERY_STRING", "")
     if not query_string:
         return
+    kept = _kept_query(names, query_string)
+    if kept != query_string:
+        request.META["QUERY_STRING"] = kept
+        request.__dict__.pop("GET", None)  # parsed again, from the kept string
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_query(names, query_string):
+    # A live page's poll (`?after=1234`) and a list's next page repeat across readers.
     if not any(name in query_string for name in names):
-        # The usual tracking link (`?utm_source=…`): nothing to keep, nothing to parse.
-        request.GET = QueryDict()
-        request.META["QUERY_STRING"] = ""
-        return
-    found = request.GET
+        return ""  # the usual tracking link (`?utm_source=…`): nothing to keep
+    # As WSGIRequest.GET reads it: the WSGI string holds the raw bytes (latin-1).
+    found = QueryDict(query_string.encode("iso-8859-1", "replace"))
     kept = QueryDict(mutable=True)
     for name in sorted(names & found.keys()):
         kept[name] = found[name]
-    kept._mutable = False
-    request.GET = kept
-    request.META["QUERY_STRING"] = kept.urlencode()
+    return kept.urlencode()
 
 
 # Build identity

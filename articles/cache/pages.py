@@ -24,9 +24,10 @@ import math
 from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.exception import response_for_exception
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
 
 from . import local, tags
 from .keys import keep_only_parameters, page_key, page_parameters
@@ -88,6 +89,10 @@ def _is_storable(response):
 
 def _replay(request, entry):
     status, headers, content, expires_at, _ = entry
+    if status == 200 and "HTTP_IF_NONE_MATCH" in request.META:
+        response = _not_modified(request, headers, expires_at)
+        if response is not None:
+            return response
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
@@ -97,6 +102,29 @@ def _replay(request, entry):
     if etag and status == 200:
         # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
         return get_conditional_response(request, etag=etag, response=response)
+    return response
+
+
+def _not_modified(request, headers, expires_at):
+    """The 304 for a reader whose copy is current, else None; built directly, with the
+    headers Django's `get_conditional_response` keeps (ETag, Vary, Cache-Control), not
+    by building the whole page's response first: a live page's script revalidates its
+    poll every few seconds, thousands of readers at once."""
+    stored = dict(headers)
+    etag = stored.get("ETag")
+    if etag is None:
+        return None
+    wanted = parse_etags(request.META["HTTP_IF_NONE_MATCH"])
+    if "*" not in wanted and etag.removeprefix("W/") not in (
+        tag.removeprefix("W/") for tag in wanted
+    ):
+        return None
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    if "Vary" in stored:
+        response["Vary"] = stored["Vary"]
+    response["X-Cache"] = "hit"
+    _public_cache_control(response, expires_at - _now())
     return response
 
 

@@ -131,11 +131,15 @@ def begin():
         # The first request after a scheduled story's moment: the lists it enters.
         when = publish_due(when)
         found = state.get_many([EPOCH_KEY, PURGED_KEY])
-    epoch = found.get(EPOCH_KEY)
-    if epoch is None:
+    epoch, mark = found.get(EPOCH_KEY), found.get(PURGED_KEY)
+    if epoch is None or mark is None:
+        # A new (or emptied) state cache. The purge token too: a copy checked under
+        # no token at all would be checked again on every hit, tag by tag.
         state.add(EPOCH_KEY, _token(), timeout=None)
-        epoch = state.get(EPOCH_KEY)  # None while the state cache is unreachable
-    return Render(epoch=epoch, mark=found.get(PURGED_KEY), next_publication=when or 0.0)
+        state.add(PURGED_KEY, _token(), timeout=None)
+        found = state.get_many([EPOCH_KEY, PURGED_KEY])  # {} while it is unreachable
+        epoch, mark = found.get(EPOCH_KEY), found.get(PURGED_KEY)
+    return Render(epoch=epoch, mark=mark, next_publication=when or 0.0)
 
 
 def stamp(tags):
