@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 from datetime import UTC
+from operator import itemgetter
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -161,17 +162,12 @@ class StoryQuerySet(models.QuerySet):
         return self.filter(status=Story.Status.PUBLISHED, published_at__gt=timezone.now())
 
     def for_cards(self):
-        """What a story card shows: section and ordered bylines, in two queries."""
+        """What a story card shows: section and ordered bylines, in one query (the
+        bylines as a JSON array, `bylines_json`, read by `Story.bylines`)."""
         return (
             self.select_related("section")
             .defer("body", "search_vector")
-            .prefetch_related(
-                Prefetch(
-                    "story_authors",
-                    queryset=StoryAuthor.objects.select_related("author").order_by("order", "pk"),
-                    to_attr="bylines",
-                )
-            )
+            .annotate(bylines_json=Subquery(bylines_as_json_for_story()))
         )
 
     def for_detail(self):
@@ -249,6 +245,29 @@ class StoryQuerySet(models.QuerySet):
             .annotate(shared_tags=Count("tags", distinct=True))
             .order_by("-shared_tags", "-published_at", "-pk")
         )
+
+
+def bylines_as_json_for_story():
+    """A subquery: the outer query's story's bylines as one JSON array, each with its
+    author's id, name and address (the order is restored in Python: an aggregate's
+    order is not portable)."""
+    return (
+        StoryAuthor.objects.filter(story=OuterRef("pk"))
+        .order_by()
+        .values("story")
+        .annotate(
+            items=JSONArrayAgg(
+                JSONObject(
+                    id="pk",
+                    order="order",
+                    author_id="author_id",
+                    name="author__name",
+                    slug="author__slug",
+                )
+            )
+        )
+        .values("items")
+    )
 
 
 def tags_as_json_for_story():
@@ -598,6 +617,23 @@ class Story(models.Model):
         if hasattr(self, "notes_json"):
             return Correction.from_json(self, self.notes_json)
         return list(self.corrections.all())
+
+    @cached_property
+    def bylines(self):
+        """The bylines in order, each with its `author` (name and address only): from
+        the story's own query after for_cards(), else one query."""
+        if not hasattr(self, "bylines_json"):
+            return list(self.story_authors.select_related("author").order_by("order", "pk"))
+        rows = sorted(json.loads(self.bylines_json or "[]"), key=itemgetter("order", "id"))
+        return [
+            StoryAuthor(
+                id=row["id"],
+                story_id=self.pk,
+                order=row["order"],
+                author=Author(id=row["author_id"], name=row["name"], slug=row["slug"]),
+            )
+            for row in rows
+        ]
 
     @cached_property
     def tag_list(self):

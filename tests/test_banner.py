@@ -232,12 +232,10 @@ def test_a_cold_page_with_a_banner_stays_within_the_query_bound(
             purge_everything()
             for copy in local.COPIES:
                 copy.clear()
-            # A front page (home, section) uses the whole budget without a banner (its
-            # zones, their backfill, the list, cards, bylines, the navigation: pinned in
-            # tests/test_fronts.py and test_query_counts.py); a live banner's fragment,
-            # cold, is one more, and is then kept until the banner changes.
-            bound = MAX_QUERIES + 1 if url == "/" or "/sections/" in url else MAX_QUERIES
-            with django_assert_max_num_queries(bound):
+            # A front page (home, section) is the fullest: its zones, their backfill,
+            # the list, the cards with their bylines, the navigation, and the live
+            # banner's fragment (then kept until the banner changes).
+            with django_assert_max_num_queries(MAX_QUERIES):
                 assert TEXT in reader.get(url).content.decode(), url
 
 

@@ -204,3 +204,20 @@ def test_favicon_ico_points_to_the_site_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 302
     assert response["Location"].endswith("img/favicon.svg")
+
+
+def test_cards_list_bylines_in_the_editors_order(client, make_story, make_author):
+    from articles.models import StoryAuthor
+
+    zed, adam = make_author("Zed Kim", slug="zed-kim"), make_author("Adam Park", slug="adam-park")
+    story = make_story("Two reporters", authors=[zed, adam])
+    expected = (
+        'By <a href="/authors/zed-kim/" rel="author">Zed Kim</a> and '
+        '<a href="/authors/adam-park/" rel="author">Adam Park</a>'
+    )
+    assert expected in client.get("/stories/").content.decode()
+    # The editor swaps them (and the lower id now comes second).
+    StoryAuthor.objects.filter(story=story, author=zed).update(order=5)
+    story.save()
+    html = client.get("/stories/").content.decode()
+    assert 'By <a href="/authors/adam-park/" rel="author">Adam Park</a> and ' in html
