@@ -113,6 +113,21 @@ def test_draws_photos_with_alt_text_caption_and_credit():
     assert (story.lead_photo_width, story.lead_photo_height) == (1600, 1000)
 
 
+def test_includes_a_story_covered_live_with_key_events(quick_photos, client):
+    from articles.live import LiveUpdate
+
+    run()
+    run()  # idempotent: the updates are not added twice
+
+    story = Story.objects.published().get(slug="typhoon-live-updates")
+    assert story.is_live
+    updates = LiveUpdate.objects.filter(story=story)
+    assert updates.count() == 5 and updates.filter(pinned=True).count() == 2
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "Shelters open" in html and "Coverage begins" in html
+    assert "LiveBlogPosting" in html
+
+
 def test_running_twice_changes_nothing(quick_photos):
     run()
     first = counts()

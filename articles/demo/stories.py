@@ -985,4 +985,61 @@ STORIES = [
         "related": [],
         "photo": None,
     },
+    # ------------------------------------------------------------------ Live coverage
+    # Covered live: the page shows its updates newest first and asks for new ones
+    # (articles/live.py). `live_updates`: (minutes ago, headline, text, key event).
+    {
+        "slug": "typhoon-live-updates",
+        "section": "nation",
+        "headline": "Typhoon nears Jeju: live updates",
+        "dek": "Flights grounded and ferries halted as the storm approaches the southern "
+        "coast. Follow the latest as it happens.",
+        "authors": ["yoon-so-hee"],
+        "tags": ["South Korea"],
+        "hours_ago": 3,
+        "body": [
+            "A typhoon packing winds of up to 40 metres a second is moving north towards "
+            "Jeju Island and is expected to make landfall on the southern coast tonight, "
+            "the weather agency said.",
+        ],
+        "related": [],
+        "photo": None,
+        "live_updates": [
+            (
+                170,
+                "Coverage begins",
+                "Good afternoon. We are following the typhoon as it "
+                "approaches Jeju; updates will appear here as the storm moves north.",
+                False,
+            ),
+            (
+                120,
+                "",
+                "The weather agency raised its typhoon warning for Jeju and the "
+                "southern coast to the highest level.",
+                False,
+            ),
+            (
+                75,
+                "Flights grounded",
+                "All flights to and from Jeju International Airport "
+                "have been cancelled for the rest of the day, the airport operator said.",
+                True,
+            ),
+            (
+                40,
+                "",
+                "Ferries between Mokpo and Jeju are halted; coastal roads in "
+                "Seogwipo are closed to traffic.",
+                False,
+            ),
+            (
+                10,
+                "Shelters open",
+                "Local governments on the southern coast have opened "
+                "shelters in schools and community centres.",
+                True,
+            ),
+        ],
+    },
 ]

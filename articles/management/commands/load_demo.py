@@ -27,6 +27,7 @@ from articles.cache import purge_everything
 from articles.demo import stories as demo
 from articles.fronts.defaults import ensure_default_fronts
 from articles.importing import import_stories
+from articles.live import LiveUpdate
 from articles.models import (
     Author,
     RelatedHeadline,
@@ -286,7 +287,24 @@ class Command(BaseCommand):
             for order, slug in enumerate(data["authors"])
         )
         story.tags.set([self.tags[name] for name in data["tags"]])
+        if data.get("live_updates"):
+            self.add_live_updates(story, data["live_updates"])
         return story
+
+    def add_live_updates(self, story, updates):
+        """Cover `story` live since its publication, with these updates (articles/live.py)."""
+        story.live_started_at = story.published_at
+        Story.objects.filter(pk=story.pk).update(live_started_at=story.live_started_at)
+        LiveUpdate.objects.bulk_create(
+            LiveUpdate(
+                story=story,
+                posted_at=self.now - timedelta(minutes=minutes_ago),
+                headline=headline,
+                body=body_html([text]),
+                pinned=pinned,
+            )
+            for minutes_ago, headline, text, pinned in updates
+        )
 
     def ensure_seed_story(self):
         key = demo.SEED_FILE.stem
