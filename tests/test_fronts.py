@@ -366,6 +366,27 @@ def test_preview_shows_the_prepared_layout_and_readers_do_not(desk, reader, stor
     assert "Story 7" in section_of(reader.get("/").content.decode(), 'aria-label="Top story"')
 
 
+def test_the_fronts_list_names_what_readers_see_in_constant_queries(desk, make_section):
+    def fronts_list():
+        with CaptureQueriesContext(connection) as queries:
+            html = desk.get(reverse("admin:articles_front_changelist")).content.decode()
+        return html, len(queries)
+
+    make_section("World", slug="world")
+    ensure_default_fronts()
+    _, few = fronts_list()
+    for n in range(6):
+        make_section(f"Section {n}", slug=f"section-{n}")
+    ensure_default_fronts()
+    evening = Layout.objects.create(
+        front=home_layout().front, name="Evening edition", publish_at=timezone.now()
+    )
+    html, many = fronts_list()
+    assert many == few
+    assert html.count("<td class=\"field-current_layout\">Default</td>") == 7
+    assert f"<td class=\"field-current_layout\">{evening.name}</td>" in html
+
+
 def test_reporters_are_refused_the_desk(reporter_client, stories):
     layout = home_layout()
     for url in (
