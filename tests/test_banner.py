@@ -362,6 +362,32 @@ def test_history_records_changes_and_undoes_them_without_touching_the_story(
     assert "First wording" in Client().get("/").content.decode()  # purged by the revert
 
 
+def test_undoing_to_a_version_linking_a_story_deleted_since_keeps_the_banner_unlinked(
+    site, news_editor_client, make_story
+):
+    doomed = make_story("Story deleted since")
+    with reversion.create_revision():
+        banner = make_banner(story=doomed)
+    with reversion.create_revision():
+        banner.text = "Second wording"
+        banner.save()
+    first = Version.objects.get_for_object(banner).order_by("pk").first()
+    doomed.delete()
+
+    revert = reverse("admin:articles_banner_revision", args=[banner.pk, first.pk])
+    page = news_editor_client.get(revert)
+    assert page.status_code == 200
+    data = form_fields(page, "banner_form")
+    response = news_editor_client.post(revert, data)
+
+    # Undone, without the story that no longer exists (the form offers no such story).
+    assert response.status_code == 302
+    banner.refresh_from_db()
+    assert banner.text == TEXT and banner.story_id is None
+    assert Story.objects.filter(pk=doomed.pk).count() == 0
+    assert Client().get("/").status_code == 200
+
+
 def test_a_revision_of_something_else_is_not_reverted_through_the_banner_admin(
     site, news_editor_client
 ):

@@ -383,8 +383,8 @@ def test_the_fronts_list_names_what_readers_see_in_constant_queries(desk, make_s
     )
     html, many = fronts_list()
     assert many == few
-    assert html.count("<td class=\"field-current_layout\">Default</td>") == 7
-    assert f"<td class=\"field-current_layout\">{evening.name}</td>" in html
+    assert html.count('<td class="field-current_layout">Default</td>') == 7
+    assert f'<td class="field-current_layout">{evening.name}</td>' in html
 
 
 def test_reporters_are_refused_the_desk(reporter_client, stories):
