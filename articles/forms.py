@@ -12,7 +12,7 @@ from django.utils.html import linebreaks
 from django.utils.text import capfirst
 from PIL import Image
 
-from . import images, workflow
+from . import blocks, images, workflow
 from .live import LiveUpdate
 from .models import Author, RelatedHeadline, Story, StoryAuthor
 from .sanitize import sanitize_body
@@ -131,6 +131,18 @@ class StoryAdminForm(forms.ModelForm):
                     "data-poll-seconds": workflow.EDIT_POLL_SECONDS,
                 }
             )
+
+    def clean_body(self):
+        """A paragraph that is only an address becomes an embed (articles/blocks.py); one
+        that cannot (an unsupported provider, a malformed address) is refused here."""
+        body = self.cleaned_data.get("body")
+        # Judged as it will be stored: what the sanitiser removes cannot be an error.
+        problems = blocks.errors(sanitize_body(body))
+        if problems:
+            raise forms.ValidationError(
+                [forms.ValidationError(message, code="embed") for message in problems]
+            )
+        return body
 
     def clean_lead_photo_focal_x(self):
         value = self.cleaned_data.get("lead_photo_focal_x")
