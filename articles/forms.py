@@ -12,7 +12,7 @@ from django.utils.html import linebreaks
 from django.utils.text import capfirst
 from PIL import Image
 
-from . import blocks, images, workflow
+from . import blocks, embeds, images, workflow
 from .live import LiveUpdate
 from .models import Author, RelatedHeadline, Story, StoryAuthor
 from .sanitize import sanitize_body
@@ -116,6 +116,12 @@ class StoryAdminForm(forms.ModelForm):
             # so an editor who clears the field gets one instead of an error.
             self.fields["slug"].required = False
             self.fields["slug"].help_text += " Leave empty to make one from the headline."
+        if "body" in self.fields:
+            self.fields["body"].help_text = (
+                "To embed a video, post, track, chart or map, paste its address as a "
+                "paragraph of its own (or make that paragraph a link, whose text becomes "
+                f"the title). {embeds.SUPPORTED} Readers load it with a click."
+            )
         for name in ("lead_photo_focal_x", "lead_photo_focal_y"):
             if name in self.fields:
                 self.fields[name].required = False  # blank: the centre
