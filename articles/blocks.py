@@ -42,6 +42,11 @@ _HREF = re.compile(r'\bhref="([^"]*)"')
 _TRAILING_BREAKS = re.compile(r"(?:\s|<br\s*/?>)+$", re.IGNORECASE)
 
 
+def _bare(address):
+    """An address without its scheme or trailing slash, to compare with link text."""
+    return re.sub(r"^[a-z]+://", "", address.strip(), flags=re.IGNORECASE).rstrip("/")
+
+
 def _text(fragment):
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", fragment)).split())
 
@@ -109,8 +114,8 @@ class EmbedKind:
         """(address, title) when the paragraph is meant as an embed, else None."""
         if paragraph.href is not None and paragraph.text == paragraph.link_text:
             title = paragraph.link_text
-            if title.rstrip("/") == paragraph.href.rstrip("/") or embeds.looks_like_url(title):
-                title = ""
+            if embeds.looks_like_url(title) or _bare(title) == _bare(paragraph.href):
+                title = ""  # the editor's autolinked address, not a title
             return paragraph.href, title
         if embeds.looks_like_url(paragraph.text):
             return paragraph.text, ""

@@ -178,13 +178,15 @@ def test_the_story_page_shows_a_facade_with_provider_title_button_and_link(clien
         make_story,
         "<p>Before.</p>"
         '<p><a href="https://vimeo.com/76979871">The harbour at <em>dawn</em></a></p>'
-        f"<p>{YOUTUBE}</p><p>After.</p>",
+        f"<p>{YOUTUBE}</p><p>After.</p>"
+        # As the editor autolinks an address typed without https://: no title.
+        '<p><a href="http://youtu.be/dQw4w9WgXcQ">youtu.be/dQw4w9WgXcQ</a></p>',
     )
     html = client.get(story.get_absolute_url()).content.decode()
 
     figures = re.findall(r"<figure class=\"embed.*?</figure>", html, re.DOTALL)
-    assert len(figures) == 2
-    vimeo, youtube = figures
+    assert len(figures) == 3
+    vimeo, youtube, autolinked = figures
     assert 'data-embed-src="https://player.vimeo.com/video/76979871?dnt=1&amp;autoplay=1"' in vimeo
     assert 'data-embed-title="Vimeo: The harbour at dawn"' in vimeo
     assert '<span class="embed__title">The harbour at dawn</span>' in vimeo
@@ -199,6 +201,7 @@ def test_the_story_page_shows_a_facade_with_provider_title_button_and_link(clien
     )
     assert "Load YouTube content" in youtube and 'id="embed-2-caption"' in youtube
     assert "embed__title" not in youtube  # no title known: the provider's name alone
+    assert "embed__title" not in autolinked and 'data-embed-title="YouTube"' in autolinked
     # The paragraphs around them stay; no provider is contacted by the page itself.
     assert "<p>Before.</p>" in html and "<p>After.</p>" in html
     assert "<iframe" not in html and "youtube-nocookie.com/embed" not in html.replace(
