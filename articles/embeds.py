@@ -345,7 +345,10 @@ def resolve(url):
         )
     provider = _BY_HOST.get(host)
     if provider is None:
-        raise EmbedError(f"“{url[:80]}” cannot be embedded. {SUPPORTED}")
+        raise EmbedError(
+            f"“{url[:80]}” cannot be embedded. {SUPPORTED} To link to it instead, give "
+            "the link text of its own."
+        )
     found = provider.resolve(parts._replace(netloc=host))
     if found is None:
         raise EmbedError(
