@@ -27,7 +27,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Syn
 from django.utils.html import escape
 from taggit.models import Tag
 
-from . import cache
+from . import blocks, cache
 from .live import latest_update_time
 from .metadata import absolute_url, publisher_logo, story_images, xml_text
 from .models import Author, Section, Story, tags_as_json_for_story
@@ -261,7 +261,8 @@ class StoryFeed(Feed):
                 for byline in story.bylines
             ],
             "summary": xml_text(story.dek),
-            "content": xml_text(story.body),
+            # Embeds become plain links: feed readers get no iframe (articles/blocks.py).
+            "content": xml_text(blocks.for_feeds(story.body)),
             "image": images[0] if images else None,
         }
 

@@ -12,7 +12,7 @@ from django.utils.html import linebreaks
 from django.utils.text import capfirst
 from PIL import Image
 
-from . import images, workflow
+from . import blocks, embeds, images, workflow
 from .live import LiveUpdate
 from .models import Author, RelatedHeadline, Story, StoryAuthor
 from .sanitize import sanitize_body
@@ -116,6 +116,12 @@ class StoryAdminForm(forms.ModelForm):
             # so an editor who clears the field gets one instead of an error.
             self.fields["slug"].required = False
             self.fields["slug"].help_text += " Leave empty to make one from the headline."
+        if "body" in self.fields:
+            self.fields["body"].help_text = (
+                "To embed a video, post, track, chart or map, paste its address as a "
+                "paragraph of its own (or make that paragraph a link, whose text becomes "
+                f"the title). {embeds.SUPPORTED} Readers load it with a click."
+            )
         for name in ("lead_photo_focal_x", "lead_photo_focal_y"):
             if name in self.fields:
                 self.fields[name].required = False  # blank: the centre
@@ -131,6 +137,18 @@ class StoryAdminForm(forms.ModelForm):
                     "data-poll-seconds": workflow.EDIT_POLL_SECONDS,
                 }
             )
+
+    def clean_body(self):
+        """A paragraph that is only an address becomes an embed (articles/blocks.py); one
+        that cannot (an unsupported provider, a malformed address) is refused here."""
+        body = self.cleaned_data.get("body")
+        # Judged as it will be stored: what the sanitiser removes cannot be an error.
+        problems = blocks.errors(sanitize_body(body))
+        if problems:
+            raise forms.ValidationError(
+                [forms.ValidationError(message, code="embed") for message in problems]
+            )
+        return body
 
     def clean_lead_photo_focal_x(self):
         value = self.cleaned_data.get("lead_photo_focal_x")

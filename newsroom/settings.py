@@ -14,6 +14,9 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+# Stdlib only (no Django): the allow-list of embed providers, for frame-src below.
+from articles.embeds import frame_sources
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -335,7 +338,14 @@ _CSP_COMMON = {
     "frame-ancestors": ["'none'"],
 }
 CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {**_CSP_COMMON, "script-src": ["'self'"], "style-src": ["'self'"]},
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Story embeds (articles/embeds.py): exactly the allow-listed providers' iframe
+        # hosts, loaded only when a reader clicks; the admin keeps default-src.
+        "frame-src": frame_sources(),
+    },
 }
 # The admin only (newsroom.middleware.NewsroomCSPMiddleware): nothing inline runs but
 # what carries this response's nonce. django-prose-editor's import map (an inline
