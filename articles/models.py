@@ -1161,3 +1161,6 @@ from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
 
 # Defined in articles/live.py (DESIGN.md), a model of this app like the ones above.
 from .live import LiveUpdate  # noqa: E402, F401
+
+# The wire desk (articles/wire/): sources, their items, subject mappings.
+from .wire.models import SubjectMapping, WireItem, WireSource  # noqa: E402, F401
