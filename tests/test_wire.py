@@ -101,7 +101,8 @@ def test_newsml_message_with_nitf_body_and_embargo():
 
 def test_plain_text_seed_format_keeps_the_importers_line_numbers():
     copy = parse("text", sample("seed-story.txt"), "seed-story.txt")
-    assert (copy.guid, copy.headline) == ("seed-story", "Fishing fleet returns early as storm nears")
+    assert copy.guid == "seed-story"
+    assert copy.headline == "Fishing fleet returns early as storm nears"
     assert copy.related_headlines == ["Ministers meet on Friday"]
 
     with pytest.raises(WireFormatError) as error:
