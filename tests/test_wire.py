@@ -4,6 +4,7 @@ import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +23,12 @@ def sample(name):
 
 
 def run_worker():
-    call_command("worker", batch=True, startup_delay=False, verbosity=0)
+    # The worker closes "old" connections between tasks; inside a test's transaction on
+    # PostgreSQL that is the test's own connection (SQLite's in-memory one never closes).
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 @pytest.fixture
