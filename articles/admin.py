@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
@@ -405,6 +406,31 @@ class StoryAdmin(
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and request.method == "GET":
+            self._warn_about_the_wire(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _warn_about_the_wire(self, request, story):
+        """A kill or a newer version from the agency, loudly, on the story it concerns."""
+        from .wire.models import WireItem
+
+        flagged = story.wire_items.exclude(attention="").order_by("-version").first()
+        if flagged is None:
+            return
+        link = reverse("admin:articles_wireitem_change", args=[flagged.pk])
+        if flagged.attention == WireItem.Attention.KILLED:
+            text = "KILLED by the agency: this story was withdrawn (version {}) and unpublished."
+            level = messages.ERROR
+        else:
+            text = "Wire update available: the agency sent version {} after your edits."
+            level = messages.WARNING
+        self.message_user(
+            request,
+            format_html(text + ' <a href="{}">Read it on the wire</a>.', flagged.version, link),
+            level,
+        )
+
     # Bulk actions
 
     @admin.action(description="Publish selected stories", permissions=["publish"])
@@ -525,3 +551,6 @@ from . import admin_banner  # noqa: E402, F401
 
 # The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
 from .fronts import admin as fronts_admin  # noqa: E402, F401
+
+# The wire desk: the Wire, sources and subject mappings (articles/wire/).
+from .wire import admin as wire_admin  # noqa: E402, F401

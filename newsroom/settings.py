@@ -485,3 +485,8 @@ NEWSROOM |= {
     # Attempts per task before it stays failed (shown in the admin's task results).
     "TASK_MAX_ATTEMPTS": env_int("NEWSROOM_TASK_MAX_ATTEMPTS", 5),
 }
+NEWSROOM |= {
+    # The wire desk's push endpoint (articles/wire/views.py): items a source may push
+    # per minute before it is answered 429.
+    "WIRE_PUSH_PER_MINUTE": env_int("NEWSROOM_WIRE_PUSH_PER_MINUTE", 120),
+}

@@ -328,3 +328,156 @@ def test_two_workers_never_process_one_item_twice(section):
     assert sum(result is not None for result in results) == 1
     assert Story.objects.get(pk=story.pk).version == start + 1
     assert connection.vendor == "postgresql"
+
+
+# The push endpoint ----------------------------------------------------------------
+
+
+@pytest.fixture
+def pushing(ninjs_source):
+    token = ninjs_source.new_token()
+    ninjs_source.save()
+    return ninjs_source, token
+
+
+def push(client, body, token, slug="agency"):
+    return client.post(
+        f"/wire/{slug}/", body, content_type="application/json", HTTP_X_WIRE_TOKEN=token
+    )
+
+
+def test_push_answers_202_with_the_item_id_and_queues_it(client, pushing):
+    source, token = pushing
+
+    response = push(client, sample("ninjs1-budget.json"), token)
+    again = push(client, sample("ninjs1-budget.json"), token)
+
+    assert response.status_code == 202
+    item = WireItem.objects.get()
+    assert response.json() == {"id": item.pk, "status": "received", "duplicate": False}
+    assert (again.status_code, again.json()["duplicate"]) == (202, True)
+    assert source.token_hash and token not in source.token_hash  # only a hash is kept
+    run_worker()
+    item.refresh_from_db()
+    assert item.status == WireItem.Status.PROCESSED
+
+
+def test_push_refuses_a_wrong_or_missing_token_and_unknown_sources(client, pushing):
+    assert push(client, sample("ninjs1-budget.json"), "not-the-token").status_code == 403
+    assert push(client, sample("ninjs1-budget.json"), "").status_code == 403
+    assert push(client, sample("ninjs1-budget.json"), "x", slug="nobody").status_code == 404
+    assert client.get("/wire/agency/").status_code == 405
+    assert not WireItem.objects.exists()
+
+
+def test_push_refuses_an_oversized_body_unread(client, pushing):
+    _, token = pushing
+    response = push(client, b"x" * (MAX_BYTES + 1), token)
+    assert response.status_code == 413
+    assert "larger than" in response.json()["error"]
+    assert not WireItem.objects.exists()
+
+
+def test_push_of_a_bad_item_answers_400_with_the_reason(client, pushing):
+    _, token = pushing
+    response = push(client, sample("ninjs-malformed.json"), token)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("line 4: not valid JSON")
+    assert WireItem.objects.get().status == WireItem.Status.REJECTED
+
+
+def test_push_is_rate_limited_per_source(client, pushing, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_PUSH_PER_MINUTE": 2}
+    _, token = pushing
+    answers = [push(client, sample("ninjs1-budget.json"), token).status_code for _ in range(3)]
+    assert answers == [202, 202, 429]
+
+
+# The Wire in the admin ------------------------------------------------------------
+
+WIRE = "/admin/articles/wireitem/"
+
+
+def draft_url(item):
+    from django.urls import reverse
+
+    return reverse("admin:articles_wireitem_draft", args=[item.pk])
+
+
+def test_the_wire_lists_items_newest_first_with_flash_items_standing_out(
+    news_editor_client, ninjs_source, newsml_source
+):
+    ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    ingest.receive(newsml_source, sample("newsml-xhtml.xml"), "quake.xml")
+    ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+
+    response = news_editor_client.get(WIRE)
+
+    rows = [item.headline for item in response.context["cl"].result_list]
+    assert rows[0].startswith("Central bank") and rows[-1].startswith("Parliament")
+    html = response.content.decode()
+    assert "FLASH (1)" in html and "BULLETIN (2)" in html  # words, not colour alone
+    assert "Embargoed until 2031-03-04" in html
+    urgent = news_editor_client.get(WIRE + "?urgency=high").context["cl"].result_list
+    assert {item.urgency for item in urgent} == {1, 2}
+    embargoed = news_editor_client.get(WIRE + "?embargo=active").context["cl"].result_list
+    assert [item.guid for item in embargoed] == ["urn:newsml:agency.example:20310303:rates-007"]
+    by_source = news_editor_client.get(f"{WIRE}?source__id__exact={newsml_source.pk}")
+    assert len(by_source.context["cl"].result_list) == 1
+
+
+def test_the_wire_filters_by_mapped_subject(news_editor_client, ninjs_source):
+    SubjectMapping.objects.create(code="medtop:20000523", tag="Interest rates")
+    ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+
+    response = news_editor_client.get(WIRE + "?subject=medtop:20000523")
+
+    assert [i.guid.rsplit(":", 1)[-1] for i in response.context["cl"].result_list] == ["rates-007"]
+
+
+def test_a_reporter_makes_a_draft_in_one_click_and_opens_it_again(
+    reporter_client, reporter, ninjs_source
+):
+    item, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+
+    response = reporter_client.post(draft_url(item))
+
+    story = Story.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/articles/story/{story.pk}/change/"
+    assert story.created_by == reporter and story.status == Story.Status.DRAFT
+    assert reporter_client.get(response["Location"]).status_code == 200
+    assert reporter_client.post(draft_url(item))["Location"] == response["Location"]
+    assert Story.objects.count() == 1
+
+
+def test_a_killed_story_is_flagged_loudly_in_its_form(news_editor_client, ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    ingest.receive(ninjs_source, sample("ninjs2-kill.json"), "kill.json")
+    run_worker()
+
+    html = news_editor_client.get(f"/admin/articles/story/{story.pk}/change/").content.decode()
+
+    assert "KILLED by the agency" in html
+    assert "KILLED by the agency" in news_editor_client.get(WIRE).content.decode()
+
+
+def test_sources_and_their_tokens_are_for_editors_only(
+    reporter_client, news_editor_client, section
+):
+    assert reporter_client.get("/admin/articles/wiresource/").status_code == 403
+    response = news_editor_client.post(
+        "/admin/articles/wiresource/add/",
+        {"name": "Yonhap", "slug": "yonhap", "format": "newsml", "active": "on"},
+        follow=True,
+    )
+    source = WireSource.objects.get()
+    shown = [str(m) for m in response.context["messages"] if "Push token" in str(m)]
+    assert len(shown) == 1
+    token = shown[0].split("<code>")[1].split("</code>")[0]
+    assert source.token_matches(token) and token not in source.token_hash
