@@ -6,8 +6,9 @@ One mechanism, the site's background tasks (articles/tasks.py):
    `manage.py wire_ingest` (the watched folders) parses the bytes at once (pure, size
    capped) and writes one `WireItem`: received, or rejected with the reason. Nothing
    else is written, so a bad item is never half-imported. The same guid and version
-   again finds the item already there and changes nothing. A received item enqueues
-   `process_wire_item` in the same transaction.
+   again finds the item already there and changes nothing. A later version of a guid
+   enqueues `process_wire_item` in the same transaction (a first version has nothing
+   to update or kill, and is stored as processed).
 2. **Processing** (`process_item`, run by `manage.py worker` on any host): a newer
    version updates the draft made from an earlier one, unless the story changed since
    the wire wrote it (then the item is flagged "wire update available"); a kill or
@@ -81,8 +82,16 @@ def receive(source, data, name=""):
     key = {"source": source, "guid": copy.guid, "version": copy.version}
     try:
         with transaction.atomic():
-            item = WireItem.objects.create(**key, **fields)
-            process_wire_item.enqueue(item.pk)
+            # A guid's first version has no story to update or kill yet: nothing to
+            # process, no task (most of the wire). A later one queues its processing.
+            others = WireItem.objects.filter(source=source, guid=copy.guid)
+            if others.exclude(status=WireItem.Status.REJECTED).exists():
+                item = WireItem.objects.create(**key, **fields)
+                process_wire_item.enqueue(item.pk)
+            else:
+                item = WireItem.objects.create(
+                    **key, **fields, status=WireItem.Status.PROCESSED, processed_at=timezone.now()
+                )
     except IntegrityError:
         existing = WireItem.objects.exclude(status=WireItem.Status.REJECTED).filter(**key).first()
         if existing is None:
@@ -214,6 +223,19 @@ def make_draft(item, user=None):
         item.story = earlier.story
         item.save(update_fields=["story"])
         return earlier.story, False
+    # Made from the newest usable version of the guid (one may have arrived while the
+    # desk looked at an older one).
+    newest = (
+        WireItem.objects.filter(source_id=item.source_id, guid=item.guid, version__gt=item.version)
+        .exclude(status=WireItem.Status.REJECTED)
+        .exclude(pub_status__in=["withheld", "canceled", "cancelled"])
+        .order_by("-version")
+        .first()
+        if item.guid
+        else None
+    )
+    if newest is not None:
+        item = WireItem.objects.select_for_update().select_related("source").get(pk=newest.pk)
     mappings = _mappings(item)
     story = Story(
         headline=item.headline or item.file_name or "Wire item",
