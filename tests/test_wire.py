@@ -2,7 +2,7 @@
 
 import os
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -486,3 +486,18 @@ def test_sources_and_their_tokens_are_for_editors_only(
     assert len(shown) == 1
     token = shown[0].split("<code>")[1].split("</code>")[0]
     assert source.token_matches(token) and token not in source.token_hash
+
+
+def test_new_since_i_last_looked(news_editor_client, ninjs_source):
+    ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    news_editor_client.get(WIRE)  # the previous look
+    news_editor_client.get(WIRE)  # this look: the budget item was already there
+    ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+    WireItem.objects.filter(guid__endswith="rates-007").update(
+        received_at=datetime.now(UTC) + timedelta(seconds=1)
+    )
+    news_editor_client.get(WIRE)
+
+    response = news_editor_client.get(WIRE + "?new=1")
+
+    assert [i.guid.rsplit(":", 1)[-1] for i in response.context["cl"].result_list] == ["rates-007"]

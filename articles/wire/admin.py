@@ -5,6 +5,8 @@ Editors and reporters read the wire and make drafts from it (`view_wireitem`,
 (articles/roles.py). Items are never edited or added by hand: they are the agency's.
 """
 
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -129,6 +131,33 @@ class WireEmbargoFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NewSinceFilter(admin.SimpleListFilter):
+    """Items received since this editor's look before the current one (kept in their
+    session: WireItemAdmin.changelist_view moves it on each unfiltered look)."""
+
+    title = "new"
+    parameter_name = "new"
+    SESSION_PREVIOUS, SESSION_CURRENT = "wire_previous_look", "wire_current_look"
+
+    def lookups(self, request, model_admin):
+        return [("1", "New since I last looked")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "1":
+            return queryset
+        previous = request.session.get(self.SESSION_PREVIOUS)
+        if previous:
+            return queryset.filter(received_at__gt=datetime.fromisoformat(previous))
+        return queryset
+
+    @classmethod
+    def note_look(cls, request):
+        session = request.session
+        if session.get(cls.SESSION_CURRENT):
+            session[cls.SESSION_PREVIOUS] = session[cls.SESSION_CURRENT]
+        session[cls.SESSION_CURRENT] = timezone.now().isoformat()
+
+
 @admin.register(WireItem)
 class WireItemAdmin(admin.ModelAdmin):
     list_display = [
@@ -144,6 +173,7 @@ class WireItemAdmin(admin.ModelAdmin):
     list_display_links = ["headline_column"]
     list_select_related = ["source"]
     list_filter = [
+        NewSinceFilter,
         "source",
         UrgencyFilter,
         SubjectFilter,
@@ -244,6 +274,11 @@ class WireItemAdmin(admin.ModelAdmin):
     @admin.display(description="body")
     def body_preview(self, obj):
         return format_html('<div class="wire-body">{}</div>', _safe_body(obj.body_html))
+
+    def changelist_view(self, request, extra_context=None):
+        if NewSinceFilter.parameter_name not in request.GET and request.method == "GET":
+            NewSinceFilter.note_look(request)
+        return super().changelist_view(request, extra_context)
 
     # Making drafts
 
