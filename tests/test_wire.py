@@ -185,6 +185,14 @@ def test_make_draft_maps_section_tags_and_bylines(ninjs_source, make_section):
     assert Author.objects.filter(name="Lee Seo-yeon").count() == 1
 
 
+def test_a_draft_keeps_the_items_related_headlines(ninjs_source):
+    item, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    story, _ = ingest.make_draft(item)
+    assert list(story.related_headlines.values_list("headline", flat=True)) == [
+        "Opposition vows to fight spending cuts"
+    ]
+
+
 def test_newer_version_updates_the_untouched_draft(ninjs_source):
     first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
     run_worker()
@@ -213,6 +221,20 @@ def test_newer_version_flags_a_draft_an_editor_changed(ninjs_source):
     second.refresh_from_db()
     assert story.headline == "Our own headline"
     assert second.attention == WireItem.Attention.UPDATE and second.story == story
+
+
+def test_the_update_shows_a_word_diff_against_the_editors_text(news_editor_client, ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    story.headline = "Our own headline"
+    story.save()
+    second, _ = ingest.receive(ninjs_source, sample("ninjs1-budget-v2.json"), "v2.json")
+    run_worker()
+
+    html = news_editor_client.get(f"{WIRE}{second.pk}/change/").content.decode()
+
+    assert "<del>180</del><ins>181</ins>" in html
+    assert "Wire update available" in html
 
 
 def test_kill_unpublishes_the_story_made_from_the_item(ninjs_source):

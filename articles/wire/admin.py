@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from .. import history
 from ..models import Story
 from . import ingest
 from .models import SubjectMapping, WireItem, WireSource
@@ -206,7 +207,28 @@ class WireItemAdmin(admin.ModelAdmin):
         "processed_at",
         "raw",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "against_story"]
+
+    def get_fields(self, request, obj=None):
+        fields = [name for name in super().get_fields(request, obj) if name != "against_story"]
+        # The story's text only for those who may open that story.
+        visible = Story.objects.visible_to(request.user)
+        if obj is not None and obj.story_id and visible.filter(pk=obj.story_id).exists():
+            fields.insert(fields.index("headline"), "against_story")
+        return fields
+
+    @admin.display(description="against the story")
+    def against_story(self, obj):
+        """What this version would change in the story as it is now (the editor's text):
+        the history's word diff, story → wire."""
+        story = obj.story
+        return format_html(
+            '<p><a href="{}">{}</a></p><div class="wire-diff">{}{}</div>',
+            reverse("admin:articles_story_change", args=[story.pk]),
+            "Open the story",
+            history.text_diff(story.headline, obj.headline),
+            history.text_diff(history.body_text(story.body), history.body_text(obj.body_html)),
+        )
 
     def has_add_permission(self, request):
         return False

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import Author, Section, Story, StoryAuthor, unique_slug
+from ..models import Author, RelatedHeadline, Section, Story, StoryAuthor, unique_slug
 from ..tasks import background_task
 from .formats import MAX_BYTES, WireFormatError, parse
 from .models import SubjectMapping, WireItem
@@ -249,6 +249,10 @@ def make_draft(item, user=None):
     story.save()
     for order, author in enumerate(_authors(item.bylines)):
         StoryAuthor.objects.create(story=story, author=author, order=order)
+    RelatedHeadline.objects.bulk_create(
+        RelatedHeadline(story=story, headline=text[:255], order=order)
+        for order, text in enumerate(item.related_headlines[:50])
+    )
     tags = [mapping.tag for mapping in mappings if mapping.tag]
     if tags:
         story.tags.add(*dict.fromkeys(tags))
