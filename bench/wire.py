@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         MEDIA_ROOT=str(workdir / "media"),
         PRIVATE_MEDIA_ROOT=str(workdir / "originals"),
         NEWSROOM_LOCAL_CACHE="memory",
+        NEWSROOM_WIRE_ROOT=str(workdir),
     )
     if not args.use_database_url:
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"

@@ -489,4 +489,7 @@ NEWSROOM |= {
     # The wire desk's push endpoint (articles/wire/views.py): items a source may push
     # per minute before it is answered 429.
     "WIRE_PUSH_PER_MINUTE": env_int("NEWSROOM_WIRE_PUSH_PER_MINUTE", 120),
+    # Watched folders live under this one (a source names a folder inside it): an admin
+    # form must not be a way to read, or move, the server's other files.
+    "WIRE_ROOT": Path(os.environ.get("NEWSROOM_WIRE_ROOT", str(BASE_DIR / "var" / "wire"))),
 }

@@ -31,6 +31,12 @@ def run_worker():
         call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def wire_root(settings, tmp_path):
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_ROOT": tmp_path}
+    return tmp_path
+
+
 @pytest.fixture
 def ninjs_source(db, section):
     return WireSource.objects.create(
@@ -253,6 +259,44 @@ def test_kill_unpublishes_the_story_made_from_the_item(ninjs_source):
     assert kill.attention == WireItem.Attention.KILLED and kill.story == story
 
 
+def test_a_killed_item_cannot_become_a_story(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    ingest.receive(ninjs_source, sample("ninjs2-kill.json"), "kill.json")
+    with pytest.raises(ingest.Withdrawn):
+        ingest.make_draft(first)
+    assert not Story.objects.exists()
+
+
+def test_watched_folders_stay_inside_the_wire_root(newsml_source, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    drop(outside, "newsml-xhtml.xml")
+    for folder in (str(outside), "../" + outside.name, "/etc"):
+        newsml_source.folder = folder
+        with pytest.raises(ValidationError):
+            newsml_source.full_clean()
+        newsml_source.save()
+        call_command("wire_ingest", once=True, verbosity=0)
+    assert not WireItem.objects.exists()
+    assert (outside / "newsml-xhtml.xml").exists()
+
+
+def test_symbolic_links_in_a_watched_folder_are_not_followed(newsml_source, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    secret = tmp_path / "secret.xml"
+    secret.write_bytes(sample("newsml-xhtml.xml"))
+    (inbox / "link.xml").symlink_to(secret)
+    newsml_source.folder = "inbox"
+    newsml_source.save()
+
+    call_command("wire_ingest", once=True, verbosity=0)
+
+    assert not WireItem.objects.exists()
+
+
 def test_processing_an_item_twice_changes_nothing(ninjs_source):
     first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
     story, _ = ingest.make_draft(first)
@@ -298,21 +342,26 @@ def test_folder_ingested_twice_receives_each_item_once(newsml_source, tmp_path):
     assert WireItem.objects.filter(status="processed").count() == 2
 
 
-def test_a_file_still_being_written_waits(newsml_source, tmp_path):
-    newsml_source.folder = str(tmp_path)
+@pytest.fixture
+def inbox(newsml_source, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    newsml_source.folder = "inbox"
     newsml_source.save()
-    (tmp_path / "newsml-xhtml.xml").write_bytes(sample("newsml-xhtml.xml"))  # mtime: now
+    return folder
+
+
+def test_a_file_still_being_written_waits(inbox):
+    (inbox / "newsml-xhtml.xml").write_bytes(sample("newsml-xhtml.xml"))  # mtime: now
 
     call_command("wire_ingest", once=True, verbosity=0)
 
     assert not WireItem.objects.exists()
-    assert (tmp_path / "newsml-xhtml.xml").exists()
+    assert (inbox / "newsml-xhtml.xml").exists()
 
 
-def test_a_huge_file_in_the_folder_is_rejected_without_reading_it(newsml_source, tmp_path):
-    newsml_source.folder = str(tmp_path)
-    newsml_source.save()
-    huge = tmp_path / "huge.xml"
+def test_a_huge_file_in_the_folder_is_rejected_without_reading_it(inbox):
+    huge = inbox / "huge.xml"
     with huge.open("wb") as handle:
         handle.truncate(MAX_BYTES + 1)
     os.utime(huge, (0, 0))
@@ -321,7 +370,7 @@ def test_a_huge_file_in_the_folder_is_rejected_without_reading_it(newsml_source,
 
     item = WireItem.objects.get()
     assert item.status == "rejected" and "the limit is" in item.reason
-    assert (tmp_path / "rejected" / "huge.xml").exists()
+    assert (inbox / "rejected" / "huge.xml").exists()
 
 
 @pytest.mark.postgres

@@ -285,6 +285,8 @@ class WireItemAdmin(admin.ModelAdmin):
     def draft(self, obj):
         if obj.status == WireItem.Status.REJECTED:
             return "—"
+        if obj.withdrawn and not obj.story_id:
+            return format_html("<strong>Withdrawn</strong>")
         label = "Open the draft" if obj.story_id else "Make a draft story"
         # A button of the changelist's own form (it carries the CSRF token): one click.
         return format_html(
@@ -356,7 +358,11 @@ class WireItemAdmin(admin.ModelAdmin):
         if item.status == WireItem.Status.REJECTED:
             self.message_user(request, f"“{item}” was rejected: {item.reason}", messages.ERROR)
             return None
-        story, created = ingest.make_draft(item, user=request.user)
+        try:
+            story, created = ingest.make_draft(item, user=request.user)
+        except ingest.Withdrawn as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return None
         if not Story.objects.visible_to(request.user).filter(pk=story.pk).exists():
             self.message_user(
                 request,

@@ -19,7 +19,6 @@ One mechanism, the site's background tasks (articles/tasks.py):
 
 import logging
 import os
-from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,7 +26,7 @@ from django.utils import timezone
 
 from ..models import Author, RelatedHeadline, Section, Story, StoryAuthor, unique_slug
 from ..tasks import background_task
-from .formats import MAX_BYTES, WireFormatError, parse
+from .formats import MAX_BYTES, WITHDRAWN, WireFormatError, parse
 from .models import SubjectMapping, WireItem
 
 logger = logging.getLogger(__name__)
@@ -171,6 +170,10 @@ def _write(item, story):
 # ------------------------------------------------------------------------ drafts
 
 
+class Withdrawn(Exception):
+    """The item (or its guid) cannot become a story: killed, withheld or rejected."""
+
+
 def _mappings(item):
     codes = item.subject_codes
     if not codes:
@@ -215,9 +218,14 @@ def make_draft(item, user=None):
     (story, created). Section, tags and bylines are mapped from the item."""
     item = WireItem.objects.select_for_update().select_related("source").get(pk=item.pk)
     if item.status == WireItem.Status.REJECTED:
-        raise ValueError("A rejected item cannot become a story.")
+        raise Withdrawn("A rejected item cannot become a story.")
     if item.story_id:
         return item.story, False
+    withdrawn = WireItem.objects.filter(
+        source_id=item.source_id, guid=item.guid, pub_status__in=WITHDRAWN
+    ).exclude(status=WireItem.Status.REJECTED)
+    if item.withdrawn or (item.guid and withdrawn.exists()):
+        raise Withdrawn(f"“{item}” was withdrawn by the agency: it may not become a story.")
     earlier = _earlier_with_story(item) if item.guid else None
     if earlier is not None:
         item.story = earlier.story
@@ -228,7 +236,7 @@ def make_draft(item, user=None):
     newest = (
         WireItem.objects.filter(source_id=item.source_id, guid=item.guid, version__gt=item.version)
         .exclude(status=WireItem.Status.REJECTED)
-        .exclude(pub_status__in=["withheld", "canceled", "cancelled"])
+        .exclude(pub_status__in=WITHDRAWN)
         .order_by("-version")
         .first()
         if item.guid
@@ -269,12 +277,13 @@ def scan_folder(source, *, now=None):
     """Receive every settled file in `source`'s folder and move it to processed/ or
     rejected/ inside it. Returns {"received", "duplicates", "rejected"} counts."""
     counts = {"received": 0, "duplicates": 0, "rejected": 0}
-    folder = Path(source.folder)
-    if not source.folder or not folder.is_dir():
+    folder = source.folder_path()
+    if folder is None or not folder.is_dir():
         return counts
     now = now if now is not None else timezone.now().timestamp()
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        # Not a symbolic link: whoever may drop files must not make us read others.
+        if path.name.startswith(".") or path.is_symlink() or not path.is_file():
             continue
         stat = path.stat()
         if now - stat.st_mtime < SETTLE_SECONDS:

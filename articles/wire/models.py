@@ -6,11 +6,14 @@ Imported by articles/models.py, so these are models of the `articles` app.
 import hashlib
 import hmac
 import secrets
+from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .formats import FORMATS
+from .formats import FORMATS, WITHDRAWN
 
 
 def hash_token(token):
@@ -37,8 +40,8 @@ class WireSource(models.Model):
         "watched folder",
         max_length=500,
         blank=True,
-        help_text="A folder on the server where the agency drops files (e.g. by SFTP); "
-        "read ones move to processed/ or rejected/ inside it.",
+        help_text="A folder inside the server's wire folder (NEWSROOM_WIRE_ROOT) where the "
+        "agency drops files, e.g. by SFTP; read ones move to processed/ or rejected/ in it.",
     )
     # Only a hash: a stolen database backup does not let anyone push copy.
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -49,6 +52,21 @@ class WireSource(models.Model):
 
     def __str__(self):
         return self.name
+
+    def folder_path(self):
+        """The watched folder as a path inside NEWSROOM["WIRE_ROOT"]; None if it is not
+        set or points outside (an absolute path elsewhere, "..", a symbolic link out)."""
+        if not self.folder:
+            return None
+        root = Path(settings.NEWSROOM["WIRE_ROOT"]).resolve()
+        path = (root / self.folder).resolve()
+        return path if path != root and path.is_relative_to(root) else None
+
+    def clean(self):
+        if self.folder and self.folder_path() is None:
+            raise ValidationError(
+                {"folder": f"Choose a folder inside {settings.NEWSROOM['WIRE_ROOT']}."}
+            )
 
     def new_token(self):
         """Make, store (hashed) and return a new push token; shown once."""
@@ -159,7 +177,7 @@ class WireItem(models.Model):
 
     @property
     def withdrawn(self):
-        return self.pub_status in ("withheld", "canceled", "cancelled")
+        return self.pub_status in WITHDRAWN
 
     @property
     def subject_codes(self):
