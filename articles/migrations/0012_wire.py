@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                     "folder",
                     models.CharField(
                         blank=True,
-                        help_text="A folder on the server where the agency drops files (e.g. by SFTP); read ones move to processed/ or rejected/ inside it.",
+                        help_text="A folder inside the server's wire folder (NEWSROOM_WIRE_ROOT) where the agency drops files, e.g. by SFTP; read ones move to processed/ or rejected/ in it.",
                         max_length=500,
                         verbose_name="watched folder",
                     ),
