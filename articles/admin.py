@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
@@ -38,6 +39,12 @@ from .roles import (
 
 # Before StoryAdmin exists: VersionAdmin would otherwise register Story with defaults.
 history.register()
+
+
+def embargo_label(embargo_until):
+    """'Embargoed until 2026-11-28 09:00 KST', in the site's zone."""
+    local = timezone.localtime(embargo_until, timezone.get_default_timezone())
+    return f"Embargoed until {local:%Y-%m-%d %H:%M %Z}"
 
 
 def scheduled_label(published_at):
@@ -122,6 +129,27 @@ class StoryStatusFilter(admin.SimpleListFilter):
                 return queryset.scheduled()
             case "live":
                 return queryset.published()
+        return queryset
+
+
+class EmbargoFilter(admin.SimpleListFilter):
+    """Stories under an embargo that has not lifted, and those whose embargo has."""
+
+    title = "embargo"
+    parameter_name = "embargo"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Under embargo"), ("lifted", "Embargo lifted"), ("none", "No embargo")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "active":
+                return queryset.filter(embargo_until__gt=now)
+            case "lifted":
+                return queryset.filter(embargo_until__lte=now)
+            case "none":
+                return queryset.filter(embargo_until__isnull=True)
         return queryset
 
 
@@ -225,6 +253,7 @@ class StoryAdmin(
         "section",
         "bylines",
         "status_label",
+        "embargo",
         "published_at",
         "updated_at",
         "public_link",
@@ -232,6 +261,7 @@ class StoryAdmin(
     list_select_related = ["section"]
     list_filter = [
         StoryStatusFilter,
+        EmbargoFilter,
         ("section", VisibleRelatedFilter),
         ("tags", VisibleRelatedFilter),
         ("authors", VisibleRelatedFilter),
@@ -262,7 +292,17 @@ class StoryAdmin(
                 "versions (list cards, social media); or type its position.",
             },
         ),
-        ("Publishing", {"fields": ["status", "published_at"]}),
+        (
+            "Publishing",
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "embargo_until",
+                    "publish_when_embargo_lifts",
+                ]
+            },
+        ),
         (
             "Live coverage",
             {
@@ -274,6 +314,22 @@ class StoryAdmin(
             },
         ),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_publish(request.user):
+            return fieldsets
+        # Scheduling is publishing: the choice is not offered without the permission.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [f for f in options["fields"] if f != "publish_when_embargo_lifts"],
+                },
+            )
+            for name, options in fieldsets
+        ]
 
     def get_queryset(self, request):
         # The bylines column reads these; one query for the whole page, not one per row.
@@ -305,6 +361,16 @@ class StoryAdmin(
         if obj.is_scheduled:
             return scheduled_label(obj.published_at)
         return obj.get_status_display()
+
+    @admin.display(description="embargo", ordering="embargo_until")
+    def embargo(self, obj):
+        # Words and a symbol, not a colour alone: the embargo must not be missed.
+        if obj.is_embargoed:
+            return format_html(
+                '<strong class="embargo-flag"><span aria-hidden="true">⛔</span> {}</strong>',
+                embargo_label(obj.embargo_until),
+            )
+        return "Lifted" if obj.embargo_until else "—"
 
     @admin.display(description="on site")
     def public_link(self, obj):
@@ -340,12 +406,39 @@ class StoryAdmin(
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and request.method == "GET":
+            self._warn_about_the_wire(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _warn_about_the_wire(self, request, story):
+        """A kill or a newer version from the agency, loudly, on the story it concerns."""
+        from .wire.models import WireItem
+
+        flagged = story.wire_items.exclude(attention="").order_by("-version").first()
+        if flagged is None:
+            return
+        link = reverse("admin:articles_wireitem_change", args=[flagged.pk])
+        if flagged.attention == WireItem.Attention.KILLED:
+            text = "KILLED by the agency: this story was withdrawn (version {}) and unpublished."
+            level = messages.ERROR
+        else:
+            text = "Wire update available: the agency sent version {} after your edits."
+            level = messages.WARNING
+        self.message_user(
+            request,
+            format_html(text + ' <a href="{}">Read it on the wire</a>.', flagged.version, link),
+            level,
+        )
+
     # Bulk actions
 
     @admin.action(description="Publish selected stories", permissions=["publish"])
     def publish(self, request, queryset):
         now = timezone.now().replace(microsecond=0)  # the form shows whole seconds
-        stories = list(queryset.exclude(status=Story.Status.PUBLISHED))
+        stories = self._only_unembargoed(
+            request, list(queryset.exclude(status=Story.Status.PUBLISHED)), now
+        )
         if workflow.readiness_blocks_publishing():
             stories = self._only_ready(request, stories)
         if settings.NEWSROOM["PHOTO_ALT_REQUIRED"]:
@@ -398,6 +491,23 @@ class StoryAdmin(
             self.log_change(request, story, message)
         history.record_story_revisions(saved, user=request.user, comment=message)
 
+    def _only_unembargoed(self, request, stories, now):
+        """Without the stories that would go public before their embargo (as the form
+        refuses); the editor schedules those in the story's form."""
+        allowed = []
+        for story in stories:
+            when = story.published_at or now
+            if story.embargo_until and when < story.embargo_until:
+                self.message_user(
+                    request,
+                    f"Not published: “{story.headline}”. {embargo_label(story.embargo_until)}"
+                    ": open it and tick “Publish when the embargo lifts” to schedule it.",
+                    messages.ERROR,
+                )
+            else:
+                allowed.append(story)
+        return allowed
+
     def _only_described(self, request, stories):
         """Without the stories whose photo has no alt text (as the form would refuse)."""
         described = []
@@ -441,3 +551,6 @@ from . import admin_banner  # noqa: E402, F401
 
 # The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
 from .fronts import admin as fronts_admin  # noqa: E402, F401
+
+# The wire desk: the Wire, sources and subject mappings (articles/wire/).
+from .wire import admin as wire_admin  # noqa: E402, F401

@@ -68,6 +68,13 @@ class StoryAdminForm(forms.ModelForm):
     # the admin has locked (StoryAdmin.get_object): a difference means someone else
     # saved in between, and this save is refused instead of overwriting their work.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # The editor's explicit choice; without it, publishing before the embargo is refused
+    # (StoryAdmin shows it only to those who may publish).
+    publish_when_embargo_lifts = forms.BooleanField(
+        required=False,
+        label="Publish when the embargo lifts",
+        help_text="Tick to schedule an embargoed story for the embargo's end.",
+    )
 
     class Meta:
         model = Story
@@ -88,6 +95,7 @@ class StoryAdminForm(forms.ModelForm):
             "lead_photo_focal_y",
             "status",
             "published_at",
+            "embargo_until",
             "live_started_at",
             "live_ended_at",
         ]
@@ -181,9 +189,35 @@ class StoryAdminForm(forms.ModelForm):
             and "published_at" not in self.errors
         ):
             cleaned_data["published_at"] = timezone.now().replace(microsecond=0)
+        self.check_embargo(cleaned_data)
         self.check_photo_alt(cleaned_data)
         self.check_live_times(cleaned_data)
         return cleaned_data
+
+    def check_embargo(self, cleaned_data):
+        """A published story goes public no earlier than its embargo: refused, with the
+        embargo's time, unless the editor asked to publish when it lifts."""
+        if "status" not in self.fields or cleaned_data.get("status") != Story.Status.PUBLISHED:
+            return
+        if "embargo_until" in self.fields:
+            embargo = cleaned_data.get("embargo_until")
+        else:
+            embargo = self.instance.embargo_until
+        when = cleaned_data.get("published_at")
+        if embargo is None or "published_at" in self.errors or (when and when >= embargo):
+            return
+        if cleaned_data.get("publish_when_embargo_lifts"):
+            cleaned_data["published_at"] = embargo
+            return
+        local = timezone.localtime(embargo, timezone.get_default_timezone())
+        self.add_error(
+            "published_at" if "published_at" in self.fields else None,
+            forms.ValidationError(
+                f"Not published: this story is embargoed until {local:%Y-%m-%d %H:%M %Z}. "
+                "Tick “Publish when the embargo lifts” to schedule it for then.",
+                code="embargoed",
+            ),
+        )
 
     def check_live_times(self, cleaned_data):
         """Live coverage starts and ends now or in the past, never at a later time: the

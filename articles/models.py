@@ -154,11 +154,20 @@ class Author(models.Model):
 
 class StoryQuerySet(models.QuerySet):
     def published(self):
-        """Stories the public may see: published, and not scheduled for later."""
-        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+        """Stories the public may see: published, not scheduled for later, and not
+        under embargo. (The database also refuses a published story timed before its
+        embargo, so the embargo test here never hides a story published_at shows: it
+        states the rule where every public path reads it.)"""
+        now = timezone.now()
+        return self.filter(
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now),
+            status=Story.Status.PUBLISHED,
+            published_at__lte=now,
+        )
 
     def scheduled(self):
-        """Stories set to publish themselves later."""
+        """Stories set to publish themselves later (embargoed ones set to publish when
+        their embargo lifts included)."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__gt=timezone.now())
 
     def for_cards(self):
@@ -371,6 +380,15 @@ class Story(models.Model):
         blank=True,
         help_text="A time in the future schedules the story; it goes live by itself.",
     )
+    # Agency copy (and some of our own) may not be public before a given time. A
+    # published story's publication time is never before it (a CheckConstraint below):
+    # publishing early is refused, or scheduled for the embargo's end.
+    embargo_until = models.DateTimeField(
+        "embargoed until",
+        null=True,
+        blank=True,
+        help_text="Not public anywhere before this time, whatever the status says.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     import_key = models.CharField(
@@ -443,6 +461,15 @@ class Story(models.Model):
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="published_story_has_published_at",
                 violation_error_message="A published story needs a publication time.",
+            ),
+            # Every public path (published(), the fronts, the caches' schedules) reads
+            # published_at: a published story timed before its embargo would leak.
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | Q(embargo_until__isnull=True)
+                | Q(published_at__gte=F("embargo_until")),
+                name="published_story_respects_embargo",
+                violation_error_message="A story cannot be published before its embargo.",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published"]),
@@ -592,6 +619,11 @@ class Story(models.Model):
     def social_image(self):
         """(name, width, height, bytes) of the 1200×630 JPEG for social cards, or None."""
         return (self.lead_photo_renditions or {}).get("social")
+
+    @property
+    def is_embargoed(self):
+        """Under an embargo that has not lifted yet."""
+        return self.embargo_until is not None and self.embargo_until > timezone.now()
 
     @property
     def is_scheduled(self):
@@ -1165,3 +1197,6 @@ from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
 
 # Defined in articles/live.py (DESIGN.md), a model of this app like the ones above.
 from .live import LiveUpdate  # noqa: E402, F401
+
+# The wire desk (articles/wire/): sources, their items, subject mappings.
+from .wire.models import SubjectMapping, WireItem, WireSource  # noqa: E402, F401

@@ -32,6 +32,9 @@ ROLE_PERMISSIONS = {
         *_crud("articles", "story"),
         *_crud("articles", "storyauthor", "relatedheadline"),
         *_crud("articles", "section", "author", actions=("view",)),
+        # The wire desk: read the agencies' copy and make drafts of it.
+        ("articles", "view_wireitem"),
+        ("articles", "make_story_from_wireitem"),
     ],
     EDITOR: [
         ("articles", "publish_story"),
@@ -39,6 +42,10 @@ ROLE_PERMISSIONS = {
         *_crud("articles", "story", "storyauthor", "relatedheadline", "correction"),
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),
+        # The wire desk; its sources (push tokens, folders) and mappings: editors only.
+        ("articles", "view_wireitem"),
+        ("articles", "make_story_from_wireitem"),
+        *_crud("articles", "wiresource", "subjectmapping"),
     ],
 }
 

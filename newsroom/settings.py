@@ -495,3 +495,11 @@ NEWSROOM |= {
     # Attempts per task before it stays failed (shown in the admin's task results).
     "TASK_MAX_ATTEMPTS": env_int("NEWSROOM_TASK_MAX_ATTEMPTS", 5),
 }
+NEWSROOM |= {
+    # The wire desk's push endpoint (articles/wire/views.py): items a source may push
+    # per minute before it is answered 429.
+    "WIRE_PUSH_PER_MINUTE": env_int("NEWSROOM_WIRE_PUSH_PER_MINUTE", 120),
+    # Watched folders live under this one (a source names a folder inside it): an admin
+    # form must not be a way to read, or move, the server's other files.
+    "WIRE_ROOT": Path(os.environ.get("NEWSROOM_WIRE_ROOT", str(BASE_DIR / "var" / "wire"))),
+}

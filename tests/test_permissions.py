@@ -172,6 +172,22 @@ MATRIX = {
     "articles_layout_revision": same(LOGIN, 403, 403, 200, objects=["layout"]),
     "articles_layout_recoverlist": same(LOGIN, 403, 403, 200),
     "articles_layout_recover": same(LOGIN, 403, 403, 200, objects=["deleted layout"]),
+    # The wire desk (articles/wire/): every desk reads the wire; items are the agency's,
+    # never added, edited or deleted by hand. Making a draft is a POST (GET: 405).
+    "articles_wireitem_changelist": same(LOGIN, 200, 200, 200),
+    "articles_wireitem_add": same(LOGIN, 403, 403, 403),
+    "articles_wireitem_change": same(LOGIN, 200, 200, 200, objects=["wire item"]),
+    "articles_wireitem_delete": same(LOGIN, 403, 403, 403, objects=["wire item"]),
+    "articles_wireitem_history": same(LOGIN, 200, 200, 200, objects=["wire item"]),
+    "articles_wireitem_draft": same(LOGIN, 405, 405, 405, objects=["wire item"]),
+    # Sources (push tokens, folders) and subject mappings: editors only.
+    **{
+        f"articles_{model}_{view}": same(
+            LOGIN, 403, 403, 200, objects=[None if view in ("changelist", "add") else obj]
+        )
+        for model, obj in (("wiresource", "wire source"), ("subjectmapping", "subject mapping"))
+        for view in ("changelist", "add", "change", "delete", "history")
+    },
 }
 MATRIX["autocomplete"]["pin.story"] = (LOGIN, 403, 403, 200)
 
@@ -197,6 +213,8 @@ PUBLIC_MATRIX = {
         "published": (200, 200, 200, 200),
         "scheduled": (404, 404, 404, 404),
     },
+    # The wire's push endpoint: a source's token, never a session; POST only.
+    "articles:wire_push": same(405, 405, 405, 405),
     "articles:live_update": {
         "A's draft": (404, 404, 404, 404),
         "B's draft": (404, 404, 404, 404),
@@ -308,6 +326,7 @@ def build_world():
             username="someone", ip_address="192.0.2.1"
         ),
         "task result": DBTaskResult.objects.get(id=flaky.enqueue("matrix", 0).id),
+        **_wire_desk(section),
     }
     # A breaking-news banner saved twice (history, revert), and one deleted (recover).
     for name in ("banner", "deleted banner"):
@@ -324,6 +343,21 @@ def build_world():
         versions[name] = list(Version.objects.get_for_object(objects[name]).order_by("pk"))
     objects["deleted banner"].delete()
     return World(users, stories, versions, objects)
+
+
+def _wire_desk(section):
+    from articles.wire.models import SubjectMapping, WireItem, WireSource
+
+    source = WireSource.objects.create(
+        name="Matrix agency", slug="matrix-agency", format="ninjs", default_section=section
+    )
+    return {
+        "wire source": source,
+        "subject mapping": SubjectMapping.objects.create(code="medtop:04000000", tag="Economy"),
+        "wire item": WireItem.objects.create(
+            source=source, guid="urn:matrix:1", headline="Matrix wire copy", urgency=1
+        ),
+    }
 
 
 def _front_desk_versions(editor):
@@ -361,6 +395,8 @@ def url_for(world, name, obj):
     if name == "articles:live_update":
         story = world.stories[obj]
         return reverse(name, args=[story.slug, story.live_updates.get().pk])
+    if name == "articles:wire_push":
+        return reverse(name, args=[world.objects["wire source"].slug])
     if name == "app_list":
         return reverse("admin:app_list", kwargs={"app_label": obj})
     if name == "autocomplete":

@@ -1,12 +1,21 @@
 """The public rule: published and not in the future, decided by one queryset method."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Story
+
+
+def test_embargoed_story_is_not_public_until_its_embargo(make_story):
+    lifts = timezone.now() + timedelta(minutes=5)
+    story = make_story(published_at=lifts, embargo_until=lifts)
+    assert not Story.objects.published().exists()
+    with mock.patch("django.utils.timezone.now", return_value=lifts):
+        assert list(Story.objects.published()) == [story]
 
 
 def test_published_story_in_the_past_is_public(make_story):
@@ -40,20 +49,35 @@ def test_publishing_without_a_time_stamps_now(make_story):
     assert story.published_at <= timezone.now()
 
 
-@pytest.mark.parametrize("status", [Story.Status.DRAFT, "scheduled"])
+# An embargoed story: published by the admin "when the embargo lifts".
+EMBARGOED = "embargoed"
+
+
+def embargo_kwargs():
+    lifts = timezone.now() + timedelta(days=1)
+    return {"published_at": lifts, "embargo_until": lifts}
+
+
+@pytest.mark.parametrize("status", [Story.Status.DRAFT, "scheduled", EMBARGOED])
 def test_hidden_story_is_404_on_its_page(client, make_story, status):
     if status == "scheduled":
         story = make_story(published_at=timezone.now() + timedelta(days=1))
+    elif status == EMBARGOED:
+        story = make_story(**embargo_kwargs())
     else:
         story = make_story(status=status)
     assert client.get(story.get_absolute_url()).status_code == 404
 
 
-@pytest.mark.parametrize("status", [Story.Status.DRAFT, "scheduled"])
+@pytest.mark.parametrize("status", [Story.Status.DRAFT, "scheduled", EMBARGOED])
 def test_hidden_story_is_absent_from_every_list(client, make_story, make_author, status):
     author = make_author()
     visible = make_story("Visible headline", authors=[author], tags=["Shared"])
-    if status == "scheduled":
+    if status == EMBARGOED:
+        hidden = make_story(
+            "Secret headline", authors=[author], tags=["Shared"], **embargo_kwargs()
+        )
+    elif status == "scheduled":
         hidden = make_story(
             "Secret headline",
             authors=[author],
@@ -116,12 +140,14 @@ def other_reporter(role_user):
 
 
 def hidden_story(make_story, kind, **kwargs):
+    if kind == EMBARGOED:
+        return make_story(**embargo_kwargs(), **kwargs)
     if kind == "scheduled":
         return make_story(published_at=timezone.now() + timedelta(days=1), **kwargs)
     return make_story(status=Story.Status.DRAFT, **kwargs)
 
 
-@pytest.mark.parametrize("kind", ["draft", "scheduled"])
+@pytest.mark.parametrize("kind", ["draft", "scheduled", EMBARGOED])
 def test_reporter_previews_their_own_hidden_story(reporter_client, reporter, make_story, kind):
     story = hidden_story(make_story, kind, headline="My scoop in progress", created_by=reporter)
 
@@ -132,7 +158,7 @@ def test_reporter_previews_their_own_hidden_story(reporter_client, reporter, mak
     assert response["Cache-Control"] == "private, no-store"
 
 
-@pytest.mark.parametrize("kind", ["draft", "scheduled"])
+@pytest.mark.parametrize("kind", ["draft", "scheduled", EMBARGOED])
 def test_reporter_gets_the_public_404_for_someone_elses_hidden_story(
     client, login, other_reporter, reporter, make_story, kind
 ):

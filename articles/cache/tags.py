@@ -48,6 +48,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -327,7 +328,13 @@ def register_schedule(name, *, due_tags, next_at=None, moments=None):
 def _scheduled_stories():
     from articles.models import Story
 
-    return [(Story.objects.scheduled(), "published_at")]
+    # An embargoed story goes public at its publication time, which is never before the
+    # embargo (a constraint); its embargo is a moment of its own all the same, so that
+    # the pages turn at the embargo's minute even if that rule were ever loosened.
+    return [
+        (Story.objects.scheduled(), "published_at"),
+        (Story.objects.scheduled().filter(embargo_until__gt=timezone.now()), "embargo_until"),
+    ]
 
 
 def _stories_published_since(since):
@@ -336,7 +343,9 @@ def _stories_published_since(since):
     from .invalidation import story_tags
 
     tags = set()
-    live = Story.objects.published().filter(published_at__gte=since)
+    live = Story.objects.published().filter(
+        Q(published_at__gte=since) | Q(embargo_until__gte=since)
+    )
     for pk in live.values_list("pk", flat=True):
         tags |= story_tags(pk, navigation=True)  # (several may go live together)
     return tags

@@ -1,0 +1,153 @@
+"""IPTC NewsML-G2: one newsItem (alone, or the only item of a newsMessage) with an
+inline XHTML or NITF body.
+
+Read with defusedxml's ElementTree, not the IPTC's `newsmlg2` (which needs lxml): a
+DTD, an entity declaration or an external reference is refused with its reason, never
+expanded, so "billion laughs" bombs and external entities cannot reach anything.
+"""
+
+from xml.etree.ElementTree import tostring
+
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import ParseError, fromstring
+
+from articles.models import HEADLINE_MAX_LENGTH
+from articles.sanitize import sanitize_body
+
+from . import (
+    USABLE,
+    WireCopy,
+    WireFormatError,
+    clean_text,
+    parse_time,
+    parse_urgency,
+    parse_version,
+    qcode,
+)
+
+# NITF's block elements as their HTML equivalents (the sanitiser keeps the rest's text).
+_NITF_TAGS = {"hl2": "h2", "bq": "blockquote", "block": "div", "em": "em", "pre": "p"}
+
+
+def _local(tag):
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _strip_namespaces(element):
+    for node in element.iter():
+        node.tag = _local(node.tag)
+        node.attrib = {_local(key): value for key, value in node.attrib.items()}
+
+
+def _find(element, path):
+    node = element
+    for part in path.split("/"):
+        # (`is not None`: an Element without children is falsy.)
+        if node is None:
+            return None
+        node = next((child for child in node if child.tag == part), None)
+    return node
+
+
+def _text(element):
+    return "".join(element.itertext()) if element is not None else ""
+
+
+def _inner_html(element, renames=None):
+    if element is None:
+        return ""
+    for node in element.iter():
+        if renames and node.tag in renames:
+            node.tag = renames[node.tag]
+    parts = [element.text or ""]
+    parts += [tostring(child, encoding="unicode", method="html") for child in element]
+    return "".join(parts)
+
+
+def _body(content_set):
+    """(body HTML, bylines found in the body) from the first inlineXML holding one."""
+    for inline in content_set or ():
+        if inline.tag != "inlineXML":
+            continue
+        kind = inline.get("contenttype", "")
+        for root in inline:
+            if root.tag == "html" or "xhtml" in kind:
+                return _inner_html(_find(root, "body") if root.tag == "html" else root), []
+            if root.tag == "nitf" or "nitf" in kind:
+                bylines = [clean_text(_text(by), 100) for by in root.iter("byline")]
+                content = _find(root, "body/body.content")
+                return _inner_html(content, _NITF_TAGS), [name for name in bylines if name]
+    return "", []
+
+
+def parse(data, name):
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DTDForbidden:
+        raise WireFormatError("has a DTD (<!DOCTYPE>): refused, wire items need none") from None
+    except EntitiesForbidden:
+        raise WireFormatError(
+            "declares XML entities: refused (entity expansion is how XML bombs work)"
+        ) from None
+    except ExternalReferenceForbidden:
+        raise WireFormatError("refers to an external entity or file: refused") from None
+    except ParseError as error:
+        line = error.position[0] if getattr(error, "position", None) else None
+        raise WireFormatError(f"not well-formed XML ({error.msg})", line) from None
+    _strip_namespaces(root)
+    if root.tag == "newsMessage":
+        items = list(root.iter("newsItem"))
+        if len(items) != 1:
+            raise WireFormatError(f"a newsMessage with {len(items)} newsItems; send one a file")
+        root = items[0]
+    if root.tag != "newsItem":
+        raise WireFormatError(f"the root element is <{root.tag}>, not a NewsML-G2 <newsItem>")
+    guid = (root.get("guid") or "").strip()
+    if not guid:
+        raise WireFormatError("the newsItem has no guid")
+    item_meta = _find(root, "itemMeta")
+    content_meta = _find(root, "contentMeta")
+    if item_meta is None or content_meta is None:
+        raise WireFormatError("the newsItem needs itemMeta and contentMeta")
+
+    pub_status = _find(item_meta, "pubStatus")
+    status = (pub_status.get("qcode", "") if pub_status is not None else "") or "stat:usable"
+    status = status.rsplit(":", 1)[-1].lower() or USABLE
+    headline = clean_text(_text(_find(content_meta, "headline")), 10_000)
+    if not headline and status == USABLE:
+        raise WireFormatError("no headline in contentMeta")
+    if len(headline) > HEADLINE_MAX_LENGTH:
+        raise WireFormatError(
+            f"headline is {len(headline)} characters long; the limit is {HEADLINE_MAX_LENGTH}"
+        )
+    body, nitf_bylines = _body(_find(root, "contentSet"))
+    bylines = [clean_text(_text(_find(c, "name")), 100) for c in content_meta.iter("creator")]
+    bylines = [name for name in bylines if name]
+    if not bylines:
+        by = clean_text(_text(_find(content_meta, "by")), 100)
+        bylines = [by] if by else nitf_bylines
+    subjects = []
+    for subject in content_meta.iter("subject"):
+        code = qcode(subject.get("qcode") or subject.get("uri"))
+        if code:
+            subjects.append((code[:100], clean_text(_text(_find(subject, "name")), 100)))
+    service = _find(item_meta, "service")
+    related = [
+        clean_text(link.get("title"), HEADLINE_MAX_LENGTH)
+        for link in item_meta.iter("link")
+        if link.get("title")
+    ]
+    return WireCopy(
+        guid=guid[:200],
+        version=parse_version(root.get("version")),
+        headline=headline,
+        body_html=sanitize_body(body),
+        dek=clean_text(_text(_find(content_meta, "description")), 300),
+        bylines=bylines,
+        subjects=subjects,
+        urgency=parse_urgency(_text(_find(content_meta, "urgency")).strip()),
+        embargoed=parse_time(_text(_find(item_meta, "embargoed")).strip(), "embargoed"),
+        pub_status=status,
+        section_hint=clean_text(_text(_find(service, "name")) if service is not None else "", 100),
+        related_headlines=related,
+    )

@@ -1,0 +1,184 @@
+"""The wire desk's data: sources, the items they send, and subject mappings.
+
+Imported by articles/models.py, so these are models of the `articles` app.
+"""
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from .formats import FORMATS, WITHDRAWN
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class WireSource(models.Model):
+    """An agency feed: files dropped in its folder, or pushed to /wire/<slug>/."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=50, unique=True, help_text="Its push address: /wire/<slug>/."
+    )
+    format = models.CharField(max_length=10, choices=list(FORMATS.items()))
+    default_section = models.ForeignKey(
+        "articles.Section",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Drafts go here unless a subject mapping names a section.",
+    )
+    folder = models.CharField(
+        "watched folder",
+        max_length=500,
+        blank=True,
+        help_text="A folder inside the server's wire folder (NEWSROOM_WIRE_ROOT) where the "
+        "agency drops files, e.g. by SFTP; read ones move to processed/ or rejected/ in it.",
+    )
+    # Only a hash: a stolen database backup does not let anyone push copy.
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def folder_path(self):
+        """The watched folder as a path inside NEWSROOM["WIRE_ROOT"]; None if it is not
+        set or points outside (an absolute path elsewhere, "..", a symbolic link out)."""
+        if not self.folder:
+            return None
+        root = Path(settings.NEWSROOM["WIRE_ROOT"]).resolve()
+        path = (root / self.folder).resolve()
+        return path if path != root and path.is_relative_to(root) else None
+
+    def clean(self):
+        if self.folder and self.folder_path() is None:
+            raise ValidationError(
+                {"folder": f"Choose a folder inside {settings.NEWSROOM['WIRE_ROOT']}."}
+            )
+
+    def new_token(self):
+        """Make, store (hashed) and return a new push token; shown once."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+    def token_matches(self, token):
+        # Constant time, whatever the token: a timing difference must not reveal it.
+        return bool(self.token_hash) and hmac.compare_digest(
+            hash_token(token or ""), self.token_hash
+        )
+
+
+class SubjectMapping(models.Model):
+    """An IPTC subject or media-topic code, mapped to a tag and/or a section."""
+
+    code = models.CharField(
+        max_length=100, help_text="As the agency sends it: medtop:20000822, subj:15000000…"
+    )
+    source = models.ForeignKey(
+        WireSource,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mappings",
+        help_text="Empty: for every source.",
+    )
+    tag = models.CharField(max_length=100, blank=True)
+    section = models.ForeignKey(
+        "articles.Section", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "source"], name="subject_mapping_unique"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(source=None), name="subject_mapping_global_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class WireItem(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        REJECTED = "rejected", "Rejected"
+
+    class Attention(models.TextChoices):
+        NONE = "", "—"
+        UPDATE = "update", "Wire update available"
+        KILLED = "killed", "KILLED by the agency"
+
+    source = models.ForeignKey(WireSource, on_delete=models.CASCADE, related_name="items")
+    guid = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    file_name = models.CharField(max_length=255, blank=True)
+    raw = models.TextField("raw payload", blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.RECEIVED)
+    reason = models.TextField(blank=True, help_text="Why it was rejected.")
+
+    headline = models.CharField(max_length=300, blank=True)
+    dek = models.CharField(max_length=300, blank=True)
+    body_html = models.TextField(blank=True)
+    bylines = models.JSONField(default=list, blank=True)
+    subjects = models.JSONField(default=list, blank=True)  # [[code, name], …]
+    related_headlines = models.JSONField(default=list, blank=True)
+    urgency = models.PositiveSmallIntegerField(null=True, blank=True)
+    embargo_until = models.DateTimeField("embargoed until", null=True, blank=True)
+    pub_status = models.CharField(max_length=20, default="usable")
+    section_hint = models.CharField(max_length=100, blank=True)
+
+    # The story made from this item (or from an earlier version of it), and that
+    # story's version when the wire last wrote it: a different version means an editor
+    # (or anyone) changed it since, and the wire no longer writes over it.
+    story = models.ForeignKey(
+        "articles.Story",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="wire_items",
+    )
+    story_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    attention = models.CharField(max_length=10, choices=Attention, blank=True, default="")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            # The same guid and version again changes nothing (rejected items, which
+            # may have no guid, are kept each time with their reason).
+            models.UniqueConstraint(
+                fields=["source", "guid", "version"],
+                condition=~Q(status="rejected"),
+                name="wire_item_unique_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "guid"], name="wire_item_guid_idx")]
+        permissions = [("make_story_from_wireitem", "Can make a draft story from a wire item")]
+
+    def __str__(self):
+        return self.headline or self.file_name or f"Wire item {self.pk}"
+
+    @property
+    def withdrawn(self):
+        return self.pub_status in WITHDRAWN
+
+    @property
+    def subject_codes(self):
+        return [code for code, _name in self.subjects]

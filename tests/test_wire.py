@@ -1,0 +1,574 @@
+"""The wire desk: agency copy in three formats, received once, processed once."""
+
+import os
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+
+from articles.models import Author, Story
+from articles.wire import ingest
+from articles.wire.formats import MAX_BYTES, WireFormatError, parse
+from articles.wire.models import SubjectMapping, WireItem, WireSource
+
+SAMPLES = Path(__file__).parent / "wire_samples"
+
+
+def sample(name):
+    return (SAMPLES / name).read_bytes()
+
+
+def run_worker():
+    # The worker closes "old" connections between tasks; inside a test's transaction on
+    # PostgreSQL that is the test's own connection (SQLite's in-memory one never closes).
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("worker", batch=True, startup_delay=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def wire_root(settings, tmp_path):
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_ROOT": tmp_path}
+    return tmp_path
+
+
+@pytest.fixture
+def ninjs_source(db, section):
+    return WireSource.objects.create(
+        name="Agency ninjs", slug="agency", format="ninjs", default_section=section
+    )
+
+
+@pytest.fixture
+def newsml_source(db, section):
+    return WireSource.objects.create(
+        name="Agency G2", slug="agency-g2", format="newsml", default_section=section
+    )
+
+
+# Formats -------------------------------------------------------------------------
+
+
+def test_ninjs_1x_item_is_normalised_and_its_body_sanitised():
+    copy = parse("ninjs", sample("ninjs1-budget.json"))
+
+    assert copy.guid == "urn:newsml:agency.example:20310303:budget-001"
+    assert (copy.version, copy.urgency, copy.pub_status) == (1, 4, "usable")
+    assert copy.headline == "Parliament passes the 2031 budget after all-night session"
+    assert copy.bylines == ["Kim Min-ji"]
+    assert ("subj:11000000", "politics") in copy.subjects
+    assert ("medtop:20000587", "economic policy") in copy.subjects
+    assert copy.related_headlines == ["Opposition vows to fight spending cuts"]
+    assert copy.section_hint == "Politics"
+    assert "<script" not in copy.body_html and "onclick" not in copy.body_html
+    assert "The vote was 180 to 95." in copy.body_html
+
+
+def test_ninjs_2x_item_with_its_embargo():
+    copy = parse("ninjs", sample("ninjs2-embargoed.json"))
+
+    assert copy.headline == "Central bank cuts its base rate to 2.25 percent"  # role main
+    assert copy.embargoed == datetime(2031, 3, 4, tzinfo=UTC)
+    assert copy.urgency == 2
+    assert copy.bylines == ["Lee Seo-yeon"]
+    assert copy.subjects[0] == ("medtop:20000523", "interest rates")
+    assert copy.body_html.startswith("<p>The Bank of Korea cut")
+
+
+def test_corrected_version_and_kill_notice():
+    assert parse("ninjs", sample("ninjs1-budget-v2.json")).version == 2
+    kill = parse("ninjs", sample("ninjs2-kill.json"))
+    assert kill.withdrawn and kill.version == 3
+    newsml_kill = parse("newsml", sample("newsml-kill.xml"))
+    assert newsml_kill.withdrawn and newsml_kill.pub_status == "canceled"
+
+
+def test_newsml_with_xhtml_body():
+    copy = parse("newsml", sample("newsml-xhtml.xml"))
+
+    assert copy.guid == "urn:newsml:agency.example:20310303:quake-042"
+    assert copy.headline == "Strong earthquake shakes the southeast coast"
+    assert copy.urgency == 1 and copy.bylines == ["Park Ji-ho"]
+    assert [code for code, _ in copy.subjects] == ["medtop:03000000", "medtop:20000151"]
+    assert copy.section_hint == "World"
+    assert copy.related_headlines == ["Aftershocks expected for days"]
+    assert "<b>Tuesday</b>" in copy.body_html
+    assert "javascript:" not in copy.body_html and "<title>" not in copy.body_html
+
+
+def test_newsml_message_with_nitf_body_and_embargo():
+    copy = parse("newsml", sample("newsml-nitf-v2.xml"))
+    assert copy.version == 2 and copy.bylines == ["Park Ji-ho"]
+    assert "<h2>Damage</h2>" in copy.body_html
+    assert "Earthquake of magnitude 5.6" not in copy.body_html  # the NITF hedline is not body
+
+    embargoed = parse("newsml", sample("newsml-embargoed.xml"))
+    assert embargoed.embargoed == datetime(2031, 3, 4, tzinfo=UTC)  # 09:00 +09:00
+
+
+def test_plain_text_seed_format_keeps_the_importers_line_numbers():
+    copy = parse("text", sample("seed-story.txt"), "seed-story.txt")
+    assert copy.guid == "seed-story"
+    assert copy.headline == "Fishing fleet returns early as storm nears"
+    assert copy.related_headlines == ["Ministers meet on Friday"]
+
+    with pytest.raises(WireFormatError) as error:
+        parse("text", sample("seed-bad.txt"), "seed-bad.txt")
+    assert str(error.value).startswith("line 2: contains the control character U+0001")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "reason"),
+    [
+        ("ninjs", "ninjs-malformed.json", "line 4: not valid JSON"),
+        ("newsml", "newsml-malformed.xml", "line 9: not well-formed XML"),
+        ("newsml", "newsml-bomb.xml", "has a DTD"),
+        ("newsml", "newsml-xxe.xml", "has a DTD"),
+    ],
+)
+def test_malformed_and_hostile_files_are_refused_with_a_reason(fmt, name, reason):
+    with pytest.raises(WireFormatError) as error:
+        parse(fmt, sample(name), name)
+    assert str(error.value).startswith(reason)
+
+
+def test_entities_and_external_references_are_refused_even_without_a_dtd_check():
+    from articles.wire.formats import newsml
+
+    # The hardened parser's other guards, each with its own reason.
+    with pytest.raises(WireFormatError, match="not well-formed"):
+        newsml.parse(b"<newsItem guid='x'><headline>&undefined;</headline></newsItem>", "x")
+    with pytest.raises(WireFormatError, match="DTD"):
+        newsml.parse(b'<!DOCTYPE x SYSTEM "http://example.com/x.dtd"><newsItem/>', "x")
+
+
+def test_huge_files_are_refused_unread():
+    huge = b'{"uri": "x", "headline": "' + b"a" * MAX_BYTES + b'"}'
+    with pytest.raises(WireFormatError, match="the limit is"):
+        parse("ninjs", huge)
+
+
+# Receiving and processing --------------------------------------------------------
+
+
+def test_the_same_guid_and_version_again_changes_nothing(ninjs_source):
+    item, created = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "a.json")
+    again, created_again = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "b.json")
+
+    assert created and not created_again
+    assert again.pk == item.pk
+    assert WireItem.objects.count() == 1
+
+
+def test_a_bad_item_is_kept_in_the_rejected_list_with_its_reason(ninjs_source):
+    item, _ = ingest.receive(ninjs_source, sample("ninjs-malformed.json"), "broken.json")
+    assert item.status == WireItem.Status.REJECTED
+    assert item.reason.startswith("line 4: not valid JSON")
+    assert "The transfer stopped" in item.raw
+    assert not Story.objects.exists()
+
+
+def test_make_draft_maps_section_tags_and_bylines(ninjs_source, make_section):
+    economy = make_section("Economy")
+    SubjectMapping.objects.create(code="medtop:20000523", tag="Interest rates", section=economy)
+    SubjectMapping.objects.create(code="medtop:04000000", tag="Economy")
+    item, _ = ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+
+    story, created = ingest.make_draft(item)
+
+    assert created and story.status == Story.Status.DRAFT
+    assert story.section == economy
+    assert sorted(story.tags.names()) == ["Economy", "Interest rates"]
+    assert [a.name for a in story.authors.all()] == ["Lee Seo-yeon"]
+    assert story.embargo_until == datetime(2031, 3, 4, tzinfo=UTC)
+    # One click again opens the same draft; the agency's byline is one Author.
+    assert ingest.make_draft(item) == (story, False)
+    assert Author.objects.filter(name="Lee Seo-yeon").count() == 1
+
+
+def test_a_draft_keeps_the_items_related_headlines(ninjs_source):
+    item, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    story, _ = ingest.make_draft(item)
+    assert list(story.related_headlines.values_list("headline", flat=True)) == [
+        "Opposition vows to fight spending cuts"
+    ]
+
+
+def test_newer_version_updates_the_untouched_draft(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    run_worker()
+    story, _ = ingest.make_draft(first)
+
+    second, _ = ingest.receive(ninjs_source, sample("ninjs1-budget-v2.json"), "v2.json")
+    run_worker()
+
+    story.refresh_from_db()
+    second.refresh_from_db()
+    assert story.headline.endswith("(corrected)")
+    assert "181 to 94" in story.body
+    assert (second.status, second.story, second.attention) == ("processed", story, "")
+
+
+def test_newer_version_flags_a_draft_an_editor_changed(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    story.headline = "Our own headline"
+    story.save()
+
+    second, _ = ingest.receive(ninjs_source, sample("ninjs1-budget-v2.json"), "v2.json")
+    run_worker()
+
+    story.refresh_from_db()
+    second.refresh_from_db()
+    assert story.headline == "Our own headline"
+    assert second.attention == WireItem.Attention.UPDATE and second.story == story
+
+
+def test_the_update_shows_a_word_diff_against_the_editors_text(news_editor_client, ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    story.headline = "Our own headline"
+    story.save()
+    second, _ = ingest.receive(ninjs_source, sample("ninjs1-budget-v2.json"), "v2.json")
+    run_worker()
+
+    html = news_editor_client.get(f"{WIRE}{second.pk}/change/").content.decode()
+
+    assert "<del>180</del><ins>181</ins>" in html
+    assert "Wire update available" in html
+
+
+def test_kill_unpublishes_the_story_made_from_the_item(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    story.status = Story.Status.PUBLISHED
+    story.save()
+    assert Story.objects.published().filter(pk=story.pk).exists()
+
+    kill, _ = ingest.receive(ninjs_source, sample("ninjs2-kill.json"), "kill.json")
+    run_worker()
+
+    story.refresh_from_db()
+    kill.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+    assert kill.attention == WireItem.Attention.KILLED and kill.story == story
+
+
+def test_a_killed_item_cannot_become_a_story(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    ingest.receive(ninjs_source, sample("ninjs2-kill.json"), "kill.json")
+    with pytest.raises(ingest.Withdrawn):
+        ingest.make_draft(first)
+    assert not Story.objects.exists()
+
+
+def test_watched_folders_stay_inside_the_wire_root(newsml_source, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    drop(outside, "newsml-xhtml.xml")
+    for folder in (str(outside), "../" + outside.name, "/etc"):
+        newsml_source.folder = folder
+        with pytest.raises(ValidationError):
+            newsml_source.full_clean()
+        newsml_source.save()
+        call_command("wire_ingest", once=True, verbosity=0)
+    assert not WireItem.objects.exists()
+    assert (outside / "newsml-xhtml.xml").exists()
+
+
+def test_symbolic_links_in_a_watched_folder_are_not_followed(newsml_source, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    secret = tmp_path / "secret.xml"
+    secret.write_bytes(sample("newsml-xhtml.xml"))
+    (inbox / "link.xml").symlink_to(secret)
+    newsml_source.folder = "inbox"
+    newsml_source.save()
+
+    call_command("wire_ingest", once=True, verbosity=0)
+
+    assert not WireItem.objects.exists()
+
+
+def test_processing_an_item_twice_changes_nothing(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    second, _ = ingest.receive(ninjs_source, sample("ninjs1-budget-v2.json"), "v2.json")
+    ingest.process_item(second.pk)
+    version = Story.objects.get(pk=story.pk).version
+
+    assert ingest.process_item(second.pk) is None
+    assert Story.objects.get(pk=story.pk).version == version
+
+
+# The watched folder --------------------------------------------------------------
+
+
+def drop(folder, *names):
+    for name in names:
+        target = folder / name
+        target.write_bytes(sample(name))
+        os.utime(target, (0, 0))  # settled long ago
+
+
+def test_folder_ingested_twice_receives_each_item_once(newsml_source, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    newsml_source.folder = str(inbox)
+    newsml_source.save()
+    drop(inbox, "newsml-xhtml.xml", "newsml-nitf-v2.xml", "newsml-bomb.xml")
+
+    call_command("wire_ingest", once=True, verbosity=0)
+    drop(inbox, "newsml-xhtml.xml", "newsml-nitf-v2.xml")  # the agency sends them again
+    call_command("wire_ingest", once=True, verbosity=0)
+
+    # Whichever of the quake's versions came first needed no processing (nothing made
+    # from it yet); the other waits for the worker.
+    kept = WireItem.objects.exclude(status="rejected")
+    assert sorted(kept.values_list("status", flat=True)) == ["processed", "received"]
+    rejected = WireItem.objects.get(status="rejected")
+    assert rejected.file_name == "newsml-bomb.xml" and "DTD" in rejected.reason
+    assert sorted(p.name for p in (inbox / "rejected").iterdir()) == ["newsml-bomb.xml"]
+    assert len(list((inbox / "processed").iterdir())) == 4
+    assert not [p for p in inbox.iterdir() if p.is_file()]
+    run_worker()
+    assert WireItem.objects.filter(status="processed").count() == 2
+
+
+@pytest.fixture
+def inbox(newsml_source, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    newsml_source.folder = "inbox"
+    newsml_source.save()
+    return folder
+
+
+def test_a_file_still_being_written_waits(inbox):
+    (inbox / "newsml-xhtml.xml").write_bytes(sample("newsml-xhtml.xml"))  # mtime: now
+
+    call_command("wire_ingest", once=True, verbosity=0)
+
+    assert not WireItem.objects.exists()
+    assert (inbox / "newsml-xhtml.xml").exists()
+
+
+def test_a_huge_file_in_the_folder_is_rejected_without_reading_it(inbox):
+    huge = inbox / "huge.xml"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)
+    os.utime(huge, (0, 0))
+
+    call_command("wire_ingest", once=True, verbosity=0)
+
+    item = WireItem.objects.get()
+    assert item.status == "rejected" and "the limit is" in item.reason
+    assert (inbox / "rejected" / "huge.xml").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_process_one_item_twice(section):
+    source = WireSource.objects.create(
+        name="Agency", slug="agency", format="ninjs", default_section=section
+    )
+    first, _ = ingest.receive(source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    second, _ = ingest.receive(source, sample("ninjs1-budget-v2.json"), "v2.json")
+    start = Story.objects.get(pk=story.pk).version
+    barrier = threading.Barrier(2)
+    results = []
+
+    def work():
+        try:
+            barrier.wait()
+            results.append(ingest.process_item(second.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(result is not None for result in results) == 1
+    assert Story.objects.get(pk=story.pk).version == start + 1
+    assert connection.vendor == "postgresql"
+
+
+# The push endpoint ----------------------------------------------------------------
+
+
+@pytest.fixture
+def pushing(ninjs_source):
+    token = ninjs_source.new_token()
+    ninjs_source.save()
+    return ninjs_source, token
+
+
+def push(client, body, token, slug="agency"):
+    return client.post(
+        f"/wire/{slug}/", body, content_type="application/json", HTTP_X_WIRE_TOKEN=token
+    )
+
+
+def test_push_answers_202_with_the_item_id(client, pushing):
+    source, token = pushing
+
+    response = push(client, sample("ninjs1-budget.json"), token)
+    again = push(client, sample("ninjs1-budget.json"), token)
+
+    assert response.status_code == 202
+    item = WireItem.objects.get()
+    assert response.json() == {"id": item.pk, "status": "processed", "duplicate": False}
+    assert (again.status_code, again.json()["duplicate"]) == (202, True)
+    assert source.token_hash and token not in source.token_hash  # only a hash is kept
+    # A later version is queued for the worker.
+    corrected = push(client, sample("ninjs1-budget-v2.json"), token)
+    assert (corrected.status_code, corrected.json()["status"]) == (202, "received")
+    run_worker()
+    assert WireItem.objects.get(pk=corrected.json()["id"]).status == WireItem.Status.PROCESSED
+
+
+def test_push_refuses_a_wrong_or_missing_token_and_unknown_sources(client, pushing):
+    assert push(client, sample("ninjs1-budget.json"), "not-the-token").status_code == 403
+    assert push(client, sample("ninjs1-budget.json"), "").status_code == 403
+    assert push(client, sample("ninjs1-budget.json"), "x", slug="nobody").status_code == 404
+    assert client.get("/wire/agency/").status_code == 405
+    assert not WireItem.objects.exists()
+
+
+def test_push_refuses_an_oversized_body_unread(client, pushing):
+    _, token = pushing
+    response = push(client, b"x" * (MAX_BYTES + 1), token)
+    assert response.status_code == 413
+    assert "larger than" in response.json()["error"]
+    assert not WireItem.objects.exists()
+
+
+def test_push_of_a_bad_item_answers_400_with_the_reason(client, pushing):
+    _, token = pushing
+    response = push(client, sample("ninjs-malformed.json"), token)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("line 4: not valid JSON")
+    assert WireItem.objects.get().status == WireItem.Status.REJECTED
+
+
+def test_push_is_rate_limited_per_source(client, pushing, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_PUSH_PER_MINUTE": 2}
+    _, token = pushing
+    answers = [push(client, sample("ninjs1-budget.json"), token).status_code for _ in range(3)]
+    assert answers == [202, 202, 429]
+
+
+# The Wire in the admin ------------------------------------------------------------
+
+WIRE = "/admin/articles/wireitem/"
+
+
+def draft_url(item):
+    from django.urls import reverse
+
+    return reverse("admin:articles_wireitem_draft", args=[item.pk])
+
+
+def test_the_wire_lists_items_newest_first_with_flash_items_standing_out(
+    news_editor_client, ninjs_source, newsml_source
+):
+    ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    ingest.receive(newsml_source, sample("newsml-xhtml.xml"), "quake.xml")
+    ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+
+    response = news_editor_client.get(WIRE)
+
+    rows = [item.headline for item in response.context["cl"].result_list]
+    assert rows[0].startswith("Central bank") and rows[-1].startswith("Parliament")
+    html = response.content.decode()
+    assert "FLASH (1)" in html and "BULLETIN (2)" in html  # words, not colour alone
+    assert "Embargoed until 2031-03-04" in html
+    urgent = news_editor_client.get(WIRE + "?urgency=high").context["cl"].result_list
+    assert {item.urgency for item in urgent} == {1, 2}
+    embargoed = news_editor_client.get(WIRE + "?embargo=active").context["cl"].result_list
+    assert [item.guid for item in embargoed] == ["urn:newsml:agency.example:20310303:rates-007"]
+    by_source = news_editor_client.get(f"{WIRE}?source__id__exact={newsml_source.pk}")
+    assert len(by_source.context["cl"].result_list) == 1
+
+
+def test_the_wire_filters_by_mapped_subject(news_editor_client, ninjs_source):
+    SubjectMapping.objects.create(code="medtop:20000523", tag="Interest rates")
+    ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+
+    response = news_editor_client.get(WIRE + "?subject=medtop:20000523")
+
+    assert [i.guid.rsplit(":", 1)[-1] for i in response.context["cl"].result_list] == ["rates-007"]
+
+
+def test_a_reporter_makes_a_draft_in_one_click_and_opens_it_again(
+    reporter_client, reporter, ninjs_source
+):
+    item, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+
+    response = reporter_client.post(draft_url(item))
+
+    story = Story.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/articles/story/{story.pk}/change/"
+    assert story.created_by == reporter and story.status == Story.Status.DRAFT
+    assert reporter_client.get(response["Location"]).status_code == 200
+    assert reporter_client.post(draft_url(item))["Location"] == response["Location"]
+    assert Story.objects.count() == 1
+
+
+def test_a_killed_story_is_flagged_loudly_in_its_form(news_editor_client, ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    ingest.receive(ninjs_source, sample("ninjs2-kill.json"), "kill.json")
+    run_worker()
+
+    html = news_editor_client.get(f"/admin/articles/story/{story.pk}/change/").content.decode()
+
+    assert "KILLED by the agency" in html
+    assert "KILLED by the agency" in news_editor_client.get(WIRE).content.decode()
+
+
+def test_sources_and_their_tokens_are_for_editors_only(
+    reporter_client, news_editor_client, section
+):
+    assert reporter_client.get("/admin/articles/wiresource/").status_code == 403
+    response = news_editor_client.post(
+        "/admin/articles/wiresource/add/",
+        {"name": "Yonhap", "slug": "yonhap", "format": "newsml", "active": "on"},
+        follow=True,
+    )
+    source = WireSource.objects.get()
+    shown = [str(m) for m in response.context["messages"] if "Push token" in str(m)]
+    assert len(shown) == 1
+    token = shown[0].split("<code>")[1].split("</code>")[0]
+    assert source.token_matches(token) and token not in source.token_hash
+
+
+def test_new_since_i_last_looked(news_editor_client, ninjs_source):
+    ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "budget.json")
+    news_editor_client.get(WIRE)  # the previous look
+    news_editor_client.get(WIRE)  # this look: the budget item was already there
+    ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+    WireItem.objects.filter(guid__endswith="rates-007").update(
+        received_at=datetime.now(UTC) + timedelta(seconds=1)
+    )
+    news_editor_client.get(WIRE)
+
+    response = news_editor_client.get(WIRE + "?new=1")
+
+    assert [i.guid.rsplit(":", 1)[-1] for i in response.context["cl"].result_list] == ["rates-007"]
