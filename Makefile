@@ -43,11 +43,12 @@ migrate: install var/secret_key
 demo: migrate
 	$(LOCAL_ENV) $(BIN)/python manage.py load_demo
 
-# gunicorn in the foreground, the background worker (articles/tasks.py) beside it;
-# Ctrl-C stops both.
+# gunicorn in the foreground; beside it the background worker (articles/tasks.py) and
+# the wire's folder watcher (articles/wire/). Ctrl-C stops all three.
 run: demo
 	$(LOCAL_ENV) $(BIN)/python manage.py worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(LOCAL_ENV) $(BIN)/python manage.py wire_ingest & wire=$$!; \
+	trap 'kill $$worker $$wire 2>/dev/null' EXIT INT TERM; \
 	$(LOCAL_ENV) $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
 lint: install

@@ -1,6 +1,8 @@
 """`manage.py load_demo`: demo content that fills every page, loaded repeatably."""
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -126,6 +128,25 @@ def test_includes_a_story_covered_live_with_key_events(quick_photos, client):
     html = client.get(story.get_absolute_url()).content.decode()
     assert "Shelters open" in html and "Coverage begins" in html
     assert "LiveBlogPosting" in html
+
+
+def test_includes_a_wire_source_whose_folder_is_watched(quick_photos, settings, tmp_path):
+    from articles.wire.ingest import scan_folder
+    from articles.wire.models import WireItem, WireSource
+
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_ROOT": tmp_path}
+    run()
+    run()
+
+    source = WireSource.objects.get(slug="demo-agency")
+    folder = source.folder_path()
+    assert folder == tmp_path / "demo-agency" and folder.is_dir()
+    sample = Path(__file__).with_name("wire_samples") / "ninjs1-budget.json"
+    dropped = folder / sample.name
+    dropped.write_bytes(sample.read_bytes())
+    os.utime(dropped, (0, 0))  # settled: not still arriving
+    assert scan_folder(source)["received"] == 1
+    assert WireItem.objects.filter(source=source).count() == 1
 
 
 def test_running_twice_changes_nothing(quick_photos):

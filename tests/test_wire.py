@@ -4,7 +4,6 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -14,21 +13,13 @@ from articles.models import Author, Story
 from articles.wire import ingest
 from articles.wire.formats import MAX_BYTES, WireFormatError, parse
 from articles.wire.models import SubjectMapping, WireItem, WireSource
+from tests.background_tasks import run_worker
 
 SAMPLES = Path(__file__).parent / "wire_samples"
 
 
 def sample(name):
     return (SAMPLES / name).read_bytes()
-
-
-def run_worker():
-    # The worker closes "old" connections between tasks; inside a test's transaction on
-    # PostgreSQL that is the test's own connection (SQLite's in-memory one never closes).
-    with mock.patch(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    ):
-        call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

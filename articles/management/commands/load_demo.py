@@ -37,6 +37,7 @@ from articles.models import (
     StoryRelation,
     rebuild_related_stories,
 )
+from articles.wire.models import WireSource
 
 PHOTO_SIZE = (1600, 1000)
 PHOTO_CREDIT = "Newsroom illustration"
@@ -207,6 +208,7 @@ class Command(BaseCommand):
                 # Tags and bylines were added in bulk: rank the automatic related
                 # headlines (also fills them on a database migrated from before 0006).
                 rebuild_related_stories()
+            self.ensure_wire_source()
             # Bylines and related headlines were bulk-created, which sends no signals.
             purge_everything()
         self.report_admin()
@@ -249,6 +251,22 @@ class Command(BaseCommand):
             if name not in tags:
                 tags[name] = tag_model.objects.create(name=name)
         return tags
+
+    def ensure_wire_source(self):
+        """A demo agency whose folder `make run` watches: drop a ninjs file in
+        var/wire/demo-agency/ and it arrives on the Wire desk (articles/wire/)."""
+        source, _ = WireSource.objects.get_or_create(
+            slug="demo-agency",
+            defaults={
+                "name": "Demo agency",
+                "format": "ninjs",
+                "folder": "demo-agency",
+                "default_section": self.sections["nation"],
+            },
+        )
+        folder = source.folder_path()
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
 
     def find_story(self, slug):
         """The story at `slug`, or the one that had it before an editor renamed it."""
