@@ -180,6 +180,10 @@ MATRIX = {
     "articles_wireitem_delete": same(LOGIN, 403, 403, 403, objects=["wire item"]),
     "articles_wireitem_history": same(LOGIN, 200, 200, 200, objects=["wire item"]),
     "articles_wireitem_draft": same(LOGIN, 405, 405, 405, objects=["wire item"]),
+    # A newer wire version of an edited story: use it or keep the text (POST only; who
+    # may choose is the story admin's rule: tests/test_wire.py).
+    "articles_wireitem_apply": same(LOGIN, 405, 405, 405, objects=["wire item"]),
+    "articles_wireitem_keep": same(LOGIN, 405, 405, 405, objects=["wire item"]),
     # Sources (push tokens, folders) and subject mappings: editors only.
     **{
         f"articles_{model}_{view}": same(

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
+from reversion.models import Version
 
+from articles.history import record_story_revisions, stories_for_revisions
 from articles.models import Author, Story
 from articles.wire import ingest
 from articles.wire.formats import MAX_BYTES, WireFormatError, parse
@@ -232,6 +234,80 @@ def test_the_update_shows_a_word_diff_against_the_editors_text(news_editor_clien
 
     assert "<del>180</del><ins>181</ins>" in html
     assert "Wire update available" in html
+
+
+def _edited_story_with_an_update(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    story.headline = "Our own headline"
+    story.save()
+    # As the admin's save does: the editor's text is a revision of its own.
+    record_story_revisions(stories_for_revisions([story.pk]), comment="Edited.")
+    second, _ = ingest.receive(ninjs_source, sample("ninjs1-budget-v2.json"), "v2.json")
+    run_worker()
+    second.refresh_from_db()
+    return story, second
+
+
+def test_the_editor_uses_the_wire_version_and_history_keeps_their_text(
+    news_editor_client, ninjs_source
+):
+    story, update = _edited_story_with_an_update(ninjs_source)
+    page = news_editor_client.get(f"{WIRE}{update.pk}/change/").content.decode()
+    assert "Use this version in the story" in page and "Keep the story’s text" in page
+
+    response = news_editor_client.post(f"{WIRE}{update.pk}/apply/")
+
+    assert response.status_code == 302
+    story.refresh_from_db()
+    update.refresh_from_db()
+    assert story.headline.endswith("(corrected)") and "181 to 94" in story.body
+    assert update.attention == ""
+    # One undo away: the story's history holds the editor's headline before the wire's.
+    versions = Version.objects.get_for_object(story).order_by("pk")
+    assert "chosen on the wire" in versions.last().revision.comment
+    assert versions[len(versions) - 2].field_dict["headline"] == "Our own headline"
+    # Dealt with: the buttons are gone and a second click changes nothing.
+    assert (
+        "Use this version"
+        not in news_editor_client.get(f"{WIRE}{update.pk}/change/").content.decode()
+    )
+    news_editor_client.post(f"{WIRE}{update.pk}/apply/")
+    assert Version.objects.get_for_object(story).count() == versions.count()
+
+
+def test_the_editor_keeps_their_text(news_editor_client, ninjs_source):
+    story, update = _edited_story_with_an_update(ninjs_source)
+    assert news_editor_client.post(f"{WIRE}{update.pk}/keep/").status_code == 302
+    story.refresh_from_db()
+    update.refresh_from_db()
+    assert story.headline == "Our own headline" and update.attention == ""
+
+
+def test_only_those_who_may_change_the_story_choose(reporter_client, ninjs_source):
+    story, update = _edited_story_with_an_update(ninjs_source)
+    for action in ("apply", "keep"):
+        assert reporter_client.post(f"{WIRE}{update.pk}/{action}/").status_code == 403
+        assert reporter_client.get(f"{WIRE}{update.pk}/{action}/").status_code == 405
+    story.refresh_from_db()
+    update.refresh_from_db()
+    assert story.headline == "Our own headline"
+    assert update.attention == WireItem.Attention.UPDATE
+
+
+def test_drafts_updates_and_kills_from_the_wire_are_in_the_storys_history(ninjs_source):
+    first, _ = ingest.receive(ninjs_source, sample("ninjs1-budget.json"), "v1.json")
+    story, _ = ingest.make_draft(first)
+    ingest.receive(ninjs_source, sample("ninjs1-budget-v2.json"), "v2.json")
+    run_worker()
+    ingest.receive(ninjs_source, sample("ninjs2-kill.json"), "kill.json")
+    run_worker()
+
+    comments = [v.revision.comment for v in Version.objects.get_for_object(story).order_by("pk")]
+    assert len(comments) == 3
+    assert comments[0].startswith("Made from ")
+    assert comments[1].startswith("Version 2 from ")
+    assert comments[2].startswith("Killed by ")
 
 
 def test_kill_unpublishes_the_story_made_from_the_item(ninjs_source):

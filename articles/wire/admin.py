@@ -220,14 +220,27 @@ class WireItemAdmin(admin.ModelAdmin):
     @admin.display(description="against the story")
     def against_story(self, obj):
         """What this version would change in the story as it is now (the editor's text):
-        the history's word diff, story → wire."""
+        the history's word diff, story → wire; for a flagged update, the editor's choice
+        (buttons of the page's own form, which carries the CSRF token)."""
         story = obj.story
+        choice = ""
+        if obj.attention == WireItem.Attention.UPDATE:
+            choice = format_html(
+                '<p class="wire-choice">'
+                '<button type="submit" class="button" formaction="{}" formmethod="post">'
+                "Use this version in the story</button> "
+                '<button type="submit" class="button" formaction="{}" formmethod="post">'
+                "Keep the story’s text</button></p>",
+                reverse("admin:articles_wireitem_apply", args=[obj.pk]),
+                reverse("admin:articles_wireitem_keep", args=[obj.pk]),
+            )
         return format_html(
-            '<p><a href="{}">{}</a></p><div class="wire-diff">{}{}</div>',
+            '<p><a href="{}">{}</a></p><div class="wire-diff">{}{}</div>{}',
             reverse("admin:articles_story_change", args=[story.pk]),
             "Open the story",
             history.text_diff(story.headline, obj.headline),
             history.text_diff(history.body_text(story.body), history.body_text(obj.body_html)),
+            choice,
         )
 
     def has_add_permission(self, request):
@@ -313,6 +326,18 @@ class WireItemAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.draft_view),
                 name="articles_wireitem_draft",
             ),
+            path(
+                "<path:object_id>/apply/",
+                self.admin_site.admin_view(self.update_choice_view),
+                {"apply": True},
+                name="articles_wireitem_apply",
+            ),
+            path(
+                "<path:object_id>/keep/",
+                self.admin_site.admin_view(self.update_choice_view),
+                {"apply": False},
+                name="articles_wireitem_keep",
+            ),
             *super().get_urls(),
         ]
 
@@ -351,6 +376,31 @@ class WireItemAdmin(admin.ModelAdmin):
         if story is None:
             return redirect(reverse("admin:articles_wireitem_changelist"))
         return redirect(reverse("admin:articles_story_change", args=[story.pk]))
+
+    @method_decorator(require_POST)
+    def update_choice_view(self, request, object_id, apply):
+        """A newer wire version of a story someone edited: use it, or keep the story's
+        text. Only for those who may change that story (its admin's own rule)."""
+        item = self.get_object(request, object_id)
+        if item is None or item.story_id is None:
+            raise Http404("No such wire item.")
+        # The story admin's own rules: which stories this user may open, and change.
+        story_admin = self.admin_site.get_model_admin(Story)
+        story = story_admin.get_queryset(request).filter(pk=item.story_id).first()
+        if story is None or not story_admin.has_change_permission(request, story):
+            raise PermissionDenied
+        if item.attention != WireItem.Attention.UPDATE:
+            self.message_user(request, "This version was already dealt with.", messages.WARNING)
+        elif apply:
+            ingest.apply_update(item.pk, user=request.user)
+            self.message_user(
+                request,
+                f"The story now has version {item.version}; its history holds the edited text.",
+            )
+        else:
+            ingest.keep_edits(item.pk)
+            self.message_user(request, "The story keeps its text.")
+        return redirect(reverse("admin:articles_story_change", args=[item.story_id]))
 
     def _draft(self, request, item):
         """The item's draft story, made if needed; None (with a message) if this user

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..history import record_story_revisions, stories_for_revisions
 from ..models import Author, RelatedHeadline, Section, Story, StoryAuthor, unique_slug
 from ..tasks import background_task
 from .formats import MAX_BYTES, WITHDRAWN, WireFormatError, parse
@@ -136,15 +137,51 @@ def process_item(item_id):
         item.story = story
         if item.withdrawn:
             _kill(item, story)
+            _record(story, None, f"Killed by {item.source.name} (version {item.version}).")
         elif story.version == earlier.story_version:
             _write(item, story)
             item.story_version = story.version
+            _record(story, None, f"Version {item.version} from {item.source.name}.")
         else:
             item.attention = WireItem.Attention.UPDATE
     item.status = WireItem.Status.PROCESSED
     item.processed_at = timezone.now()
     item.save()
     return item
+
+
+def _record(story, user, comment):
+    """A revision in the story's history for a change the wire made (undone like any)."""
+    record_story_revisions(stories_for_revisions([story.pk]), user=user, comment=comment)
+
+
+def apply_update(item_id, user=None):
+    """The editor chose the agency's newer version over their edits: its headline, dek
+    and body replace the story's, recorded in the story's history (so the editor's text
+    is one undo away). Returns the story, or None if there is no update to apply."""
+    with transaction.atomic():
+        item = (
+            WireItem.objects.select_for_update(of=("self",))
+            .select_related("source")
+            .filter(pk=item_id, attention=WireItem.Attention.UPDATE, story__isnull=False)
+            .first()
+        )
+        if item is None:
+            return None
+        story = Story.objects.select_for_update().get(pk=item.story_id)
+        _write(item, story)
+        item.attention = ""
+        item.story_version = story.version
+        item.save(update_fields=["attention", "story_version"])
+        _record(story, user, f"Version {item.version} from {item.source.name}, chosen on the wire.")
+    return story
+
+
+def keep_edits(item_id):
+    """The editor keeps their text: the update is no longer flagged (the item stays)."""
+    return WireItem.objects.filter(pk=item_id, attention=WireItem.Attention.UPDATE).update(
+        attention=""
+    )
 
 
 def _kill(item, story):
@@ -267,6 +304,7 @@ def make_draft(item, user=None):
     story.refresh_from_db(fields=["version"])
     item.story, item.story_version = story, story.version
     item.save(update_fields=["story", "story_version"])
+    _record(story, user, f"Made from {item.source.name}'s item {item.guid or item.file_name}.")
     return story, True
 
 
