@@ -46,8 +46,8 @@ def _now():
 # Cache-Control
 
 
-def _public_cache_control(response, remaining):
-    """`public, max-age, s-maxage, stale-while-revalidate`, none longer than `remaining`."""
+def _lifetimes(remaining):
+    """(max-age, s-maxage, stale-while-revalidate), none longer than `remaining`."""
     config = settings.PAGE_CACHE
     max_age = config["MAX_AGE"]
     s_maxage = config["S_MAXAGE"]
@@ -56,6 +56,12 @@ def _public_cache_control(response, remaining):
         remaining = max(0, math.floor(remaining))
         max_age, s_maxage = min(max_age, remaining), min(s_maxage, remaining)
         stale = min(stale, remaining - s_maxage)
+    return max_age, s_maxage, stale
+
+
+def _public_cache_control(response, remaining):
+    """`public, max-age, s-maxage, stale-while-revalidate`, none longer than `remaining`."""
+    max_age, s_maxage, stale = _lifetimes(remaining)
     patch_cache_control(
         response,
         public=True,
@@ -64,6 +70,13 @@ def _public_cache_control(response, remaining):
         stale_while_revalidate=stale,
     )
     patch_vary_headers(response, ["Cookie"])
+
+
+def _replayed_cache_control(remaining):
+    # A stored page carries no Cache-Control (it is set per reply) and already says
+    # `Vary: Cookie`: the value is written directly, not merged by patch_cache_control.
+    max_age, s_maxage, stale = _lifetimes(remaining)
+    return f"public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate={stale}"
 
 
 def _private(response):
@@ -94,10 +107,12 @@ def _replay(request, entry):
         if response is not None:
             return response
     response = HttpResponse(content, status=status)
-    for name, value in headers:
-        response[name] = value
+    # The headers as they were checked when the page was first served ({lower name:
+    # (name, value)}, the form ResponseHeaders keeps them in): copied whole, not
+    # validated again one by one on every hit (a third of a hit's time in process).
+    response.headers._store.update(headers)
     response["X-Cache"] = "hit"
-    _public_cache_control(response, expires_at - _now())
+    response["Cache-Control"] = _replayed_cache_control(expires_at - _now())
     etag = response.get("ETag")
     if etag and status == 200:
         # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
@@ -110,8 +125,7 @@ def _not_modified(request, headers, expires_at):
     headers Django's `get_conditional_response` keeps (ETag, Vary, Cache-Control), not
     by building the whole page's response first: a live page's script revalidates its
     poll every few seconds, thousands of readers at once."""
-    stored = dict(headers)
-    etag = stored.get("ETag")
+    etag = headers.get("etag", (None, None))[1]
     if etag is None:
         return None
     wanted = parse_etags(request.META["HTTP_IF_NONE_MATCH"])
@@ -121,10 +135,10 @@ def _not_modified(request, headers, expires_at):
         return None
     response = HttpResponseNotModified()
     response["ETag"] = etag
-    if "Vary" in stored:
-        response["Vary"] = stored["Vary"]
+    if "vary" in headers:
+        response["Vary"] = headers["vary"][1]
     response["X-Cache"] = "hit"
-    _public_cache_control(response, expires_at - _now())
+    response["Cache-Control"] = _replayed_cache_control(expires_at - _now())
     return response
 
 
@@ -175,11 +189,11 @@ class PageCacheMiddleware:
         page_stamp = getattr(response, "page_cache_stamp", None)
         timeout = getattr(response, "page_cache_timeout", 0)
         if page_stamp and timeout > 0 and request.method == "GET" and _is_storable(response):
-            headers = [
-                (name, value)
+            headers = {
+                name.lower(): (name, value)
                 for name, value in response.items()
                 if name.lower() not in NOT_REPLAYED_HEADERS
-            ]
+            }
             entry = (response.status_code, headers, response.content, _now() + timeout, page_stamp)
             cache.set(key, entry, timeout=timeout)
             local.pages.set(key, [entry, None])  # checked on its first hit
