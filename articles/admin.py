@@ -441,3 +441,6 @@ from . import admin_banner  # noqa: E402, F401
 
 # The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
 from .fronts import admin as fronts_admin  # noqa: E402, F401
+
+# The photo library (articles/photos/): thumbnails, search, filters, bulk upload.
+from .photos import admin as photos_admin  # noqa: E402, F401

@@ -1082,10 +1082,16 @@ def delete_photo_files_unless_used(original, renditions):
     Run once a change that dropped them is committed. A story may share them (a copy,
     or a restored version), and then they stay.
     """
-    if original and Story.objects.filter(lead_photo=original).exists():
+    if original and (
+        Story.objects.filter(lead_photo=original).exists()
+        or Photo.objects.filter(original=original).exists()  # the library's copy
+    ):
         original = None
     social = (renditions or {}).get("social")
-    if social and Story.objects.filter(lead_photo_renditions__social__0=social[0]).exists():
+    if social and (
+        Story.objects.filter(lead_photo_renditions__social__0=social[0]).exists()
+        or Photo.objects.filter(renditions__social__0=social[0]).exists()
+    ):
         renditions = None  # one set of renditions, made together: the social image names it
     images.delete_files(original, renditions)
 
@@ -1129,3 +1135,6 @@ from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
 
 # Defined in articles/live.py (DESIGN.md), a model of this app like the ones above.
 from .live import LiveUpdate  # noqa: E402, F401
+
+# The photo library (articles/photos/).
+from .photos.models import Photo  # noqa: E402

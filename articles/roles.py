@@ -32,10 +32,14 @@ ROLE_PERMISSIONS = {
         *_crud("articles", "story"),
         *_crud("articles", "storyauthor", "relatedheadline"),
         *_crud("articles", "section", "author", actions=("view",)),
+        # The photo library: use and upload; deleting and usage rights are editors'.
+        *_crud("articles", "photo", actions=("add", "change", "view")),
     ],
     EDITOR: [
         ("articles", "publish_story"),
         ("articles", "arrange_fronts"),
+        ("articles", "change_photo_rights"),
+        *_crud("articles", "photo"),
         *_crud("articles", "story", "storyauthor", "relatedheadline", "correction"),
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),

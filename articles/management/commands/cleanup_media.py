@@ -6,6 +6,7 @@ manage.py cleanup_media --min-age 60      # only files older than an hour
 """
 
 from datetime import timedelta
+from itertools import chain
 
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
@@ -13,19 +14,20 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from articles import images
-from articles.models import Author, Story
+from articles.models import Author, Photo, Story
 
 DEFAULT_MIN_AGE_MINUTES = 10
 
 
 class Command(BaseCommand):
     help = (
-        "List photo files that no story or author refers to: renditions "
+        "List photo files that no story, library photo or author refers to: renditions "
         f"({images.RENDITIONS_FOLDER}/) and portraits ({images.PORTRAITS_FOLDER}/) in the "
         f"default storage, originals ({images.ORIGINALS_FOLDER}/) in the originals storage. "
-        "A file is referred to by a story's lead photo, any file of its renditions record, "
-        "or an author's portrait. By default nothing is changed: each file is printed with "
-        "its size, then a summary. With --delete they are removed, with the folders left "
+        "A file is referred to by a story's lead photo or a library photo, any file of "
+        "their renditions records, or an author's portrait. By default nothing is changed: "
+        "each file is printed with its size, then a summary. With --delete they are "
+        "removed, with the folders left "
         "empty (on a file-system storage). Works with any Django storage backend. Files "
         f"younger than --min-age minutes (default {DEFAULT_MIN_AGE_MINUTES}) are left "
         "alone: a save still in progress may have just written them."
@@ -115,8 +117,11 @@ def _size(size):
 def referenced_files() -> set[str]:
     """Every file name a row refers to, in either storage (the names do not overlap)."""
     names = set()
-    rows = Story.objects.values_list("lead_photo", "lead_photo_renditions")
-    for original, made in rows.iterator(chunk_size=500):
+    rows = chain(
+        Story.objects.values_list("lead_photo", "lead_photo_renditions").iterator(chunk_size=500),
+        Photo.objects.values_list("original", "renditions").iterator(chunk_size=500),
+    )
+    for original, made in rows:
         if original:
             names.add(original)
         made = made or {}
