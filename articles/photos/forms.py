@@ -68,6 +68,18 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """The uploaded files as a list, unchecked: the view checks each on its own."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            raise ValidationError("Choose at least one photo.", code="required")
+        return files
+
+
 class BulkUploadForm(forms.Form):
     """Many photos at once; what they share (credit, source, rights) typed once.
 
@@ -75,7 +87,7 @@ class BulkUploadForm(forms.Form):
     one refused file does not refuse the others.
     """
 
-    files = forms.FileField(
+    files = MultipleFileField(
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
         label="Photos",
         help_text="Choose several files at once.",
@@ -97,10 +109,7 @@ class BulkUploadForm(forms.Form):
             del self.fields["rights_expire_on"]
 
     def clean_files(self):
-        # FileField cleans one file; the widget gives the list, each checked by the view.
-        files = self.files.getlist(self.add_prefix("files"))
-        if not files:
-            raise ValidationError("Choose at least one photo.", code="required")
+        files = self.cleaned_data["files"]
         most = settings.NEWSROOM["PHOTO_BULK_MAX_FILES"]
         if len(files) > most:
             raise ValidationError(

@@ -1,0 +1,310 @@
+"""The photo library (articles/photos/): photos entered once, renditions made in the
+background, duplicates found, uploads checked file by file, files never stranded."""
+
+import io
+import random
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+from PIL import Image, ImageDraw
+
+from articles import images
+from articles.models import Photo
+from articles.photos import fingerprints
+from articles.photos.tasks import make_photo_renditions
+from tests.test_photo_uploads import png_header_only
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:articles_photo_changelist")
+ADD = reverse("admin:articles_photo_add")
+BULK = reverse("admin:articles_photo_bulk_upload")
+
+
+def scene(seed, width=1200, height=800, fmt="JPEG", **options):
+    """A photo-like picture (shapes of many colours, different for every seed), drawn at
+    1200×800 and resized: the same seed at another size is the same photo resized."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (1200, 800), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(1200), rng.randrange(800)
+        box = (x, y, x + rng.randrange(600), y + rng.randrange(400))
+        draw.rectangle(box, fill=tuple(rng.randrange(256) for _ in range(3)))
+    if (width, height) != image.size:
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def upload(data, name="photo.jpg"):
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def fresh(photo):
+    """The photo as stored now (its pictures are cached on the instance)."""
+    return Photo.objects.get(pk=photo.pk)
+
+
+def run_worker():
+    call_command("worker", batch=True, startup_delay=False, verbosity=0)
+
+
+def stored_files(tmp_path):
+    return sorted(p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".sqlite3")
+
+
+def cleanup():
+    out = io.StringIO()
+    call_command("cleanup_media", min_age=0, stdout=out)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------- the model
+
+
+def test_photo_keeps_its_original_private_and_is_processing_until_the_worker_runs():
+    photo = Photo.objects.create(original=upload(scene(1)), caption="Harbour", credit="Yonhap")
+
+    assert photo.original.name.startswith("photos/")
+    assert images.originals_storage.exists(photo.original.name)
+    assert (photo.width, photo.height) == (1200, 800)
+    assert photo.is_processing and photo.lead_picture is None
+    assert not Photo.objects.public().exists()  # readers get no photo, not a broken one
+    assert DBTaskResult.objects.get().status == TaskResultStatus.READY
+
+    run_worker()
+
+    photo = fresh(photo)
+    assert not photo.is_processing
+    assert photo.renditions["source"] == photo.original.name
+    assert photo.lead_picture.width == 960
+    assert photo.social_image[1:3] == [1200, 630]
+    assert list(Photo.objects.public()) == [photo]
+    for name in photo.renditions["files"]:
+        assert default_storage.exists(name)
+        assert name.startswith("renditions/")
+
+
+def test_renditions_carry_no_camera_metadata():
+    exif = Image.Exif()
+    exif[0x010F] = "Spy camera"  # Make
+    photo = Photo.objects.create(original=upload(scene(2, exif=exif.tobytes())))
+    run_worker()
+    photo = fresh(photo)
+    with images.originals_storage.open(photo.original.name) as original:
+        assert b"Spy camera" in original.read()
+    for name in photo.renditions["files"]:
+        with default_storage.open(name) as rendition:
+            assert b"Spy camera" not in rendition.read()
+
+
+def test_rendition_task_is_idempotent_and_a_new_focal_point_makes_new_ones():
+    photo = Photo.objects.create(original=upload(scene(3)))
+    run_worker()
+    photo = fresh(photo)
+    first = photo.renditions
+
+    assert make_photo_renditions.call(photo.pk) == "current"
+    photo = fresh(photo)
+    assert photo.renditions == first
+
+    photo.focal_x = 0.1
+    photo.save()
+    run_worker()
+    photo = fresh(photo)
+    assert photo.renditions["focal"] == [0.1, 0.5]
+    assert photo.renditions["files"] != first["files"]
+    assert make_photo_renditions.call(photo.pk + 1000) == "deleted"
+
+
+def test_expired_rights_are_flagged_and_hidden_only_with_the_setting(settings):
+    photo = Photo.objects.create(
+        original=upload(scene(4)), rights_expire_on=timezone.localdate() - timedelta(days=1)
+    )
+    run_worker()
+    photo = fresh(photo)
+    assert photo.rights_expired
+    assert photo.is_public and list(Photo.objects.public()) == [photo]
+
+    settings.NEWSROOM = {**settings.NEWSROOM, "HIDE_EXPIRED_PHOTOS": True}
+    assert not photo.is_public and not Photo.objects.public().exists()
+    photo.rights_expire_on = timezone.localdate()  # the last day it may be published
+    assert photo.is_public
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def test_dhash_matches_a_resized_reencoded_copy_and_not_another_photo():
+    original = fingerprints.dhash(io.BytesIO(scene(5)))
+    copy = fingerprints.dhash(io.BytesIO(scene(5, 600, 400, quality=40)))
+    png = fingerprints.dhash(io.BytesIO(scene(5, fmt="PNG")))
+    other = fingerprints.dhash(io.BytesIO(scene(6)))
+
+    assert fingerprints.distance(original, copy) <= fingerprints.NEAR_DUPLICATE_DISTANCE
+    assert fingerprints.distance(original, png) <= fingerprints.NEAR_DUPLICATE_DISTANCE
+    assert fingerprints.distance(original, other) > fingerprints.NEAR_DUPLICATE_DISTANCE
+    # A flat picture has no usable dHash: it would match every other flat picture.
+    flat = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 20, 30)).save(flat, "JPEG")
+    assert fingerprints.dhash(flat) is None
+
+
+def test_uploading_a_photo_already_in_the_library_offers_the_existing_one(editor_client):
+    existing = Photo.objects.create(original=upload(scene(7)), caption="Minister portrait")
+    change = reverse("admin:articles_photo_change", args=[existing.pk])
+
+    for data in (scene(7), scene(7, 900, 600, quality=50)):  # the same file; re-encoded
+        response = editor_client.post(
+            ADD, {"original": upload(data), "focal_x": 0.5, "focal_y": 0.5}
+        )
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors["original"]
+        assert "already in the library" in errors[0]
+        assert f'href="{change}"' in response.content.decode()
+    assert Photo.objects.count() == 1
+
+
+# --------------------------------------------------------------- bulk upload
+
+
+def test_bulk_upload_adds_each_good_file_and_names_each_refused_one(editor_client, tmp_path):
+    existing = Photo.objects.create(original=upload(scene(8)))
+    files = [
+        upload(scene(9), "harbour.jpg"),
+        upload(scene(10, fmt="PNG"), "market.png"),
+        upload(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "logo.jpg"),
+        upload(scene(11, 320, 200), "tiny.jpg"),
+        upload(scene(8), "again.jpg"),
+    ]
+    response = editor_client.post(BULK, {"files": files, "credit": "Yonhap", "source": "Yonhap"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    results = {result["name"]: result for result in response.context["results"]}
+    assert results["harbour.jpg"]["photo"] and results["market.png"]["photo"]
+    assert "not a photo" in results["logo.jpg"]["errors"][0]
+    assert "at least 640×360" in results["tiny.jpg"]["errors"][0]
+    assert "already in the library" in results["again.jpg"]["errors"][0]
+    assert reverse("admin:articles_photo_change", args=[existing.pk]) in page
+    added = Photo.objects.exclude(pk=existing.pk)
+    assert added.count() == 2
+    assert set(added.values_list("credit", "source")) == {("Yonhap", "Yonhap")}
+    # Returned at once: renditions wait for the worker, one task per photo.
+    assert all(photo.is_processing for photo in added)
+    run_worker()
+    assert not any(photo.is_processing for photo in Photo.objects.all())
+    # Only the accepted files were stored.
+    originals = {p.name for p in stored_files(tmp_path / "originals")}
+    assert len(originals) == 3
+
+
+def test_upload_attacks_through_bulk_upload_are_refused_per_file_and_nothing_stored(
+    editor_client, tmp_path, settings
+):
+    settings.NEWSROOM = {**settings.NEWSROOM, "PHOTO_MAX_BYTES": 3_000_000}
+    truncated = scene(12, quality=95)
+    files = [
+        upload(png_header_only(40_000, 40_000), "bomb.png"),
+        upload(png_header_only(10_000, 10_000), "warning-bomb.png"),
+        upload(truncated[: len(truncated) // 2], "truncated.jpg"),
+        upload(b"<!DOCTYPE html><script>document.cookie</script>", "page.png"),
+        upload(scene(13, 800, 600, fmt="BMP"), "bitmap.jpg"),
+        upload(scene(14, fmt="PNG") + b"\0" * 3_000_000, "huge.png"),
+    ]
+    response = editor_client.post(BULK, {"files": files})
+
+    assert response.status_code == 200
+    errors = {result["name"]: " ".join(result["errors"]) for result in response.context["results"]}
+    assert "too many pixels" in errors["bomb.png"]
+    assert "too many pixels" in errors["warning-bomb.png"]
+    assert "damaged or incomplete" in errors["truncated.jpg"]
+    assert "not a photo" in errors["page.png"]
+    assert "BMP image" in errors["bitmap.jpg"]
+    assert "at most" in errors["huge.png"]
+    assert not Photo.objects.exists()
+    assert stored_files(tmp_path) == []
+
+
+def test_bulk_upload_refuses_more_files_than_the_setting(editor_client, settings):
+    settings.NEWSROOM = {**settings.NEWSROOM, "PHOTO_BULK_MAX_FILES": 2}
+    files = [upload(scene(seed), f"{seed}.jpg") for seed in (15, 16, 17)]
+    response = editor_client.post(BULK, {"files": files})
+    assert "At most 2 photos" in str(response.context["form"].errors["files"])
+    assert not Photo.objects.exists()
+
+
+# --------------------------------------------------------- admin and permissions
+
+
+def test_library_lists_thumbnails_searches_and_flags_expired_rights(editor_client):
+    ready = Photo.objects.create(
+        original=upload(scene(18)),
+        caption="Typhoon over Busan",
+        credit="Kim",
+        rights_expire_on=timezone.localdate() - timedelta(days=2),
+    )
+    run_worker()
+    Photo.objects.create(original=upload(scene(19)), caption="Election night")
+    ready = fresh(ready)
+
+    page = editor_client.get(CHANGELIST).content.decode()
+    assert ready.thumbnail_url in page
+    assert "photo-thumb--processing" in page  # the second is still processing
+    found = editor_client.get(CHANGELIST, {"q": "typhoon"}).context["cl"].result_list
+    assert list(found) == [ready]
+    expired = editor_client.get(CHANGELIST, {"rights": "expired"}).context["cl"].result_list
+    assert list(expired) == [ready]
+    change = editor_client.get(reverse("admin:articles_photo_change", args=[ready.pk]))
+    assert "Rights expired on" in change.content.decode()
+
+
+def test_reporter_uploads_but_neither_deletes_nor_sets_rights(reporter_client, news_editor_client):
+    response = reporter_client.post(
+        ADD,
+        {
+            "original": upload(scene(20)),
+            "caption": "Harbour at dawn",
+            "focal_x": 0.5,
+            "focal_y": 0.5,
+            "rights_expire_on": "2020-01-01",  # not a field for a reporter: ignored
+        },
+    )
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    assert photo.rights_expire_on is None
+    assert photo.uploaded_by.username == "reporter"
+    delete = reverse("admin:articles_photo_delete", args=[photo.pk])
+    assert reporter_client.post(delete, {"post": "yes"}).status_code == 403
+    assert news_editor_client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Photo.objects.exists()
+
+
+# ------------------------------------------------------------ no stranded files
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_photo_removes_its_files_after_commit_and_cleanup_keeps_library_files(
+    tmp_path, client
+):
+    photo = Photo.objects.create(original=upload(scene(21)))
+    run_worker()
+    photo = fresh(photo)
+    assert "Found 0 unreferenced files" in cleanup()  # the library's files are referred to
+    original, renditions = photo.original.name, photo.renditions["files"]
+
+    photo.delete()
+
+    assert not images.originals_storage.exists(original)
+    assert not any(default_storage.exists(name) for name in renditions)
+    assert stored_files(tmp_path / "originals") == []
+    assert "Found 0 unreferenced files" in cleanup()
