@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from PIL import Image, ImageDraw
 
 from articles import images
-from articles.models import Photo
+from articles.models import Photo, Story
 from articles.photos import fingerprints
 from articles.photos.tasks import make_photo_renditions
 from tests.test_photo_uploads import png_header_only
@@ -308,3 +308,168 @@ def test_deleting_a_photo_removes_its_files_after_commit_and_cleanup_keeps_libra
     assert not any(default_storage.exists(name) for name in renditions)
     assert stored_files(tmp_path / "originals") == []
     assert "Found 0 unreferenced files" in cleanup()
+
+
+# ------------------------------------------------------ migrating lead photos
+
+
+@pytest.fixture
+def at_migration(transactional_db):
+    """Move the database to a migration of this app, back to the latest afterwards."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(name):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("articles", name)])
+        # Every app as migrated now (reversion and contenttypes too), this one at `name`.
+        return (
+            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+        )
+
+    yield migrate
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_migration_makes_each_lead_photo_a_library_photo_with_the_same_files(at_migration):
+    from articles.photos.migration import lead_photos_to_library
+
+    # The story's own photo, as before the library (made the old way: the same files).
+    upload = upload_then_render(scene(30))
+    apps = at_migration("0012_story_lead_photo_library")
+    OldStory = apps.get_model("articles", "Story")
+    section = apps.get_model("articles", "Section").objects.create(name="Nation", slug="nation")
+    fields = {
+        "lead_photo_file": upload["original"],
+        "lead_photo_width": 1200,
+        "lead_photo_height": 800,
+        "lead_photo_focal_x": 0.3,
+        "lead_photo_focal_y": 0.6,
+        "lead_photo_renditions": upload["renditions"],
+        "photo_credit": "Yonhap",
+        "photo_alt": "A ferry at dawn",
+        "section": section,
+        "status": "published",
+        "published_at": timezone.now(),
+    }
+    first = OldStory.objects.create(headline="First", slug="first", photo_caption="Ferry", **fields)
+    # A copy sharing the same original, with its own caption.
+    second = OldStory.objects.create(
+        headline="Second", slug="second", photo_caption="Another caption", **fields
+    )
+    OldStory.objects.create(headline="No photo", slug="no-photo", section=section)
+    # Its history names the photo by file, as versions did before the library (the field
+    # was called lead_photo then; at this step it is lead_photo_file).
+    import json
+
+    from django.core import serializers
+
+    recorded = json.loads(serializers.serialize("json", [first]))
+    recorded[0]["fields"]["lead_photo"] = recorded[0]["fields"].pop("lead_photo_file")
+
+    content_type = apps.get_model("contenttypes", "ContentType").objects.get(
+        app_label="articles", model="story"
+    )
+    revision = apps.get_model("reversion", "Revision").objects.create(date_created=timezone.now())
+    apps.get_model("reversion", "Version").objects.create(
+        revision=revision,
+        object_id=str(first.pk),
+        content_type=content_type,
+        db="default",
+        format="json",
+        serialized_data=json.dumps(recorded),
+        object_repr="First",
+    )
+
+    lead_photos_to_library(apps)
+    lead_photos_to_library(apps)  # idempotent: nothing doubled
+
+    Library = apps.get_model("articles", "Photo")
+    photo = Library.objects.get()
+    assert photo.original.name == upload["original"]  # the same file, not a copy
+    assert photo.renditions == upload["renditions"]  # the same renditions and URLs
+    assert (photo.width, photo.height, photo.focal_x, photo.focal_y) == (1200, 800, 0.3, 0.6)
+    assert (photo.caption, photo.credit, photo.alt) == ("Ferry", "Yonhap", "A ferry at dawn")
+    assert photo.sha256 and photo.dhash is not None
+    by_headline = {s.headline: s for s in OldStory.objects.all()}
+    assert by_headline["First"].lead_photo_id == photo.pk
+    assert by_headline["First"].photo_caption == ""  # the photo's own caption
+    assert by_headline["Second"].lead_photo_id == photo.pk
+    assert by_headline["Second"].photo_caption == "Another caption"
+    assert by_headline["No photo"].lead_photo_id is None
+
+    # Forward to today: the story reads the library photo, current, not re-made.
+    at_migration("0014_remove_story_photo_fields")
+    story = Story.objects.select_related("lead_photo").get(pk=first.pk)
+    assert story.lead_photo.renditions_are_current()
+    assert story.lead_picture.src.endswith(upload["renditions"]["lead"][1]["jpeg"][0])
+    assert (story.lead_caption, story.photo_credit) == ("Ferry", "Yonhap")
+    assert Story.objects.get(pk=second.pk).lead_caption == "Another caption"
+    # The version now names the library photo: history can still restore it.
+    from reversion.models import Version
+
+    version = Version.objects.get_for_object(story).get()
+    assert version._object_version.object.lead_photo_id == photo.pk
+
+    # And back: lossless.
+    apps = at_migration("0011_photo_library")
+    old = apps.get_model("articles", "Story").objects.get(pk=second.pk)
+    assert old.lead_photo.name == upload["original"]
+    assert old.lead_photo_renditions == upload["renditions"]
+    assert (old.photo_caption, old.photo_credit, old.photo_alt) == (
+        "Another caption",
+        "Yonhap",
+        "A ferry at dawn",
+    )
+    assert (old.lead_photo_focal_x, old.lead_photo_focal_y) == (0.3, 0.6)
+
+
+def upload_then_render(data):
+    """An original stored and rendered the way stories stored theirs before the library."""
+    from django.core.files.base import ContentFile
+
+    name = images.originals_storage.save("photos/2026/11/old.jpg", ContentFile(data))
+    return {"original": name, "renditions": images.make_renditions(name, (0.3, 0.6))}
+
+
+# ------------------------------------------------------------- public pages
+
+
+def test_story_pages_show_the_library_photo_only_when_ready_and_within_rights(
+    client, make_story, settings
+):
+    from tests.conftest import library_photo
+
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+    photo = library_photo(
+        upload(scene(40)), caption="Library caption", credit="Yonhap", alt="A ferry at dawn"
+    )
+    story = make_story("Ferry returns", lead_photo=photo, photo_caption="Caption for this story")
+    other = make_story("Ferry again", lead_photo=photo)
+
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert fresh(photo).lead_picture.src in page
+    assert "Caption for this story" in page and "Yonhap" in page  # credit: always the photo's
+    assert "Library caption" in client.get(other.get_absolute_url()).content.decode()
+    assert 'alt="A ferry at dawn"' in client.get("/").content.decode()
+
+    # Still processing: no photo at all, never a broken one.
+    processing = library_photo(upload(scene(41)), ready=False)
+    waiting = make_story("Waiting", lead_photo=processing)
+    page = client.get(waiting.get_absolute_url()).content.decode()
+    assert "<picture" not in page.split("</header>")[1].split("story__body")[0]
+    run_worker()  # the renditions are made, and the story's pages purged
+    assert (
+        fresh(processing).lead_picture.src
+        in client.get(waiting.get_absolute_url()).content.decode()
+    )
+
+    # Past its rights, with the setting: no longer shown.
+    Photo.objects.filter(pk=photo.pk).update(
+        rights_expire_on=timezone.localdate() - timedelta(days=1)
+    )
+    settings.NEWSROOM = {**settings.NEWSROOM, "HIDE_EXPIRED_PHOTOS": True}
+    story = Story.objects.get(pk=story.pk)
+    assert story.lead_picture is None and story.social_image is None

@@ -6,6 +6,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from PIL import Image
 
 from articles.images import validate_photo
@@ -44,6 +45,10 @@ def png_header_only(width, height):
     )
 
 
+def run_worker():
+    call_command("worker", batch=True, startup_delay=False, verbosity=0)
+
+
 def stored_files(tmp_path):
     return sorted(p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".sqlite3")
 
@@ -67,7 +72,10 @@ def test_every_accepted_format_is_stored_with_renditions(editor_client, section,
     assert response.status_code == 302, response.context["adminform"].form.errors
     story = Story.objects.get()
     extension = {"JPEG": "jpg", "WEBP": "webp"}.get(fmt, fmt.lower())
-    assert story.lead_photo.name.endswith(f".{extension}")
+    assert story.lead_photo.original.name.endswith(f".{extension}")
+    assert story.lead_picture is None  # processing: the worker makes the renditions
+    run_worker()
+    story = Story.objects.get()
     assert story.lead_picture.width == 960
     assert story.social_image[1:3] == [1200, 630]
 
@@ -78,7 +86,7 @@ def test_every_accepted_format_is_stored_with_renditions(editor_client, section,
 def assert_refused(client, section, tmp_path, photo, message):
     response = post_story(client, section, photo)
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors["lead_photo"]
+    errors = response.context["adminform"].form.errors["new_photo"]
     assert any(message in error for error in errors), errors
     assert not Story.objects.exists()
     assert stored_files(tmp_path) == []
@@ -154,7 +162,7 @@ def test_alt_text_required_when_the_newsroom_says_so(editor_client, section, set
         editor_client, section, photo, status=Story.Status.PUBLISHED, photo_alt=""
     )
     assert response.status_code == 200
-    [error] = response.context["adminform"].form.errors["photo_alt"]
+    [error] = response.context["adminform"].form.errors["new_photo_alt"]
     assert "Describe the photo" in error
     assert not Story.objects.exists()
 
@@ -206,8 +214,12 @@ def test_import_takes_the_photo_beside_the_story_file(db, tmp_path):
     (folder / "ferry.txt").write_text("Ferry returns to the harbour\nFirst paragraph.\n")
     (folder / "ferry.JPG").write_bytes(encoded("PNG"))  # the content decides: a PNG
     [(story, created)] = import_stories(find_story_files([folder]))
-    assert created and story.lead_photo.name.endswith(".png")
-    assert story.lead_picture.width == 960
+    assert created and story.lead_photo.original.name.endswith(".png")
+    run_worker()
+    assert Story.objects.get(pk=story.pk).lead_picture.width == 960
+    # Imported again: the same library photo, not a second copy.
+    [(again, created)] = import_stories(find_story_files([folder]))
+    assert not created and again.lead_photo_id == story.lead_photo_id
 
 
 def test_import_with_a_bad_photo_names_it_and_writes_nothing(db, tmp_path):

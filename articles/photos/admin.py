@@ -105,7 +105,9 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
 
     class Media:
-        css = {"all": ["admin-extra/photo-library.css"]}
+        # The focal point: click the preview (as the story form once had it).
+        css = {"all": ["admin-extra/photo-library.css", "admin-extra/story-form.css"]}
+        js = ["admin-extra/focal-point.js"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -168,7 +170,8 @@ class PhotoAdmin(admin.ModelAdmin):
             return "No preview yet: the photo is processing." if obj.pk else "—"
         shown_width = min(picture.width, 480)
         return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}">',
+            '<div class="focal-preview"><img src="{}" alt="{}" width="{}" height="{}">'
+            '<span class="focal-preview__marker" hidden></span></div>',
             picture.src,
             obj.alt,
             shown_width,

@@ -50,8 +50,13 @@ class PhotoAdminForm(forms.ModelForm):
         widgets = {
             "caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
             "alt": forms.TextInput(attrs={"class": "vLargeTextField"}),
-            "focal_x": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"}),
-            "focal_y": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"}),
+            # Set by clicking the preview (static/admin-extra/focal-point.js) or typed.
+            "focal_x": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "x"}
+            ),
+            "focal_y": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "y"}
+            ),
         }
 
     def clean_original(self):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -225,28 +225,39 @@ class Photo(models.Model):
         return images.public_url_function()(cards[0]["jpeg"][0])
 
 
+def purge_stories_using(photo_id):
+    """Purge the cached pages of the stories showing this photo (their pages, cards,
+    feeds), as an edit of each story would."""
+    from ..cache import purge
+    from ..models import Story
+
+    pks = list(Story.objects.filter(lead_photo_id=photo_id).values_list("pk", flat=True))
+    if pks:
+        purge({f"story:{pk}" for pk in pks} | {"sitemap", "search"})
+
+
+@receiver(post_save, sender=Photo)
+def _photo_saved(sender, instance, raw=False, **kwargs):
+    # Caption, credit, alt text or rights changed: every story showing it changes.
+    if not raw:
+        purge_stories_using(instance.pk)
+
+
 @receiver(post_delete, sender=Photo)
 def delete_photo_files(sender, instance, **kwargs):
-    """A deleted photo's original and renditions go once the deletion commits (unless
-    a row still names them: a story's own lead photo shares nothing with the library
-    today, but a copied row would)."""
+    """A deleted photo's original and renditions go once the deletion commits. (Only an
+    unused photo can be deleted: Story.lead_photo protects the others.)"""
     original, made = instance.original.name, instance.renditions
     if original or made:
         transaction.on_commit(lambda: delete_files_unless_used(original, made), robust=True)
 
 
 def delete_files_unless_used(original, renditions):
-    from ..models import Story
-
-    if original and (
-        Photo.objects.filter(original=original).exists()
-        or Story.objects.filter(lead_photo=original).exists()
-    ):
+    """Remove an original and a set of renditions unless a photo still names them (a
+    row copied by hand, or a restored database)."""
+    if original and Photo.objects.filter(original=original).exists():
         original = None
     social = (renditions or {}).get("social")
-    if social and (
-        Photo.objects.filter(renditions__social__0=social[0]).exists()
-        or Story.objects.filter(lead_photo_renditions__social__0=social[0]).exists()
-    ):
-        renditions = None
+    if social and Photo.objects.filter(renditions__social__0=social[0]).exists():
+        renditions = None  # one set of renditions, made together: the social image names it
     images.delete_files(original, renditions)

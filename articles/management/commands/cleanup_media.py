@@ -6,7 +6,6 @@ manage.py cleanup_media --min-age 60      # only files older than an hour
 """
 
 from datetime import timedelta
-from itertools import chain
 
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
@@ -14,18 +13,18 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from articles import images
-from articles.models import Author, Photo, Story
+from articles.models import Author, Photo
 
 DEFAULT_MIN_AGE_MINUTES = 10
 
 
 class Command(BaseCommand):
     help = (
-        "List photo files that no story, library photo or author refers to: renditions "
+        "List photo files that no library photo or author refers to: renditions "
         f"({images.RENDITIONS_FOLDER}/) and portraits ({images.PORTRAITS_FOLDER}/) in the "
         f"default storage, originals ({images.ORIGINALS_FOLDER}/) in the originals storage. "
-        "A file is referred to by a story's lead photo or a library photo, any file of "
-        "their renditions records, or an author's portrait. By default nothing is changed: "
+        "A file is referred to by a library photo (its original, any file of its "
+        "renditions record) or an author's portrait. By default nothing is changed: "
         "each file is printed with its size, then a summary. With --delete they are "
         "removed, with the folders left "
         "empty (on a file-system storage). Works with any Django storage backend. Files "
@@ -117,11 +116,8 @@ def _size(size):
 def referenced_files() -> set[str]:
     """Every file name a row refers to, in either storage (the names do not overlap)."""
     names = set()
-    rows = chain(
-        Story.objects.values_list("lead_photo", "lead_photo_renditions").iterator(chunk_size=500),
-        Photo.objects.values_list("original", "renditions").iterator(chunk_size=500),
-    )
-    for original, made in rows:
+    rows = Photo.objects.values_list("original", "renditions")
+    for original, made in rows.iterator(chunk_size=500):
         if original:
             names.add(original)
         made = made or {}
