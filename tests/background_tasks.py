@@ -13,3 +13,18 @@ def flaky(key, failures):
     if runs <= failures:
         raise RuntimeError(f"run {runs} fails")
     return runs
+
+
+def run_worker():
+    """Run every task that is due, as `manage.py worker` does, in the test's transaction.
+
+    The worker calls close_old_connections() before each task; inside a test's
+    transaction that closes a PostgreSQL connection (SQLite's in-memory one is never
+    closed), so it is skipped here.
+    """
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("worker", batch=True, startup_delay=False, verbosity=0)

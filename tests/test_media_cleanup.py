@@ -26,6 +26,7 @@ from articles import images
 from articles.admin import StoryAdmin
 from articles.models import Author, Photo, Story
 from tests.admin_pages import form_fields
+from tests.background_tasks import run_worker
 from tests.conftest import image_bytes, library_photo
 from tests.test_admin import ADD, CHANGELIST, change_url, story_form_data
 from tests.test_history import revision_url, versions_of
@@ -48,10 +49,6 @@ def photo_files(story):
     story = Story.objects.select_related("lead_photo").get(pk=story.pk)
     photo = story.lead_photo
     return photo.original.name, list(photo.renditions["files"])
-
-
-def run_worker():
-    call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 def rendition_urls(names):

@@ -93,6 +93,7 @@ MATRIX = {
         "relatedheadline.target": (LOGIN, 200, 200, 200),
         "storyauthor.author": (LOGIN, 200, 200, 200),
         "story.section": (LOGIN, 200, 200, 200),
+        "story.lead_photo": (LOGIN, 200, 200, 200),  # the photo library
         "correction.story": (LOGIN, 403, 403, 403),
         "banner.story": (LOGIN, 403, 403, 200),  # the banner is editors' only
         "storyauthor.story": (LOGIN, 403, 403, 403),

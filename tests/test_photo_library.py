@@ -19,6 +19,7 @@ from articles import images
 from articles.models import Photo, Story
 from articles.photos import fingerprints
 from articles.photos.tasks import make_photo_renditions
+from tests.background_tasks import run_worker
 from tests.test_photo_uploads import png_header_only
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +53,6 @@ def upload(data, name="photo.jpg"):
 def fresh(photo):
     """The photo as stored now (its pictures are cached on the instance)."""
     return Photo.objects.get(pk=photo.pk)
-
-
-def run_worker():
-    call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 def stored_files(tmp_path):
@@ -473,3 +470,39 @@ def test_story_pages_show_the_library_photo_only_when_ready_and_within_rights(
     settings.NEWSROOM = {**settings.NEWSROOM, "HIDE_EXPIRED_PHOTOS": True}
     story = Story.objects.get(pk=story.pk)
     assert story.lead_picture is None and story.social_image is None
+
+
+def test_photo_page_says_where_it_is_used_without_showing_others_drafts(
+    make_story, reporter, reporter_client, news_editor_client
+):
+    photo = Photo.objects.create(original=upload(scene(50)))
+    make_story("Public harbour story", lead_photo=photo)
+    make_story("Secret draft by someone else", lead_photo=photo, status=Story.Status.DRAFT)
+    change = reverse("admin:articles_photo_change", args=[photo.pk])
+
+    mine = reporter_client.get(change).content.decode()
+    assert "Public harbour story" in mine
+    assert "Secret draft" not in mine and "1 other story" in mine
+    assert "Secret draft by someone else" in news_editor_client.get(change).content.decode()
+
+
+def test_story_form_offers_library_photos_with_thumbnails(editor_client, make_story):
+    from tests.conftest import library_photo
+
+    photo = library_photo(upload(scene(51)), caption="Minister at the podium", credit="Kim")
+    query = "app_label=articles&model_name=story&field_name=lead_photo&term=minister"
+    answer = editor_client.get(f"{reverse('admin:autocomplete')}?{query}").json()
+
+    [choice] = answer["results"]
+    assert choice["id"] == str(photo.pk)
+    assert choice["text"] == "Minister at the podium — Kim"
+    assert choice["thumbnail"] == fresh(photo).thumbnail_url
+
+
+def test_bulk_upload_may_send_as_many_photos_as_the_setting_allows(rf, settings):
+    from newsroom import uploads
+
+    one = uploads.max_body_bytes(rf.post("/admin/articles/story/add/"))
+    many = uploads.max_body_bytes(rf.post(BULK))
+    photo = settings.NEWSROOM["PHOTO_MAX_BYTES"]
+    assert many - one == photo * (settings.NEWSROOM["PHOTO_BULK_MAX_FILES"] - 1)

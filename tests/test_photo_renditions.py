@@ -20,6 +20,7 @@ from PIL import Image
 from articles import images
 from articles.models import Photo, Story
 from bench.server import ROOT
+from tests.background_tasks import run_worker
 from tests.conftest import image_bytes, library_photo
 
 GPS_IFD = 0x8825
@@ -218,10 +219,6 @@ def test_rendering_pages_does_no_image_processing(client, photo_story):
 
 
 # Old files, rebuilds
-
-
-def run_worker():
-    call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 def rendition_files(story):

@@ -6,12 +6,12 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from PIL import Image
 
 from articles.images import validate_photo
 from articles.importing import ImportFailed, find_story_files, import_stories
 from articles.models import Author, Story
+from tests.background_tasks import run_worker
 from tests.conftest import image_bytes
 from tests.test_admin import ADD, change_url, story_form_data
 
@@ -43,10 +43,6 @@ def png_header_only(width, height):
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
     )
-
-
-def run_worker():
-    call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 def stored_files(tmp_path):

@@ -4,20 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
-from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from articles.tasks import requeue_abandoned, retry_delay
-from tests.background_tasks import flaky
+from tests.background_tasks import flaky, run_worker
 
 pytestmark = pytest.mark.django_db
-
-
-def run_worker():
-    call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 def make_due(queryset):

@@ -80,6 +80,7 @@ class SourceFilter(admin.SimpleListFilter):
 class PhotoAdmin(admin.ModelAdmin):
     form = PhotoAdminForm
     change_list_template = "admin/articles/photo/change_list.html"
+    change_form_template = "admin/articles/photo/change_form.html"
     list_display = ["thumbnail", "label", "credit", "source", "uploaded_at", "state"]
     list_display_links = ["thumbnail", "label"]
     search_fields = ["caption", "credit", "alt"]
@@ -123,6 +124,27 @@ class PhotoAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            {**(extra_context or {}), "used_in": self._used_in(request, object_id)},
+        )
+
+    def _used_in(self, request, object_id):
+        """The stories using the photo that this user may see (theirs and public ones:
+        `linkable_by`), and how many others: a photo in use cannot be deleted, and a
+        reporter sees no one else's draft."""
+        from ..models import Story
+
+        try:
+            using = Story.objects.filter(lead_photo_id=int(object_id))
+        except ValueError:
+            return None
+        visible = list(using.linkable_by(request.user).order_by("-published_at", "-pk")[:20])
+        return {"stories": visible, "others": using.count() - len(visible)}
 
     # Columns and read-only fields
 
