@@ -34,6 +34,11 @@ class ArticlesConfig(AppConfig):
 
         banner.connect()
 
+        # Photos whose usage rights end leave public pages on time (with the setting).
+        from .photos.models import connect_schedule
+
+        connect_schedule()
+
         self.stop_measuring_photos_on_load()
 
     def stop_measuring_photos_on_load(self):

@@ -506,3 +506,23 @@ def test_bulk_upload_may_send_as_many_photos_as_the_setting_allows(rf, settings)
     many = uploads.max_body_bytes(rf.post(BULK))
     photo = settings.NEWSROOM["PHOTO_MAX_BYTES"]
     assert many - one == photo * (settings.NEWSROOM["PHOTO_BULK_MAX_FILES"] - 1)
+
+
+def test_expiring_rights_are_a_scheduled_change_for_the_pages_showing_the_photo(
+    make_story, settings
+):
+    from articles.photos.models import next_rights_expiry, rights_expired_since
+
+    today = timezone.localdate()
+    photo = Photo.objects.create(original=upload(scene(52)), rights_expire_on=today)
+    story = make_story(lead_photo=photo)
+    assert next_rights_expiry() is None  # without the setting, nothing changes with time
+
+    settings.NEWSROOM = {**settings.NEWSROOM, "HIDE_EXPIRED_PHOTOS": True}
+    midnight = next_rights_expiry()
+    assert timezone.localtime(midnight).date() == today + timedelta(days=1)
+    assert (timezone.localtime(midnight).hour, timezone.localtime(midnight).minute) == (0, 0)
+    assert rights_expired_since(timezone.now() - timedelta(days=1)) == set()
+    # A day later, the first request purges the story's pages.
+    Photo.objects.filter(pk=photo.pk).update(rights_expire_on=today - timedelta(days=1))
+    assert rights_expired_since(timezone.now() - timedelta(days=1)) == {f"story:{story.pk}"}

@@ -261,3 +261,53 @@ def delete_files_unless_used(original, renditions):
     if social and Photo.objects.filter(renditions__social__0=social[0]).exists():
         renditions = None  # one set of renditions, made together: the social image names it
     images.delete_files(original, renditions)
+
+
+# Usage rights ending: with NEWSROOM_HIDE_EXPIRED_PHOTOS, a photo leaves public pages at
+# the end of its last day, with no save: a scheduled change, like a story publishing
+# itself (articles/cache/tags.py), so no cached page keeps showing it.
+
+
+def _end_of(day):
+    from datetime import datetime, time, timedelta
+
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def next_rights_expiry():
+    """When the next photo in use leaves public pages, or None (none, or not hidden)."""
+    if not hide_expired():
+        return None  # no query: the default costs cold starts nothing
+    day = (
+        Photo.objects.filter(rights_expire_on__gte=timezone.localdate(), stories__isnull=False)
+        .order_by("rights_expire_on")
+        .values_list("rights_expire_on", flat=True)
+        .first()
+    )
+    return _end_of(day) if day else None
+
+
+def rights_expired_since(since):
+    """The tags of the stories whose photo's rights ended between `since` and now."""
+    if not hide_expired():
+        return set()
+    from ..models import Story
+
+    now = timezone.localtime()
+    # The rights of day D end at the start of D + 1: those that ended in (since, now].
+    last_days = (timezone.localtime(since).date(), now.date() - _one_day())
+    stories = Story.objects.filter(lead_photo__rights_expire_on__range=last_days)
+    return {f"story:{pk}" for pk in stories.values_list("pk", flat=True)}
+
+
+def _one_day():
+    from datetime import timedelta
+
+    return timedelta(days=1)
+
+
+def connect_schedule():
+    """Called from ArticlesConfig.ready."""
+    from ..cache.tags import register_schedule
+
+    register_schedule("photo-rights", next_at=next_rights_expiry, due_tags=rights_expired_since)
