@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .. import images
+from ..forms import PhotoField
 from .forms import BulkUploadForm, PhotoAdminForm, duplicate_error, find_duplicates
 from .models import RIGHTS_PERMISSION, Photo
 
@@ -85,7 +86,6 @@ class PhotoAdmin(admin.ModelAdmin):
     list_display_links = ["thumbnail", "label"]
     search_fields = ["caption", "credit", "alt"]
     list_filter = [("uploaded_at", admin.DateFieldListFilter), SourceFilter, RightsFilter]
-    date_hierarchy = None
     list_per_page = 60
     readonly_fields = ["preview", "state", "uploaded_at", "uploaded_by", "dimensions"]
     fieldsets = [
@@ -245,8 +245,6 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def _upload_one(self, request, upload, shared):
         """Check and store one file; refused or duplicate files store nothing."""
-        from ..forms import PhotoField
-
         name = upload.name
         try:
             checked = PhotoField().clean(upload)
