@@ -245,8 +245,8 @@ class StoryAdmin(
     inlines = [BylineInline, RelatedHeadlineInline, CorrectionInline]
 
     class Media:
-        css = {"all": ["admin-extra/story-form.css"]}
-        js = ["admin-extra/focal-point.js"]
+        css = {"all": ["admin-extra/story-form.css", "admin-extra/photo-library.css"]}
+        js = ["admin-extra/photo-autocomplete.js"]
 
     list_display = [
         "headline",
@@ -272,7 +272,7 @@ class StoryAdmin(
     actions = ["publish", "unpublish"]
 
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section"]
+    autocomplete_fields = ["section", "lead_photo"]
     readonly_fields = ["photo_preview"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "section", "tags"]}),
@@ -283,13 +283,14 @@ class StoryAdmin(
                 "fields": [
                     "lead_photo",
                     "photo_preview",
-                    ("lead_photo_focal_x", "lead_photo_focal_y"),
                     "photo_caption",
-                    "photo_credit",
-                    "photo_alt",
+                    "new_photo",
+                    ("new_photo_credit", "new_photo_alt"),
                 ],
-                "description": "Click the subject in the preview to keep it in cropped "
-                "versions (list cards, social media); or type its position.",
+                "description": "Choose a photo of the library (type words of its caption, "
+                "credit or alt text), or upload a new one, which is added to the library. "
+                "Credit, alt text and focal point are the photo's own: edit them in the "
+                "library.",
             },
         ),
         (
@@ -336,6 +337,7 @@ class StoryAdmin(
         return (
             super()
             .get_queryset(request)
+            .select_related("section", "lead_photo")  # (list_select_related is then unused)
             .prefetch_related(
                 Prefetch(
                     "story_authors",
@@ -385,25 +387,39 @@ class StoryAdmin(
 
     @admin.display(description="preview")
     def photo_preview(self, obj):
-        if not obj.lead_photo:
+        photo = obj.lead_photo
+        if photo is None:
             return "No photo yet."
-        picture = obj.lead_picture
+        link = reverse("admin:articles_photo_change", args=[photo.pk])
+        picture = photo.lead_picture
         if picture is None:
-            return "The photo's published sizes are missing: save the story to make them."
+            return format_html(
+                'Processing: <a href="{}">the photo</a> is being prepared; readers see the '
+                "story without it until it is ready.",
+                link,
+            )
         # Shown at most 480 pixels wide; width and height keep the form from jumping.
         shown_width = min(picture.width, 480)
+        notes = []
+        if photo.rights_expired:
+            notes.append(f"Usage rights expired on {photo.rights_expire_on:%Y-%m-%d}.")
         return format_html(
-            '<div class="focal-preview"><img src="{}" alt="{}" width="{}" height="{}">'
-            '<span class="focal-preview__marker" hidden></span></div>',
+            '<img src="{}" alt="{}" width="{}" height="{}"><br>'
+            'Credit: {} · Alt text: {} · <a href="{}">Edit in the library</a> {}',
             picture.src,
-            obj.photo_alt,
+            photo.alt,
             shown_width,
             round(picture.height * shown_width / picture.width),
+            photo.credit or "none",
+            photo.alt or "none",
+            link,
+            " ".join(notes),
         )
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        form.attach_new_photo(obj, request.user)
         super().save_model(request, obj, form, change)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -551,6 +567,9 @@ from . import admin_banner  # noqa: E402, F401
 
 # The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
 from .fronts import admin as fronts_admin  # noqa: E402, F401
+
+# The photo library (articles/photos/): thumbnails, search, filters, bulk upload.
+from .photos import admin as photos_admin  # noqa: E402, F401
 
 # The wire desk: the Wire, sources and subject mappings (articles/wire/).
 from .wire import admin as wire_admin  # noqa: E402, F401

@@ -74,7 +74,7 @@ class StoryHistoryMixin:
         context = {
             "title": f"Recover “{version.object_repr}”",
             "recover": True,
-            "photo_restored": history.restores_photo(version, ""),
+            "photo_restored": history.restores_photo(version, None),
             **(extra_context or {}),
         }
         template = self.recover_form_template or self._reversion_get_template_list(
@@ -109,7 +109,7 @@ class StoryHistoryMixin:
             context = {
                 "title": f"Revert “{story}”",
                 "revert": True,
-                "photo_restored": history.restores_photo(version, story.lead_photo.name),
+                "photo_restored": history.restores_photo(version, story.lead_photo_id),
                 **(extra_context or {}),
             }
             template = self.revision_form_template or self._reversion_get_template_list(
@@ -193,7 +193,7 @@ class StoryHistoryMixin:
                         "revert_url": self._revision_url(story, version),
                         "compare_url": self._compare_url(story, older, version) if older else "",
                         "photo_restored": index > 0
-                        and history.restores_photo(version, story.lead_photo.name, checked),
+                        and history.restores_photo(version, story.lead_photo_id, checked),
                     }
                 )
         context = {
@@ -202,7 +202,7 @@ class StoryHistoryMixin:
                 f"{self.admin_site.name}:articles_story_compare", args=[quote(object_id)]
             ),
             "can_revert": self.has_change_permission(request, story),
-            "has_photo": bool(story.lead_photo),
+            "has_photo": story.lead_photo_id is not None,
             **(extra_context or {}),
         }
         # Django's history page (permission check, log entries), without reversion's

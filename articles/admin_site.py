@@ -45,12 +45,33 @@ class FormAutocompleteView(AutocompleteJsonView):
             from .fronts.admin import story_choice_label
 
             result["text"] = story_choice_label(obj)
+        elif self._labels_photos():
+            # A story's lead photo: which one it is at a glance (a thumbnail, with
+            # articles/photos' admin-extra/photo-autocomplete.js), and its state.
+            result["text"] = photo_choice_label(obj)
+            result["thumbnail"] = obj.thumbnail_url
         return result
+
+    def _labels_photos(self):
+        from .models import Story
+
+        return self.source_field.model is Story and self.source_field.name == "lead_photo"
 
     def _labels_stories(self):
         from .fronts.models import Pin
 
         return self.source_field.model is Pin and self.source_field.name == "story"
+
+
+def photo_choice_label(photo):
+    label = str(photo)
+    if photo.credit:
+        label += f" — {photo.credit}"
+    if photo.is_processing:
+        label += " (processing)"
+    if photo.rights_expired:
+        label += " (usage rights expired)"
+    return label
 
 
 class NewsroomAdminSite(admin.AdminSite):

@@ -34,10 +34,15 @@ class ArticlesConfig(AppConfig):
 
         banner.connect()
 
+        # Photos whose usage rights end leave public pages on time (with the setting).
+        from .photos.models import connect_schedule
+
+        connect_schedule()
+
         self.stop_measuring_photos_on_load()
 
     def stop_measuring_photos_on_load(self):
-        """Story rows carry their photo's size; loading one must never open the image.
+        """Photo rows carry their size; loading one must never open the image.
 
         Django's ImageField measures the file on every model instantiation (post_init)
         whenever width or height is empty, so a story list with photos missing their
@@ -47,7 +52,7 @@ class ArticlesConfig(AppConfig):
         """
         from django.db.models.signals import post_init
 
-        from .models import Story
+        from .models import Photo
 
-        field = Story._meta.get_field("lead_photo")
-        post_init.disconnect(field.update_dimension_fields, sender=Story)
+        field = Photo._meta.get_field("original")
+        post_init.disconnect(field.update_dimension_fields, sender=Photo)

@@ -89,33 +89,36 @@ class StoryAdminForm(forms.ModelForm):
             "body",
             "lead_photo",
             "photo_caption",
-            "photo_credit",
-            "photo_alt",
-            "lead_photo_focal_x",
-            "lead_photo_focal_y",
             "status",
             "published_at",
             "embargo_until",
             "live_started_at",
             "live_ended_at",
         ]
-        field_classes = {"lead_photo": PhotoField}
         # Headlines, deks and captions are read in full while editing: wide inputs.
         widgets = {
             "headline": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
             "slug": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
             "dek": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
             "photo_caption": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
-            "photo_alt": forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
-            "lead_photo": PhotoInput,
-            # Set by clicking the preview (static/admin-extra/focal-point.js) or typed.
-            "lead_photo_focal_x": forms.NumberInput(
-                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "x"}
-            ),
-            "lead_photo_focal_y": forms.NumberInput(
-                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "y"}
-            ),
         }
+
+    # Uploaded on the spot: saving the story adds it to the library (articles/photos/)
+    # and makes it the lead photo. Credit and alt text belong to the photo.
+    new_photo = PhotoField(
+        label="or upload a new photo",
+        required=False,
+        help_text="JPEG, PNG, WebP, GIF or AVIF; added to the photo library. Published in "
+        "several sizes, without its metadata (camera, location).",
+    )
+    new_photo_credit = forms.CharField(label="credit", max_length=120, required=False)
+    new_photo_alt = forms.CharField(
+        label="alt text",
+        max_length=250,
+        required=False,
+        help_text="What the photo shows, for readers who cannot see it.",
+        widget=forms.TextInput(attrs={"class": "vLargeTextField wide-input"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,9 +133,6 @@ class StoryAdminForm(forms.ModelForm):
                 "paragraph of its own (or make that paragraph a link, whose text becomes "
                 f"the title). {embeds.SUPPORTED} Readers load it with a click."
             )
-        for name in ("lead_photo_focal_x", "lead_photo_focal_y"):
-            if name in self.fields:
-                self.fields[name].required = False  # blank: the centre
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             # Read by static/admin-extra/story-concurrency.js, which warns while the
@@ -158,13 +158,43 @@ class StoryAdminForm(forms.ModelForm):
             )
         return body
 
-    def clean_lead_photo_focal_x(self):
-        value = self.cleaned_data.get("lead_photo_focal_x")
-        return 0.5 if value is None else value
+    def clean_new_photo(self):
+        upload = self.cleaned_data.get("new_photo")
+        if upload:
+            from .photos.forms import duplicate_error, find_duplicates
 
-    def clean_lead_photo_focal_y(self):
-        value = self.cleaned_data.get("lead_photo_focal_y")
-        return 0.5 if value is None else value
+            found = find_duplicates(upload)
+            if found:
+                # Offered instead of a second copy: the link opens it; choose it above.
+                raise duplicate_error(found)
+        return upload
+
+    def photo_for_readiness(self):
+        """(has a photo, its alt text) as submitted: the library photo chosen, or the
+        one uploaded on the spot."""
+        if self.cleaned_data.get("new_photo"):
+            return True, self.cleaned_data.get("new_photo_alt") or ""
+        photo = self.cleaned_data.get("lead_photo", self.instance.lead_photo)
+        return photo is not None, (photo.alt if photo is not None else "")
+
+    def attach_new_photo(self, story, user):
+        """Add the photo uploaded on the spot to the library and make it the lead.
+
+        Its caption is the one typed for the story, kept in the library for the next
+        story that uses it."""
+        upload = self.cleaned_data.get("new_photo")
+        if not upload:
+            return
+        from .photos.models import Photo
+
+        story.lead_photo = Photo.objects.create(
+            original=upload,
+            caption=story.photo_caption,
+            credit=self.cleaned_data.get("new_photo_credit") or "",
+            alt=self.cleaned_data.get("new_photo_alt") or "",
+            uploaded_by=user,
+        )
+        story.photo_caption = ""
 
     def clean(self):
         cleaned_data = super().clean()
@@ -236,16 +266,16 @@ class StoryAdminForm(forms.ModelForm):
 
         Otherwise the publication checklist (articles/workflow.py) only warns.
         """
-        if not settings.NEWSROOM["PHOTO_ALT_REQUIRED"] or "photo_alt" not in self.fields:
+        if not settings.NEWSROOM["PHOTO_ALT_REQUIRED"] or "lead_photo" not in self.fields:
             return
         status = cleaned_data.get("status", self.instance.status)
-        photo = cleaned_data.get("lead_photo", self.instance.lead_photo)
-        if status == Story.Status.PUBLISHED and photo and not cleaned_data.get("photo_alt"):
+        has_photo, alt = self.photo_for_readiness()
+        if status == Story.Status.PUBLISHED and has_photo and not alt:
             self.add_error(
-                "photo_alt",
+                "new_photo_alt" if cleaned_data.get("new_photo") else "lead_photo",
                 forms.ValidationError(
-                    "Describe the photo for readers who cannot see it: this newsroom "
-                    "publishes no photo without alt text.",
+                    "Describe the photo for readers who cannot see it (its alt text, in the "
+                    "photo library): this newsroom publishes no photo without alt text.",
                     code="alt_required",
                 ),
             )
@@ -304,7 +334,7 @@ class StoryAdminForm(forms.ModelForm):
             for row in related
             if not row.get("headline") and not (row.get("target") and row["target"].pk in public)
         )
-        has_photo, alt = workflow.photo_facts(self.instance)
+        has_photo, alt = self.photo_for_readiness()
         return workflow.StoryFacts(
             headline=self.instance.headline,
             dek=self.instance.dek,

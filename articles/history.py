@@ -24,26 +24,23 @@ from dataclasses import dataclass, field
 import reversion
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from reversion.errors import RevertError
 from taggit.models import Tag, TaggedItem
 
-from . import images
 from .cache.invalidation import purge_stories, story_tags
 from .models import (
     Author,
     Correction,
     LiveUpdate,
+    Photo,
     RelatedHeadline,
     Section,
     Story,
     StoryAuthor,
     StorySlug,
-    delete_photo_files_unless_used,
     refresh_related_stories,
     unique_slug,
 )
@@ -54,16 +51,9 @@ from .models import (
 STORY_EXCLUDE = ("search_vector", "version", "last_edited_by", "tags", "authors")
 STORY_FOLLOW = ("story_authors", "related_headlines", "corrections", "tagged_items")
 
-# The photo is recorded (so history can tell which photo a version had) but restored
-# only by the rule in `restores_photo`.
-PHOTO_FIELDS = (
-    "lead_photo",
-    "lead_photo_width",
-    "lead_photo_height",
-    "lead_photo_focal_x",
-    "lead_photo_focal_y",
-    "lead_photo_renditions",
-)
+# The photo (a library Photo) is recorded, so history can tell which photo a version
+# had, but restored only by the rule in `restores_photo`.
+PHOTO_FIELDS = ("lead_photo",)
 # What a revert leaves as it is: facts about the story rather than about one version.
 KEPT_ON_REVERT = (
     "id",
@@ -167,24 +157,14 @@ def _recorded_fields(version):
         return set()
 
 
-def _photo_files_exist(name, renditions):
-    """Whether a photo's original and every one of its renditions are still stored."""
-    renditions = renditions or {}
-    if not name or renditions.get("source") != name or not renditions.get("files"):
-        return False
-    return images.originals_storage.exists(name) and all(
-        default_storage.exists(file) for file in renditions["files"]
-    )
-
-
-def restores_photo(version, current_photo_name, checked=None):
+def restores_photo(version, current_photo_id, checked=None):
     """Whether restoring `version` brings back its own photo (True) or keeps the current one.
 
     A version's photo comes back only if it is another photo than the current one and
-    its files are all still stored (a replaced photo's files are normally deleted).
-    Otherwise (no photo then, the same photo, files gone, or a version recorded before
-    photos were) the story keeps the photo it has: a revert never loses a photo.
-    `checked` caches storage look-ups by photo name across calls (the history page).
+    it is still in the library (an unused library photo may have been deleted since).
+    Otherwise (no photo then, the same photo, deleted since, or a version recorded
+    before photos were) the story keeps the photo it has: a revert never loses a photo.
+    `checked` caches look-ups by photo id across calls (the history page).
     """
     if "lead_photo" not in _recorded_fields(version):
         return False
@@ -192,13 +172,13 @@ def restores_photo(version, current_photo_name, checked=None):
         old = version._object_version.object
     except RevertError:
         return False
-    name = old.lead_photo.name or ""
-    if not name or name == (current_photo_name or ""):
+    photo_id = old.lead_photo_id
+    if not photo_id or photo_id == current_photo_id:
         return False
     checked = {} if checked is None else checked
-    if name not in checked:
-        checked[name] = _photo_files_exist(name, old.lead_photo_renditions)
-    return checked[name]
+    if photo_id not in checked:
+        checked[photo_id] = Photo.objects.filter(pk=photo_id).exists()
+    return checked[photo_id]
 
 
 @dataclass
@@ -347,7 +327,9 @@ def _story_fields(version, old, current):
     """
     if current is None:
         fields = {f.attname: getattr(old, f.attname) for f in Story._meta.concrete_fields}
-        fields.update({name: Story._meta.get_field(name).get_default() for name in PHOTO_FIELDS})
+        fields.update(
+            {Story._meta.get_field(name).attname: None for name in PHOTO_FIELDS}  # no photo
+        )
         fields.update(version=0, last_edited_by_id=None)
         if fields["created_by_id"] and not (
             get_user_model().objects.filter(pk=fields["created_by_id"]).exists()
@@ -399,16 +381,11 @@ def restore(version):
             f"Another story has the address “{old.slug}” now: this one keeps “{fields['slug']}”."
         )
 
-    current_name = current.lead_photo.name if current else ""
-    restored.photo_restored = restores_photo(version, current_name)
+    restored.photo_restored = restores_photo(version, current.lead_photo_id if current else None)
     if restored.photo_restored:
-        fields.update({f: getattr(old, Story._meta.get_field(f).attname) for f in PHOTO_FIELDS})
-        if current is not None and current_name:
-            # Replaced like any replaced photo: its files go once the revert is committed.
-            files = current.lead_photo_renditions
-            transaction.on_commit(
-                lambda: delete_photo_files_unless_used(current_name, files), robust=True
-            )
+        # The current photo stays in the library (other stories may use it).
+        attnames = [Story._meta.get_field(name).attname for name in PHOTO_FIELDS]
+        fields.update({attname: getattr(old, attname) for attname in attnames})
 
     if current is not None:
         # The lists it is on now, before update() (which sends no signal) changes them.
@@ -421,7 +398,7 @@ def restore(version):
             StorySlug.objects.filter(slug=fields["slug"]).delete()
             StorySlug.objects.update_or_create(slug=current.slug, defaults={"story": current})
     else:
-        # Recovering a deleted story (its photo files went with it, unless restorable).
+        # Recovering a deleted story (with its photo if that is still in the library).
         story = Story(**fields)
         story.save_base(raw=True, force_insert=True)
         restored.story = story

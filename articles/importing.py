@@ -595,7 +595,7 @@ def import_stories(
 
     now = timezone.now()
     results: list[tuple[Story, bool]] = []
-    photos_written: list[Story] = []
+    photos_written: list[str] = []  # originals this import stored
     try:
         # Related stories are ranked once for the whole import, before it commits.
         with transaction.atomic(), batched_related():
@@ -632,13 +632,8 @@ def import_stories(
                 # Not an admin save: a form opened before this import names no editor.
                 story.last_edited_by = None
                 if item.photo:
-                    with item.photo.open("rb") as handle:
-                        story.lead_photo.save(
-                            f"{item.key[:80]}.{item.photo_extension}", File(handle), save=False
-                        )
+                    story.lead_photo = _library_photo(item, photos_written)
                 story.save()
-                if item.photo:
-                    photos_written.append(story)
                 if tag_objs:
                     story.tags.set(tag_objs)
                 results.append((story, created))
@@ -665,10 +660,27 @@ def import_stories(
             purge_everything()
     except BaseException:
         # Nothing reached the database: the photo files written for it go too.
-        for story in photos_written:
-            images.delete_files(story.lead_photo.name, story.lead_photo_renditions)
+        for name in photos_written:
+            images.delete_files(name, None)
         raise
     return results
+
+
+def _library_photo(item, photos_written):
+    """The photo beside a story file, as a library Photo: the one already there if the
+    file is (re-importing keeps one photo), else a new one, its renditions made in the
+    background."""
+    from .photos import fingerprints
+    from .photos.models import Photo
+
+    with item.photo.open("rb") as handle:
+        existing = Photo.objects.filter(sha256=fingerprints.sha256_of(handle)).first()
+        if existing is not None:
+            return existing
+        photo = Photo(original=File(handle, name=f"{item.key[:80]}.{item.photo_extension}"))
+        photo.save()
+    photos_written.append(photo.original.name)
+    return photo
 
 
 def _replace_related_headlines(planned, results, updated_ids):

@@ -94,7 +94,7 @@ def story_images(story) -> list[ImageMeta]:
     the largest JPEG at the photo's own aspect ratio (search engines like both).
     Read from the renditions' record: no storage or Pillow call.
     """
-    made = story.lead_photo_renditions or {}
+    made = story.photo_renditions
     if not made.get("social"):
         return []
     alt = story.photo_alt or story.headline

@@ -20,7 +20,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
-from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
@@ -38,7 +38,6 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from . import images
-from .images import get_originals_storage
 from .roles import can_publish
 from .sanitize import sanitize_body
 
@@ -174,7 +173,7 @@ class StoryQuerySet(models.QuerySet):
         """What a story card shows: section and ordered bylines, in one query (the
         bylines as a JSON array, `bylines_json`, read by `Story.bylines`)."""
         return (
-            self.select_related("section")
+            self.select_related("section", "lead_photo")
             .defer("body", "search_vector")
             .annotate(bylines_json=Subquery(bylines_as_json_for_story()))
         )
@@ -334,43 +333,21 @@ class Story(models.Model):
     authors = models.ManyToManyField(Author, through="StoryAuthor", related_name="stories")
     tags = TaggableManager(blank=True)
 
-    # The original as uploaded, in private storage; readers get the renditions.
-    lead_photo = models.ImageField(
-        upload_to="photos/%Y/%m/",
-        storage=get_originals_storage,
-        max_length=200,
+    # A photo of the library (articles/photos/): credit and alt text always come from
+    # it; the caption may be this story's own. PROTECT: a photo in use is not deleted.
+    lead_photo = models.ForeignKey(
+        "articles.Photo",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        width_field="lead_photo_width",
-        height_field="lead_photo_height",
-        help_text="JPEG, PNG, WebP, GIF or AVIF. Published in several sizes, without "
-        "its metadata (camera, location).",
+        related_name="stories",
+        help_text="Choose a photo of the library, or upload a new one below.",
     )
-    lead_photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    lead_photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    # Where the subject is, as fractions of the width and height: crops to a fixed
-    # frame (cards, social images) keep this point inside.
-    lead_photo_focal_x = models.FloatField(
-        "focal point x",
-        default=0.5,
-        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="0 is the left edge, 1 the right. Click the preview to set it.",
-    )
-    lead_photo_focal_y = models.FloatField(
-        "focal point y",
-        default=0.5,
-        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="0 is the top edge, 1 the bottom.",
-    )
-    # What articles/images.py made from the original (file names, sizes, bytes), so
-    # rendering a page never touches Pillow or the storage.
-    lead_photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
-    photo_caption = models.CharField(max_length=300, blank=True)
-    photo_credit = models.CharField(max_length=120, blank=True)
-    photo_alt = models.CharField(
-        "photo alt text",
-        max_length=250,
+    photo_caption = models.CharField(
+        "caption for this story",
+        max_length=300,
         blank=True,
-        help_text="What the photo shows, for readers who cannot see it.",
+        help_text="Leave empty to use the library's caption.",
     )
 
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
@@ -476,12 +453,6 @@ class Story(models.Model):
                 name="story_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(lead_photo_focal_x__gte=0, lead_photo_focal_x__lte=1)
-                & Q(lead_photo_focal_y__gte=0, lead_photo_focal_y__lte=1),
-                name="story_focal_point_inside_photo",
-                violation_error_message="The focal point must lie inside the photo (0 to 1).",
-            ),
-            models.CheckConstraint(
                 condition=Q(live_ended_at__isnull=True)
                 | Q(live_started_at__isnull=False, live_ended_at__gte=F("live_started_at")),
                 name="story_live_ends_after_start",
@@ -506,8 +477,7 @@ class Story(models.Model):
     def __str__(self):
         return self.headline
 
-    # One transaction for the row, its renditions and its former addresses: the photo
-    # files this save writes are kept only if it commits (images.discard_unless_committed).
+    # One transaction for the row and its former addresses.
     @transaction.atomic(savepoint=False)
     def save(self, *args, **kwargs):
         # Every path (admin, importer, shell) stores sanitised HTML.
@@ -518,30 +488,21 @@ class Story(models.Model):
             # Whole seconds, as the admin form shows it: saving the form unchanged must not
             # move the story in its lists (and purge them).
             self.published_at = timezone.now().replace(microsecond=0)
-        previous_slug, stored_version, stored_photo, stored_visibility = None, 0, None, None
+        previous_slug, stored_version, stored_visibility = None, 0, None
         if self.pk:
             current = Story.objects.filter(pk=self.pk)
             if transaction.get_connection(kwargs.get("using")).in_atomic_block:
                 # Hold the row until commit, so two writers cannot take the same version.
                 current = current.select_for_update()
-            row = current.values_list(
-                "slug", "version", "status", "published_at", "lead_photo", "lead_photo_renditions"
-            ).first()
+            row = current.values_list("slug", "version", "status", "published_at").first()
             if row:
-                previous_slug, stored_version, *stored_visibility = row[:4]
-                stored_photo = row[4:]
+                previous_slug, stored_version, *stored_visibility = row
         # Never smaller than a version this instance or the database has seen: a story
         # restored from history (a raw save) may carry an older number.
         self.version = max(self.version, stored_version) + 1
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
-        if self.lead_photo and not self.lead_photo._committed:
-            # Stored here rather than by the field's pre_save, so that it is known to be
-            # this save's own file, to remove if the save does not commit.
-            self.lead_photo.save(self.lead_photo.name, self.lead_photo.file, save=False)
-            images.discard_unless_committed(images.originals_storage, [self.lead_photo.name])
         super().save(*args, **kwargs)
-        self._sync_renditions(*(stored_photo or ("", {})))
         if previous_slug != self.slug:
             # The current address always wins over anyone's former one.
             StorySlug.objects.filter(slug=self.slug).delete()
@@ -572,59 +533,50 @@ class Story(models.Model):
             return ""
         return self.dek
 
-    # Photos
-
-    def renditions_are_current(self):
-        made = self.lead_photo_renditions or {}
-        return (
-            made.get("source") == self.lead_photo.name
-            and made.get("focal") == [self.lead_photo_focal_x, self.lead_photo_focal_y]
-            and made.get("spec") == images.rendition_spec()
-        )
-
-    @transaction.atomic(savepoint=False)
-    def rebuild_renditions(self):
-        """Make the lead photo's renditions again, and remove the ones they replace."""
-        previous = self.lead_photo_renditions
-        self.lead_photo_renditions = images.make_renditions(
-            self.lead_photo.name, (self.lead_photo_focal_x, self.lead_photo_focal_y)
-        )
-        # An UPDATE, not save(): making renditions is not an edit of the story.
-        Story.objects.filter(pk=self.pk).update(lead_photo_renditions=self.lead_photo_renditions)
-        transaction.on_commit(lambda: delete_photo_files_unless_used(None, previous), robust=True)
-
-    def _sync_renditions(self, stored_name, stored_renditions):
-        """After a save: renditions for a new photo or focal point; old files removed."""
-        replaced = stored_name and stored_name != self.lead_photo.name
-        if replaced:
-            transaction.on_commit(
-                lambda: delete_photo_files_unless_used(stored_name, None), robust=True
-            )
-        if not self.lead_photo:
-            if stored_renditions or self.lead_photo_renditions:
-                Story.objects.filter(pk=self.pk).update(lead_photo_renditions={})
-                self.lead_photo_renditions = {}
-                transaction.on_commit(
-                    lambda: delete_photo_files_unless_used(None, stored_renditions), robust=True
-                )
-        elif not self.renditions_are_current():
-            self.lead_photo_renditions = stored_renditions
-            self.rebuild_renditions()
+    # Photos: the library photo, as readers see it
 
     @cached_property
+    def shown_photo(self):
+        """The lead photo if readers may see it: its renditions exist (a photo still
+        processing is not shown, rather than shown broken) and, with
+        NEWSROOM_HIDE_EXPIRED_PHOTOS, its usage rights have not expired. Read through
+        the story's own query (`for_cards` selects it)."""
+        photo = self.lead_photo
+        return photo if photo is not None and photo.is_public else None
+
+    @property
     def lead_picture(self):
         """The story page's lead photo at its own aspect ratio (an images.Picture)."""
-        return images.Picture.from_sizes((self.lead_photo_renditions or {}).get("lead"))
+        return self.shown_photo.lead_picture if self.shown_photo else None
 
-    @cached_property
+    @property
     def card_picture(self):
         """The lead photo cropped to the card frame around its focal point."""
-        return images.Picture.from_sizes((self.lead_photo_renditions or {}).get("card"))
+        return self.shown_photo.card_picture if self.shown_photo else None
 
     @property
     def social_image(self):
         """(name, width, height, bytes) of the 1200×630 JPEG for social cards, or None."""
-        return (self.lead_photo_renditions or {}).get("social")
+        return self.shown_photo.social_image if self.shown_photo else None
+
+    @property
+    def photo_renditions(self):
+        return self.shown_photo.renditions if self.shown_photo else {}
+
+    @property
+    def photo_alt(self):
+        return self.lead_photo.alt if self.lead_photo else ""
+
+    @property
+    def photo_credit(self):
+        return self.lead_photo.credit if self.lead_photo else ""
+
+    @property
+    def lead_caption(self):
+        """This story's caption for its photo, else the library's."""
+        if self.photo_caption:
+            return self.photo_caption
+        return self.lead_photo.caption if self.lead_photo else ""
 
     @property
     def is_embargoed(self):
@@ -1150,31 +1102,9 @@ class Correction(models.Model):
         return sorted(notes, key=lambda note: (note.noted_at, note.pk))
 
 
-def delete_photo_files_unless_used(original, renditions):
-    """Remove a lead photo's original and renditions that no story refers to any more.
-
-    Run once a change that dropped them is committed. A story may share them (a copy,
-    or a restored version), and then they stay.
-    """
-    if original and Story.objects.filter(lead_photo=original).exists():
-        original = None
-    social = (renditions or {}).get("social")
-    if social and Story.objects.filter(lead_photo_renditions__social__0=social[0]).exists():
-        renditions = None  # one set of renditions, made together: the social image names it
-    images.delete_files(original, renditions)
-
-
 def delete_portrait_unless_used(name):
     if not Author.objects.filter(photo=name).exists():
         default_storage.delete(name)
-
-
-@receiver(post_delete, sender=Story)
-def delete_photo_files(sender, instance, **kwargs):
-    """A deleted story's photo files go with it, once the deletion is committed."""
-    original, made = instance.lead_photo.name, instance.lead_photo_renditions
-    if original or made:
-        transaction.on_commit(lambda: delete_photo_files_unless_used(original, made), robust=True)
 
 
 @receiver(post_delete, sender=Author)
@@ -1203,6 +1133,9 @@ from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
 
 # Defined in articles/live.py (DESIGN.md), a model of this app like the ones above.
 from .live import LiveUpdate  # noqa: E402, F401
+
+# The photo library (articles/photos/).
+from .photos.models import Photo  # noqa: E402, F401
 
 # The wire desk (articles/wire/): sources, their items, subject mappings.
 from .wire.models import SubjectMapping, WireItem, WireSource  # noqa: E402, F401

@@ -35,10 +35,14 @@ ROLE_PERMISSIONS = {
         # The wire desk: read the agencies' copy and make drafts of it.
         ("articles", "view_wireitem"),
         ("articles", "make_story_from_wireitem"),
+        # The photo library: use and upload; deleting and usage rights are editors'.
+        *_crud("articles", "photo", actions=("add", "change", "view")),
     ],
     EDITOR: [
         ("articles", "publish_story"),
         ("articles", "arrange_fronts"),
+        ("articles", "change_photo_rights"),
+        *_crud("articles", "photo"),
         *_crud("articles", "story", "storyauthor", "relatedheadline", "correction"),
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),

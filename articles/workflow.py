@@ -144,7 +144,7 @@ def describe_problems(checks: list[Check]) -> str:
 
 def photo_facts(story) -> tuple[bool, str]:
     """Whether `story` has a lead photo, and its alt text. The one place that knows the fields."""
-    return bool(story.lead_photo), story.photo_alt or ""
+    return story.lead_photo_id is not None, story.photo_alt
 
 
 def facts_for_stories(stories) -> dict[int, StoryFacts]:

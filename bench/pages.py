@@ -81,7 +81,7 @@ SEARCH_QUERY = "korea"
 
 def _story():
     """A public demo story that shows everything: tags, bylines, related headlines, photo."""
-    from django.db.models import Count, Q
+    from django.db.models import Count
 
     from articles.models import Story
     from bench.seed import PREFIX
@@ -90,7 +90,7 @@ def _story():
     rich = public.annotate(
         n_tags=Count("tags", distinct=True),
         n_related=Count("related_headlines", distinct=True),
-    ).filter(~Q(lead_photo=""), n_tags__gt=0, n_related__gt=0)
+    ).filter(lead_photo__isnull=False, n_tags__gt=0, n_related__gt=0)
     return rich.order_by("-published_at", "-pk").first() or public.first()
 
 

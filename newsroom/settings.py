@@ -436,6 +436,10 @@ NEWSROOM |= {
     # A request body may be one photo at PHOTO_MAX_BYTES plus this much form around it;
     # a larger one is refused with 413 before it is read (newsroom/uploads.py).
     "UPLOAD_FORM_OVERHEAD_BYTES": env_int("NEWSROOM_UPLOAD_FORM_OVERHEAD_BYTES", 1024 * 1024),
+    # The photo library (articles/photos/): files one bulk upload may send, and whether
+    # a photo past its usage rights' end date disappears from public pages.
+    "PHOTO_BULK_MAX_FILES": env_int("NEWSROOM_PHOTO_BULK_MAX_FILES", 30),
+    "HIDE_EXPIRED_PHOTOS": env_bool("NEWSROOM_HIDE_EXPIRED_PHOTOS", False),
 }
 if NEWSROOM["PHOTO_MODERN_FORMAT"] not in {"avif", "webp"}:
     raise ImproperlyConfigured("NEWSROOM_PHOTO_MODERN_FORMAT must be avif or webp.")

@@ -28,19 +28,29 @@ SAFE_METHODS = ("GET", "HEAD")
 POST_PREFIXES = ("/wire/",)
 
 
-def max_body_bytes():
-    """The largest request body accepted: one photo at its limit plus the form around it."""
-    return settings.NEWSROOM["PHOTO_MAX_BYTES"] + settings.NEWSROOM["UPLOAD_FORM_OVERHEAD_BYTES"]
+# The photo library's bulk upload (articles/photos/admin.py), under the admin's URL:
+# the one form that sends several photos at once.
+BULK_UPLOAD_PATH = "articles/photo/upload/"
+
+
+def max_body_bytes(request=None):
+    """The largest request body accepted: one photo at its limit plus the form around it,
+    or NEWSROOM["PHOTO_BULK_MAX_FILES"] photos for the library's bulk upload."""
+    newsroom = settings.NEWSROOM
+    photos = 1
+    if request is not None and request.path_info == f"/{settings.ADMIN_URL}{BULK_UPLOAD_PATH}":
+        photos = newsroom["PHOTO_BULK_MAX_FILES"]
+    return newsroom["PHOTO_MAX_BYTES"] * photos + newsroom["UPLOAD_FORM_OVERHEAD_BYTES"]
 
 
 def _megabytes(size):
     return f"{size / (1024 * 1024):.0f} MB"
 
 
-def too_large_response():
+def too_large_response(request=None):
     photo = _megabytes(settings.NEWSROOM["PHOTO_MAX_BYTES"])
     response = HttpResponse(
-        f"413 Request too large: at most {_megabytes(max_body_bytes())} can be sent at once "
+        f"413 Request too large: at most {_megabytes(max_body_bytes(request))} can be sent at once "
         f"(a photo may have up to {photo}). Go back: the form still holds your text; "
         "choose a smaller photo.\n",
         status=413,
@@ -64,7 +74,7 @@ class UploadLimitHandler(FileUploadHandler):
 
     def __init__(self, request=None):
         super().__init__(request)
-        self.limit = max_body_bytes()
+        self.limit = max_body_bytes(request)
         self.received = 0
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
@@ -103,9 +113,9 @@ class RequestBodyLimitMiddleware:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0  # Django reads nothing of a body it cannot size
-        if declared > max_body_bytes():
-            return too_large_response()
+        if declared > max_body_bytes(request):
+            return too_large_response(request)
         response = self.get_response(request)
         if getattr(request, "upload_too_large", False):
-            return too_large_response()
+            return too_large_response(request)
         return response

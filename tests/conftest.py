@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 
 import pytest
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -73,6 +74,21 @@ def image_bytes(width=1200, height=800, fmt="JPEG", color=(40, 90, 140), mode="R
     return buffer.getvalue()
 
 
+def library_photo(upload=None, *, ready=True, **fields):
+    """A photo of the library (articles/photos/), its renditions made now unless
+    `ready=False` (then it is "processing", as until the worker has run)."""
+    from articles.models import Photo
+    from articles.photos.tasks import make_photo_renditions
+
+    if upload is None:
+        upload = SimpleUploadedFile("photo.jpg", image_bytes(), content_type="image/jpeg")
+    photo = Photo.objects.create(original=upload, **fields)
+    if ready:
+        make_photo_renditions.call(photo.pk)
+        photo = Photo.objects.get(pk=photo.pk)
+    return photo
+
+
 @pytest.fixture
 def photo_upload():
     def make(name="photo.jpg", **kwargs):
@@ -117,6 +133,15 @@ def make_story(db, section):
 
     def make(headline=None, *, authors=(), tags=(), related=(), **kwargs):
         n = next(_counter)
+        if isinstance(kwargs.get("lead_photo"), File):
+            # An upload: a library photo with the photo's own fields, renditions made.
+            kwargs["lead_photo"] = library_photo(
+                kwargs["lead_photo"],
+                credit=kwargs.pop("photo_credit", ""),
+                alt=kwargs.pop("photo_alt", ""),
+                focal_x=kwargs.pop("lead_photo_focal_x", 0.5),
+                focal_y=kwargs.pop("lead_photo_focal_y", 0.5),
+            )
         kwargs.setdefault("section", section)
         kwargs.setdefault("status", Story.Status.PUBLISHED)
         if kwargs["status"] == Story.Status.PUBLISHED:

@@ -115,6 +115,9 @@ def live_site(tmp_path_factory):
         redis_url=os.environ.get("REDIS_URL"),
         database_suffix="live",
         workers=3,
+        # Background tasks (photo renditions) run in the request: the browser journeys
+        # look at a photo right after uploading it, and this site runs no worker.
+        extra_env={"TASKS_BACKEND": "immediate"},
     )
     try:
         site.prepare()

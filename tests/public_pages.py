@@ -14,7 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
 
@@ -106,7 +106,7 @@ def representative_story():
             n_authors=Count("story_authors", distinct=True),
             n_related=Count("related_headlines", distinct=True),
         )
-        .filter(~Q(lead_photo=""), n_tags__gt=0, n_authors__gt=0, n_related__gt=0)
+        .filter(lead_photo__isnull=False, n_tags__gt=0, n_authors__gt=0, n_related__gt=0)
         .order_by("-published_at", "-pk")
         .first()
     )

@@ -46,8 +46,8 @@ def story_form_data(section, *, bylines=(), related=(), **fields):
         "tags": "",
         "body": "<p>The vote was close.</p>",
         "photo_caption": "",
-        "photo_credit": "",
-        "photo_alt": "",
+        "new_photo_credit": "",
+        "new_photo_alt": "",
         "status": Story.Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",
@@ -55,6 +55,14 @@ def story_form_data(section, *, bylines=(), related=(), **fields):
         **inline_rows("related_headlines", related),
         **inline_rows("corrections"),
     }
+    # A photo uploaded with the story goes to the library, with its credit and alt text.
+    for old, new in (
+        ("lead_photo", "new_photo"),
+        ("photo_credit", "new_photo_credit"),
+        ("photo_alt", "new_photo_alt"),
+    ):
+        if old in fields and (old != "lead_photo" or hasattr(fields[old], "read")):
+            fields[new] = fields.pop(old)
     data.update(fields)
     return data
 
@@ -223,8 +231,11 @@ def test_add_form_saves_story_bylines_tags_related_and_photo(
     assert sorted(story.tags.names()) == ["Council", "Harbour"]
     related = story.related_headlines.get()
     assert (related.headline, related.url) == ("Archive: the 1998 plan", "https://a.kr/1")
-    assert story.lead_photo.name.startswith("photos/")
-    assert (story.lead_photo_width, story.lead_photo_height) == (1200, 800)
+    # Uploaded on the spot: a library photo, with the credit and alt text typed here.
+    photo = story.lead_photo
+    assert photo.original.name.startswith("photos/")
+    assert (photo.width, photo.height, photo.alt) == (1200, 800, "The harbour at dawn")
+    assert photo.uploaded_by == editor
 
 
 def test_edit_form_changes_the_headline(editor_client, make_story, section):
@@ -351,17 +362,15 @@ def test_change_page_shows_the_photo_preview(editor_client, make_story, photo_up
 
     content = editor_client.get(change_url(story)).content.decode()
 
-    # A public rendition (the original is private), at most 480 wide, with the
-    # focal-point marker and both coordinate fields.
+    # A public rendition (the original is private), at most 480 wide, the photo's
+    # credit and alt text, and where to change them: the library.
     picture = story.lead_picture
     assert f'<img src="{picture.src}" alt="Boats in the harbour" width="480" height="320">' in (
         content
     )
-    assert 'class="focal-preview__marker"' in content
-    # "Currently:" links the published photo, never the private original's dead URL.
-    assert f'<a href="{picture.src}">{story.lead_photo.name}</a>' in content
-    assert story.lead_photo.url not in content
-    assert 'name="lead_photo_focal_x"' in content and 'name="lead_photo_focal_y"' in content
+    assert reverse("admin:articles_photo_change", args=[story.lead_photo.pk]) in content
+    assert story.lead_photo.original.url not in content
+    assert 'name="new_photo"' in content  # or upload another on the spot
 
 
 def test_deleting_a_story_that_others_link_to_works(editor_client, make_story):

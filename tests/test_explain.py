@@ -82,12 +82,11 @@ def fill_archive():
         cursor.execute(
             """
             INSERT INTO articles_story (
-                headline, slug, dek, body, section_id, lead_photo, lead_photo_focal_x,
-                lead_photo_focal_y, lead_photo_renditions, photo_caption, photo_credit,
-                photo_alt, status, published_at, created_at, updated_at, version)
+                headline, slug, dek, body, section_id, photo_caption,
+                status, published_at, created_at, updated_at, version)
             SELECT
                 'Generated story ' || g, 'generated-' || g, 'A dek.', '<p>A body.</p>',
-                %(section)s + g %% %(sections)s, '', 0.5, 0.5, '{}', '', '', '',
+                %(section)s + g %% %(sections)s, '',
                 CASE WHEN g %% 50 = 0 THEN 'draft' ELSE 'published' END,
                 CASE WHEN g %% 100 = 1 THEN now() + interval '1 day'
                      ELSE now() - (%(stories)s - g) * interval '7 minutes' END,

@@ -244,7 +244,7 @@ def test_gunicorn_serves_renditions_but_never_originals(
     from tests.conftest import image_bytes
 
     story = make_story(lead_photo=SimpleUploadedFile("photo.jpg", image_bytes(1600, 900)))
-    avif = story.lead_photo_renditions["lead"][0]["avif"][0]
+    avif = story.lead_photo.renditions["lead"][0]["avif"][0]
     with Gunicorn(
         database_url=sqlite_url,
         static_root=static_root,
@@ -256,7 +256,7 @@ def test_gunicorn_serves_renditions_but_never_originals(
         assert headers["Content-Type"] == "image/avif"
         assert "immutable" in headers["Cache-Control"]
         assert body[4:12] == b"ftypavif"
-        for path in [f"/media/{story.lead_photo.name}", "/media/../var/secret_key"]:
+        for path in [f"/media/{story.lead_photo.original.name}", "/media/../var/secret_key"]:
             assert server.get(path)[0] == 404, path
 
 

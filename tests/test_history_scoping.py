@@ -15,9 +15,17 @@ from reversion.models import Version
 from taggit.models import Tag, TaggedItem
 
 from articles import history, images
-from articles.models import Author, Correction, RelatedHeadline, Section, Story, StoryAuthor
+from articles.models import (
+    Author,
+    Correction,
+    Photo,
+    RelatedHeadline,
+    Section,
+    Story,
+    StoryAuthor,
+)
 from tests.admin_pages import form_fields
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, library_photo
 from tests.test_admin import change_url
 from tests.test_history import compare_url, history_url, revision_url, versions_of
 
@@ -319,14 +327,10 @@ def photo_story(make_story):
 
 
 def photo_state(story):
+    """(photo id, original, renditions) of the story's library photo as stored now."""
     story.refresh_from_db()
-    return (
-        story.lead_photo.name,
-        story.lead_photo_width,
-        story.lead_photo_height,
-        story.lead_photo_focal_x,
-        story.lead_photo_renditions,
-    )
+    photo = Photo.objects.get(pk=story.lead_photo_id)
+    return (photo.pk, photo.original.name, photo.renditions)
 
 
 def files_exist(name, renditions):
@@ -359,7 +363,7 @@ def test_revert_keeps_the_lead_photo(
     assert "It keeps the current photo." in revert_page
     assert photo_state(story) == before
     assert story.headline == "With a photo"
-    assert files_exist(before[0], before[4])
+    assert files_exist(before[1], before[2])
 
 
 def test_revert_keeps_the_photo_of_a_version_recorded_without_one(
@@ -380,16 +384,17 @@ def test_revert_keeps_the_photo_of_a_version_recorded_without_one(
 
     assert response.status_code == 302
     assert photo_state(story) == before
-    assert files_exist(before[0], before[4])
+    assert files_exist(before[1], before[2])
 
 
 def replace_photo(story):
-    """A new photo; the old one's files are left in place (their deletion is not run)."""
-    story.lead_photo = SimpleUploadedFile("new.jpg", image_bytes(1500, 1000, color=(200, 0, 0)))
+    """Another library photo; the old one stays in the library."""
+    upload = SimpleUploadedFile("new.jpg", image_bytes(1500, 1000, color=(200, 0, 0)))
+    story.lead_photo = library_photo(upload)
     story.save()
 
 
-def test_revert_restores_an_older_photo_whose_files_still_exist(
+def test_revert_restores_an_older_photo_still_in_the_library(
     photo_story, editor_client, django_capture_on_commit_callbacks
 ):
     story = photo_story()
@@ -409,13 +414,12 @@ def test_revert_restores_an_older_photo_whose_files_still_exist(
     assert "It restores this version's photo" in revert_page
     assert response.status_code == 302
     assert photo_state(story) == old_photo
-    assert files_exist(old_photo[0], old_photo[4])
-    # The photo it replaced is removed like any replaced photo.
-    assert not images.originals_storage.exists(new_photo[0])
-    assert not any(default_storage.exists(file) for file in new_photo[4]["files"])
+    assert files_exist(old_photo[1], old_photo[2])
+    # The photo it replaced stays in the library, for other stories.
+    assert files_exist(new_photo[1], new_photo[2])
 
 
-def test_revert_keeps_the_current_photo_when_the_older_ones_files_are_gone(
+def test_revert_keeps_the_current_photo_when_the_older_one_was_deleted(
     photo_story, editor_client, django_capture_on_commit_callbacks
 ):
     story = photo_story()
@@ -423,7 +427,8 @@ def test_revert_keeps_the_current_photo_when_the_older_ones_files_are_gone(
     old_photo = photo_state(story)
     replace_photo(story)
     record(story)
-    images.delete_files(old_photo[0], old_photo[4])
+    with django_capture_on_commit_callbacks(execute=True):
+        Photo.objects.get(pk=old_photo[0]).delete()  # unused since the replacement
     new_photo = photo_state(story)
 
     history_page = editor_client.get(history_url(story)).content.decode()
@@ -433,21 +438,23 @@ def test_revert_keeps_the_current_photo_when_the_older_ones_files_are_gone(
     assert "Reverting keeps the current photo." in history_page
     assert response.status_code == 302
     assert photo_state(story) == new_photo
-    assert files_exist(new_photo[0], new_photo[4])
+    assert files_exist(new_photo[1], new_photo[2])
 
 
-@pytest.mark.parametrize("files_kept", [True, False], ids=["files-kept", "files-deleted"])
-def test_a_recovered_story_gets_its_photo_only_if_its_files_remain(
+@pytest.mark.parametrize("files_kept", [True, False], ids=["photo-kept", "photo-deleted"])
+def test_a_recovered_story_gets_its_photo_only_if_it_is_still_in_the_library(
     photo_story, editor_client, django_capture_on_commit_callbacks, files_kept
 ):
     story = photo_story()
     record(story)
     pk, photo = story.pk, photo_state(story)
-    with django_capture_on_commit_callbacks(execute=not files_kept):
-        response = editor_client.post(
-            reverse("admin:articles_story_delete", args=[pk]), {"post": "yes"}
-        )
+    response = editor_client.post(
+        reverse("admin:articles_story_delete", args=[pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
+    if not files_kept:
+        with django_capture_on_commit_callbacks(execute=True):
+            Photo.objects.get(pk=photo[0]).delete()
     (deleted,) = editor_client.get(reverse("admin:articles_story_recoverlist")).context["deleted"]
 
     page = editor_client.get(recover_url(deleted))
@@ -459,8 +466,7 @@ def test_a_recovered_story_gets_its_photo_only_if_its_files_remain(
         assert "Its photo comes back with it." in page.content.decode()
         assert photo_state(story) == photo
     else:
-        assert (story.lead_photo.name, story.lead_photo_renditions) == ("", {})
-        assert story.photo_alt == "Boats"
+        assert story.lead_photo is None
 
 
 # Who may use the history views

@@ -151,10 +151,11 @@ def test_editor_writes_previews_and_publishes_a_story(browser, live_site, tmp_pa
     expect(body.locator("a")).to_have_attribute("href", LINK_URL)
     expect(body.locator("p")).to_have_text([PARAGRAPH, SECOND_PARAGRAPH])
 
-    page.set_input_files("#id_lead_photo", jpeg(tmp_path / "ferry.jpg"))
+    # Uploaded on the spot: it joins the photo library, with its credit and alt text.
+    page.set_input_files("#id_new_photo", jpeg(tmp_path / "ferry.jpg"))
     page.fill("#id_photo_caption", CAPTION)
-    page.fill("#id_photo_credit", CREDIT)
-    page.fill("#id_photo_alt", ALT)
+    page.fill("#id_new_photo_credit", CREDIT)
+    page.fill("#id_new_photo_alt", ALT)
 
     for index, (term, name) in enumerate(AUTHORS):
         if index:
@@ -186,21 +187,25 @@ def test_editor_writes_previews_and_publishes_a_story(browser, live_site, tmp_pa
     expect(page.locator(".preview-banner")).to_contain_text("draft")
     expect(page.locator("h1")).to_have_text(HEADLINE)
 
-    # Point at the subject: a click on the preview sets the focal point.
+    # Point at the subject, in the photo's library page: a click on the preview sets
+    # the focal point.
     page.goto(change_url)
+    page.click(".field-photo_preview a:has-text('Edit in the library')")
     preview = page.locator(".focal-preview img")
     box = preview.bounding_box()
     preview.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.6})
-    assert abs(float(page.input_value("#id_lead_photo_focal_x")) - 0.75) <= 0.02
-    assert abs(float(page.input_value("#id_lead_photo_focal_y")) - 0.6) <= 0.02
+    assert abs(float(page.input_value("#id_focal_x")) - 0.75) <= 0.02
+    assert abs(float(page.input_value("#id_focal_y")) - 0.6) <= 0.02
     expect(page.locator(".focal-preview__marker")).to_be_visible()
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert abs(float(page.input_value("#id_focal_x")) - 0.75) <= 0.02
 
     # Publish.
+    page.goto(change_url)
     page.select_option("#id_status", "published")
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_be_visible()
-    page.goto(change_url)
-    assert abs(float(page.input_value("#id_lead_photo_focal_x")) - 0.75) <= 0.02
 
     # A reader now finds it on the front page, as the newest story…
     reader_context = new_context(browser, live_site)

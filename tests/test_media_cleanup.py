@@ -1,11 +1,12 @@
-"""No stranded files: whatever takes a photo off every story (replace, clear, delete, bulk
-delete, a failed save) removes its files, and `manage.py cleanup_media` finds and removes
-any file no row refers to.
+"""No stranded files: photo files belong to library photos; deleting an unused photo (one,
+or in bulk) and a failed save remove them, a story's changes never do, and
+`manage.py cleanup_media` finds and removes any file no row refers to.
 
 The admin flows run in real transactions (transactional_db), so files are removed when
 the change commits, or when it rolls back, as in production.
 """
 
+import gc
 import io
 import os
 import time
@@ -18,12 +19,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import IntegrityError
 from django.urls import reverse
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from articles import images
 from articles.admin import StoryAdmin
-from articles.models import Author, Story
+from articles.models import Author, Photo, Story
 from tests.admin_pages import form_fields
-from tests.conftest import image_bytes
+from tests.background_tasks import run_worker
+from tests.conftest import image_bytes, library_photo
 from tests.test_admin import ADD, CHANGELIST, change_url, story_form_data
 from tests.test_history import revision_url, versions_of
 
@@ -41,9 +45,10 @@ def cleanup(*args, **options):
 
 
 def photo_files(story):
-    """(original, rendition names) of a story's lead photo as it is stored now."""
-    story.refresh_from_db()
-    return story.lead_photo.name, list(story.lead_photo_renditions["files"])
+    """(original, rendition names) of a story's lead photo (a library photo) as stored now."""
+    story = Story.objects.select_related("lead_photo").get(pk=story.pk)
+    photo = story.lead_photo
+    return photo.original.name, list(photo.renditions["files"])
 
 
 def rendition_urls(names):
@@ -76,99 +81,104 @@ def change_form(client, story):
     return form_fields(client.get(change_url(story)))
 
 
-# The admin flows leave cleanup_media nothing to find
+def delete_photo_in_the_admin(client, story_photo):
+    url = reverse("admin:articles_photo_delete", args=[story_photo.pk])
+    return client.post(url, {"post": "yes"})
+
+
+# The admin flows leave cleanup_media nothing to find. Files belong to library photos:
+# a story's changes never remove them; deleting an unused photo does.
 
 
 @pytest.mark.django_db(transaction=True)
 def test_upload_in_the_admin_leaves_nothing_stranded(editor_client, section):
     response = editor_client.post(ADD, story_form_data(section, lead_photo=photo()))
     assert response.status_code == 302, response.context["adminform"].form.errors
+    run_worker()
     _, renditions = photo_files(Story.objects.get())
     assert_served(editor_client, renditions)
     assert_nothing_stranded(editor_client)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_replacing_a_photo_in_the_admin_removes_the_old_files(editor_client, photo_story):
+def test_replacing_a_photo_keeps_the_old_one_in_the_library_until_it_is_deleted(
+    editor_client, photo_story
+):
     story = photo_story()
+    old = Story.objects.get(pk=story.pk).lead_photo
     old_original, old_renditions = photo_files(story)
-    assert_served(editor_client, old_renditions)
 
-    data = {**change_form(editor_client, story), "lead_photo": photo(color=(200, 30, 30))}
+    data = {**change_form(editor_client, story), "new_photo": photo(color=(200, 30, 30))}
+    data.pop("lead_photo", None)
     assert editor_client.post(change_url(story), data).status_code == 302
+    run_worker()
 
     new_original, new_renditions = photo_files(story)
     assert new_original != old_original
     assert_served(editor_client, new_renditions)
+    assert_served(editor_client, old_renditions)  # other stories may use it
+    assert_nothing_stranded(editor_client)
+
+    assert delete_photo_in_the_admin(editor_client, old).status_code == 302
     assert_nothing_stranded(editor_client, old_renditions, old_original)
+    assert_served(editor_client, new_renditions)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_clearing_a_photo_in_the_admin_removes_its_files(editor_client, photo_story):
+def test_a_photo_in_use_cannot_be_deleted_and_the_admin_says_where(editor_client, photo_story):
     story = photo_story()
+    used = Story.objects.get(pk=story.pk).lead_photo
     original, renditions = photo_files(story)
 
-    data = {**change_form(editor_client, story), "lead_photo-clear": "on"}
-    assert editor_client.post(change_url(story), data).status_code == 302
+    page = editor_client.get(reverse("admin:articles_photo_delete", args=[used.pk]))
+    assert page.status_code == 200
+    assert story.headline in page.content.decode()  # Django names the protecting story
+    delete_photo_in_the_admin(editor_client, used)
 
-    story.refresh_from_db()
-    assert not story.lead_photo and story.lead_photo_renditions == {}
-    assert_nothing_stranded(editor_client, renditions, original)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_deleting_a_story_in_the_admin_removes_its_photo_files(editor_client, photo_story):
-    story = photo_story()
-    original, renditions = photo_files(story)
-
-    url = reverse("admin:articles_story_delete", args=[story.pk])
-    assert editor_client.post(url, {"post": "yes"}).status_code == 302
-
-    assert not Story.objects.exists()
-    assert_nothing_stranded(editor_client, renditions, original)
+    assert Story.objects.get(pk=story.pk).lead_photo_id == used.pk
+    assert_served(editor_client, renditions)
+    assert images.originals_storage.exists(original)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bulk_delete_in_the_admin_removes_every_photo(editor_client, photo_story):
-    stories = [photo_story(headline=f"Story {n}") for n in range(3)]
+def test_clearing_or_deleting_stories_keeps_photos_then_deleting_photos_strands_nothing(
+    editor_client, photo_story
+):
+    cleared, deleted, *bulk = [photo_story(headline=f"Story {n}") for n in range(4)]
     kept = photo_story(headline="Kept")
-    removed = [photo_files(story) for story in stories]
+    photos = [Story.objects.get(pk=s.pk).lead_photo for s in (cleared, deleted, *bulk)]
+    removed = [photo_files(s) for s in (cleared, deleted, *bulk)]
 
+    data = {**change_form(editor_client, cleared), "lead_photo": ""}
+    assert editor_client.post(change_url(cleared), data).status_code == 302
+    url = reverse("admin:articles_story_delete", args=[deleted.pk])
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
     response = editor_client.post(
         CHANGELIST,
-        {
-            "action": "delete_selected",
-            "_selected_action": [story.pk for story in stories],
-            "post": "yes",
-        },
+        {"action": "delete_selected", "_selected_action": [s.pk for s in bulk], "post": "yes"},
     )
     assert response.status_code == 302
+    for _, renditions in removed:
+        assert_served(editor_client, renditions)
+    assert_nothing_stranded(editor_client)
 
-    assert list(Story.objects.values_list("headline", flat=True)) == ["Kept"]
+    response = editor_client.post(
+        reverse("admin:articles_photo_changelist"),
+        {"action": "delete_selected", "_selected_action": [p.pk for p in photos], "post": "yes"},
+    )
+    assert response.status_code == 302
     for original, renditions in removed:
         assert_nothing_stranded(editor_client, renditions, original)
     assert_served(editor_client, photo_files(kept)[1])
 
 
 @pytest.mark.django_db(transaction=True)
-def test_queryset_delete_removes_every_photo(client, photo_story):
-    removed = [photo_files(photo_story(headline=f"Story {n}")) for n in range(2)]
-
-    Story.objects.all().delete()
-
-    for original, renditions in removed:
-        assert_nothing_stranded(client, renditions, original)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_save_that_fails_after_writing_files_removes_them_and_keeps_the_old_photo(
-    editor_client, photo_story
-):
-    """The database refuses something after Story.save() wrote the new original and its
-    renditions: the transaction rolls back, and so do the files."""
+def test_a_story_save_that_fails_removes_the_photo_uploaded_with_it(editor_client, photo_story):
+    """The database refuses something after the new photo's original was stored: the
+    transaction rolls back, and so does the file (and its queued task)."""
     story = photo_story()
     old_original, old_renditions = photo_files(story)
-    data = {**change_form(editor_client, story), "lead_photo": photo(color=(200, 30, 30))}
+    data = {**change_form(editor_client, story), "new_photo": photo(color=(200, 30, 30))}
 
     refused = IntegrityError("a constraint failed while saving the bylines")
     with (
@@ -178,19 +188,15 @@ def test_a_save_that_fails_after_writing_files_removes_them_and_keeps_the_old_ph
         editor_client.post(change_url(story), data)
 
     assert photo_files(story) == (old_original, old_renditions)
-    assert images.originals_storage.exists(old_original)
+    assert Photo.objects.count() == 1
     assert_served(editor_client, old_renditions)
+    gc.collect()  # the rolled-back save's files go when its callback is dropped
     assert_nothing_stranded(editor_client)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_save_that_fails_while_making_renditions_removes_what_it_wrote(
-    editor_client, photo_story
-):
-    story = photo_story()
-    old_original, old_renditions = photo_files(story)
-    data = {**change_form(editor_client, story), "lead_photo": photo(color=(200, 30, 30))}
-
+def test_renditions_that_fail_half_way_remove_what_they_wrote_and_are_retried(client):
+    made = library_photo(photo(), ready=False)
     real_encode, calls = images._encode, []
 
     def encode_then_fail(image, fmt):
@@ -199,28 +205,20 @@ def test_a_save_that_fails_while_making_renditions_removes_what_it_wrote(
             raise OSError("encoder crashed")
         return real_encode(image, fmt)
 
-    with mock.patch.object(images, "_encode", encode_then_fail), pytest.raises(OSError):
-        editor_client.post(change_url(story), data)
+    with mock.patch.object(images, "_encode", encode_then_fail):
+        run_worker()
 
     assert len(calls) == 4  # three renditions were written before the failure
-    assert photo_files(story) == (old_original, old_renditions)
-    assert_served(editor_client, old_renditions)
-    assert_nothing_stranded(editor_client)
+    assert Photo.objects.get(pk=made.pk).is_processing
+    assert_nothing_stranded(client)
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()  # the retry
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_save_refused_by_a_database_constraint_removes_the_new_original(client, photo_story):
-    story = photo_story()
-    old_original, old_renditions = photo_files(story)
-
-    story.lead_photo = photo(color=(200, 30, 30))
-    story.lead_photo_focal_x = 2  # outside the photo: the check constraint refuses it
+def test_a_photo_refused_by_a_database_constraint_removes_its_original(client):
     with pytest.raises(IntegrityError):
-        story.save()
-
-    story = Story.objects.get(pk=story.pk)
-    assert photo_files(story) == (old_original, old_renditions)
-    assert_served(client, old_renditions)
+        Photo.objects.create(original=photo(color=(200, 30, 30)), focal_x=2)
+    gc.collect()
     assert_nothing_stranded(client)
 
 
@@ -234,7 +232,7 @@ def test_a_failed_save_inside_a_larger_transaction_removes_its_files(client, pho
     with transaction.atomic():
         try:
             with transaction.atomic():
-                story.lead_photo = photo(color=(200, 30, 30))
+                story.lead_photo = Photo.objects.create(original=photo(color=(200, 30, 30)))
                 story.save()
                 raise RuntimeError("the caller gives up")
         except RuntimeError:
@@ -245,6 +243,7 @@ def test_a_failed_save_inside_a_larger_transaction_removes_its_files(client, pho
     story = Story.objects.get(pk=story.pk)
     assert story.dek == "Still here"
     assert photo_files(story) == (old_original, old_renditions)
+    gc.collect()
     assert_nothing_stranded(client)
 
 
@@ -280,19 +279,16 @@ def test_replacing_clearing_and_deleting_author_portraits_leaves_nothing(editor_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_files_another_story_still_uses_are_kept(client, photo_story, section):
+def test_a_photo_shared_by_two_stories_stays_while_either_uses_it(client, photo_story, section):
     story = photo_story()
     original, renditions = photo_files(story)
-    # A second story with the same original (a copy): it gets renditions of its own.
-    copy = Story.objects.create(headline="A copy", section=section, lead_photo=original)
-    copy_original, copy_renditions = photo_files(copy)
-    assert copy_original == original
+    Story.objects.create(headline="Another", section=section, lead_photo_id=story.lead_photo_id)
 
     story.delete()
 
     assert images.originals_storage.exists(original)
-    assert_served(client, copy_renditions)
-    assert_nothing_stranded(client, renditions)
+    assert_served(client, renditions)
+    assert_nothing_stranded(client)
 
 
 def revert_in_the_admin(client, story, version):
@@ -317,16 +313,22 @@ def test_reverting_in_the_admin_keeps_the_photo_and_strands_nothing(editor_clien
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reverting_past_a_replaced_photo_strands_nothing(editor_client, photo_story):
+def test_reverting_past_a_deleted_photo_keeps_todays_and_strands_nothing(
+    editor_client, photo_story
+):
     story = photo_story()
+    old = Story.objects.get(pk=story.pk).lead_photo
     data = {**change_form(editor_client, story), "headline": "A first headline"}
     assert editor_client.post(change_url(story), data).status_code == 302
     old_original, old_renditions = photo_files(story)
-    data = {**change_form(editor_client, story), "lead_photo": photo(color=(200, 30, 30))}
+    data = {**change_form(editor_client, story), "new_photo": photo(color=(200, 30, 30))}
+    data.pop("lead_photo", None)
     assert editor_client.post(change_url(story), data).status_code == 302
+    run_worker()
     current = photo_files(story)
+    assert delete_photo_in_the_admin(editor_client, old).status_code == 302  # now unused
 
-    # The first version's photo was deleted when it was replaced: the revert keeps today's.
+    # The first version's photo was deleted since: the revert keeps today's.
     revert_in_the_admin(editor_client, story, versions_of(story)[0])
 
     assert photo_files(story) == current

@@ -177,7 +177,7 @@ def test_story_json_ld_is_a_complete_news_article(client, story, base_url):
     assert article["@type"] == "NewsArticle"
     assert article["headline"] == story.headline
     assert article["description"] == story.dek
-    largest_jpeg = story.lead_photo_renditions["lead"][-1]["jpeg"][0]
+    largest_jpeg = story.photo_renditions["lead"][-1]["jpeg"][0]
     assert article["image"] == [
         f"{base_url}{default_storage.url(story.social_image[0])}",
         f"{base_url}{default_storage.url(largest_jpeg)}",

@@ -8,28 +8,26 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from articles import cards
-from articles.models import Correction, Story
-from tests.conftest import image_bytes
+from articles.models import Correction, Photo, Story
+from tests.conftest import image_bytes, library_photo
 
 
 def test_loading_a_story_never_measures_its_photo(make_story):
-    story = make_story()
-    story.lead_photo.save("photo.jpg", ContentFile(image_bytes(300, 200)), save=False)
-    story.save()
+    story = make_story(lead_photo=library_photo(ContentFile(image_bytes(300, 200), "p.jpg")))
     # A photo stored without its size (old rows, scripts) stays unmeasured on load.
-    Story.objects.filter(pk=story.pk).update(lead_photo_width=None, lead_photo_height=None)
+    Photo.objects.filter(pk=story.lead_photo_id).update(width=None, height=None)
     with mock.patch("django.core.files.images.get_image_dimensions") as measure:
-        loaded = Story.objects.get(pk=story.pk)
-    assert loaded.lead_photo and loaded.lead_photo_width is None
+        loaded = Story.objects.select_related("lead_photo").get(pk=story.pk)
+    assert loaded.lead_photo and loaded.lead_photo.width is None
     measure.assert_not_called()
 
 
-def test_uploading_a_photo_still_records_its_size(make_story, photo_upload):
-    story = make_story()
-    story.lead_photo = photo_upload(width=300, height=200)  # what the admin's form does
-    story.save()
-    stored = Story.objects.values("lead_photo_width", "lead_photo_height").get(pk=story.pk)
-    assert stored == {"lead_photo_width": 300, "lead_photo_height": 200}
+def test_uploading_a_photo_still_records_its_size(db, photo_upload):
+    photo = library_photo(photo_upload(width=300, height=200), ready=False)
+    assert Photo.objects.values("width", "height").get(pk=photo.pk) == {
+        "width": 300,
+        "height": 200,
+    }
 
 
 # Fragments: rendered once until what they show changes, never stale.

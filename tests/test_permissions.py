@@ -19,6 +19,7 @@ from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, reverse
@@ -28,8 +29,9 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from articles.live import LiveUpdate
-from articles.models import Author, Banner, Section, Story
+from articles.models import Author, Banner, Photo, Section, Story
 from tests.background_tasks import flaky
+from tests.conftest import image_bytes
 
 ROLES = ("anonymous", "reporter A", "reporter B", "editor")
 
@@ -91,6 +93,7 @@ MATRIX = {
         "relatedheadline.target": (LOGIN, 200, 200, 200),
         "storyauthor.author": (LOGIN, 200, 200, 200),
         "story.section": (LOGIN, 200, 200, 200),
+        "story.lead_photo": (LOGIN, 200, 200, 200),  # the photo library
         "correction.story": (LOGIN, 403, 403, 403),
         "banner.story": (LOGIN, 403, 403, 200),  # the banner is editors' only
         "storyauthor.story": (LOGIN, 403, 403, 403),
@@ -151,6 +154,14 @@ MATRIX = {
         for view in ("changelist", "add", "change", "delete", "history")
     },
     "auth_user_password_change": same(LOGIN, 403, 403, 403, objects=["user"]),
+    # The photo library (articles/photos/): reporters use and upload photos; deleting
+    # one is for editors.
+    "articles_photo_changelist": same(LOGIN, 200, 200, 200),
+    "articles_photo_add": same(LOGIN, 200, 200, 200),
+    "articles_photo_bulk_upload": same(LOGIN, 200, 200, 200),
+    "articles_photo_change": same(LOGIN, 200, 200, 200, objects=["photo"]),
+    "articles_photo_history": same(LOGIN, 200, 200, 200, objects=["photo"]),
+    "articles_photo_delete": same(LOGIN, 403, 403, 200, objects=["photo"]),
     # The breaking-news banner: `articles.arrange_fronts`, editors only, every URL.
     "articles_banner_changelist": same(LOGIN, 403, 403, 200),
     "articles_banner_add": same(LOGIN, 403, 403, 200),
@@ -331,6 +342,9 @@ def build_world():
         ),
         "task result": DBTaskResult.objects.get(id=flaky.enqueue("matrix", 0).id),
         **_wire_desk(section),
+        "photo": Photo.objects.create(
+            original=SimpleUploadedFile("matrix.jpg", image_bytes()), caption="Matrix photo"
+        ),
     }
     # A breaking-news banner saved twice (history, revert), and one deleted (recover).
     for name in ("banner", "deleted banner"):

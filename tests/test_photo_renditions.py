@@ -1,6 +1,7 @@
-"""Photo renditions: made on save, upright and without metadata, in the right sizes and
-formats, cropped around the focal point, marked up responsively, served without the
-originals, removed with their photo, and never made while a reader waits."""
+"""Photo renditions: made by the worker after an upload, upright and without metadata,
+in the right sizes and formats, cropped around the focal point, marked up
+responsively, served without the originals, kept while the library photo is, and never
+made while a reader waits."""
 
 import io
 import os
@@ -12,13 +13,15 @@ import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db.models import ProtectedError
+from django.urls import reverse
 from PIL import Image
 
 from articles import images
-from articles.models import Story
+from articles.models import Photo, Story
 from bench.server import ROOT
-from tests.conftest import image_bytes
-from tests.test_admin import change_url, story_form_data
+from tests.background_tasks import run_worker
+from tests.conftest import image_bytes, library_photo
 
 GPS_IFD = 0x8825
 
@@ -53,7 +56,7 @@ def opened(name):
 
 
 def all_sizes(story, kind):
-    return [(size["jpeg"][1], size["jpeg"][2]) for size in story.lead_photo_renditions[kind]]
+    return [(size["jpeg"][1], size["jpeg"][2]) for size in story.lead_photo.renditions[kind]]
 
 
 # What is made
@@ -62,7 +65,7 @@ def all_sizes(story, kind):
 def test_renditions_come_in_each_width_as_avif_and_jpeg(photo_story):
     story = photo_story(image_bytes(2000, 1000))
     assert all_sizes(story, "lead") == [(480, 240), (960, 480), (1600, 800)]
-    for size in story.lead_photo_renditions["lead"]:
+    for size in story.lead_photo.renditions["lead"]:
         for fmt, pillow_name in (("avif", "AVIF"), ("jpeg", "JPEG")):
             name, width, height, length = size[fmt]
             image = opened(name)
@@ -88,22 +91,22 @@ def test_renditions_are_upright_and_carry_no_metadata(photo_story):
     # Orientation 6: the camera was turned; shown rotated 90° clockwise, the red
     # left half of the stored pixels is at the top.
     story = photo_story(jpeg_with_exif(1200, 800, orientation=6))
-    for size in story.lead_photo_renditions["lead"]:
+    for size in story.lead_photo.renditions["lead"]:
         for name, width, height, _ in size.values():
             image = opened(name)
             assert height > width
             assert not image.getexif(), name
             assert "exif" not in image.info and "xmp" not in image.info
-    top = opened(story.lead_photo_renditions["lead"][0]["jpeg"][0]).convert("RGB")
+    top = opened(story.lead_photo.renditions["lead"][0]["jpeg"][0]).convert("RGB")
     red, _, blue = top.getpixel((top.width // 2, 5))
     assert red > 150 and blue < 100
 
 
 def test_original_keeps_its_metadata_in_private_storage(photo_story, settings):
     story = photo_story(jpeg_with_exif())
-    assert images.originals_storage.exists(story.lead_photo.name)
-    assert not default_storage.exists(story.lead_photo.name)
-    with images.originals_storage.open(story.lead_photo.name) as original:
+    assert images.originals_storage.exists(story.lead_photo.original.name)
+    assert not default_storage.exists(story.lead_photo.original.name)
+    with images.originals_storage.open(story.lead_photo.original.name) as original:
         assert Image.open(original).getexif().get_ifd(GPS_IFD)
 
 
@@ -129,42 +132,46 @@ def test_crops_keep_the_subject_at_the_focal_point(photo_story):
     image.save(buffer, "JPEG")
     story = photo_story(buffer.getvalue(), lead_photo_focal_x=0.95, lead_photo_focal_y=0.5)
 
-    for name in (story.lead_photo_renditions["card"][0]["jpeg"][0], story.social_image[0]):
+    for name in (story.lead_photo.renditions["card"][0]["jpeg"][0], story.social_image[0]):
         crop = opened(name).convert("RGB")
         reds = [c for _, c in crop.getcolors(crop.width * crop.height) if c[0] > 180 and c[1] < 80]
         assert reds, f"the subject was cropped out of {name}"
 
 
-def test_changing_the_focal_point_in_the_admin_remakes_the_crops(
-    editor_client, photo_story, section, django_capture_on_commit_callbacks
+def test_changing_the_focal_point_in_the_library_remakes_the_crops(
+    editor_client, photo_story, django_capture_on_commit_callbacks
 ):
     story = photo_story()
-    old_card = story.lead_photo_renditions["card"][0]["jpeg"][0]
-    data = story_form_data(
-        section,
-        headline=story.headline,
-        slug=story.slug,
-        status=story.status,
-        published_at_0=story.published_at.strftime("%Y-%m-%d"),
-        published_at_1=story.published_at.strftime("%H:%M:%S"),
-        photo_alt=story.photo_alt,
-        lead_photo_focal_x="0.9",
-        lead_photo_focal_y="0.2",
-        loaded_version=story.version,
-    )
+    photo = story.lead_photo
+    old_card = photo.renditions["card"][0]["jpeg"][0]
+    change = reverse("admin:articles_photo_change", args=[photo.pk])
+    data = {
+        "caption": "",
+        "credit": "",
+        "alt": photo.alt,
+        "source": "",
+        "focal_x": "0.9",
+        "focal_y": "0.2",
+        "rights_note": "",
+        "rights_expire_on": "",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = editor_client.post(change_url(story), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    story.refresh_from_db()
-    assert story.lead_photo_renditions["focal"] == [0.9, 0.2]
+        response = editor_client.post(change, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        run_worker()
+    photo.refresh_from_db()
+    assert photo.renditions["focal"] == [0.9, 0.2]
     assert not default_storage.exists(old_card)
+    # The story shows the new crop: its page and cards read the photo.
+    assert Story.objects.get(pk=story.pk).card_picture.src != default_storage.url(old_card)
 
 
-def test_focal_point_outside_the_photo_is_a_form_error(editor_client, section):
-    data = story_form_data(section, lead_photo_focal_x="1.5", lead_photo_focal_y="-1")
-    response = editor_client.post("/admin/articles/story/add/", data)
+def test_focal_point_outside_the_photo_is_a_form_error(editor_client, photo_story):
+    photo = photo_story().lead_photo
+    change = reverse("admin:articles_photo_change", args=[photo.pk])
+    response = editor_client.post(change, {"focal_x": "1.5", "focal_y": "-1"})
     errors = response.context["adminform"].form.errors
-    assert "lead_photo_focal_x" in errors and "lead_photo_focal_y" in errors
+    assert "focal_x" in errors and "focal_y" in errors
 
 
 # Markup
@@ -182,7 +189,7 @@ def test_story_page_lead_photo_is_a_responsive_picture_loaded_first(client, phot
     figure = html[start : html.index("</figure>", start)]
     assert 'fetchpriority="high"' in figure and 'loading="lazy"' not in figure
     assert "Boats at dawn" in figure and "Kim / Newsroom" in figure
-    assert story.lead_photo.name not in html  # the private original is never linked
+    assert story.lead_photo.original.name not in html  # the private original is never linked
 
 
 def test_list_cards_load_lazily_except_the_lead(client, photo_story):
@@ -215,38 +222,31 @@ def test_rendering_pages_does_no_image_processing(client, photo_story):
 
 
 def rendition_files(story):
-    return list(story.lead_photo_renditions["files"])
+    return list(story.lead_photo.renditions["files"])
 
 
-def test_replacing_a_photo_removes_the_old_files(photo_story, django_capture_on_commit_callbacks):
+def test_replacing_or_clearing_a_story_photo_keeps_it_in_the_library(
+    photo_story, django_capture_on_commit_callbacks
+):
     story = photo_story()
-    old_original, old_files = story.lead_photo.name, rendition_files(story)
+    photo = story.lead_photo
+    original, files = photo.original.name, rendition_files(story)
     with django_capture_on_commit_callbacks(execute=True):
-        story.lead_photo = SimpleUploadedFile("new.jpg", image_bytes(1500, 1000))
+        story.lead_photo = library_photo(SimpleUploadedFile("new.jpg", image_bytes(1500, 1000)))
         story.save()
-    assert not images.originals_storage.exists(old_original)
-    assert not any(default_storage.exists(name) for name in old_files)
-    assert all(default_storage.exists(name) for name in rendition_files(story))
-
-
-def test_clearing_a_photo_removes_its_files(photo_story, django_capture_on_commit_callbacks):
-    story = photo_story()
-    original, files = story.lead_photo.name, rendition_files(story)
-    with django_capture_on_commit_callbacks(execute=True):
         story.lead_photo = None
         story.save()
-    assert story.lead_photo_renditions == {}
-    assert not images.originals_storage.exists(original)
-    assert not any(default_storage.exists(name) for name in files)
-
-
-def test_deleting_a_story_removes_its_photo_files(photo_story, django_capture_on_commit_callbacks):
-    story = photo_story()
-    original, files = story.lead_photo.name, rendition_files(story)
-    with django_capture_on_commit_callbacks(execute=True):
         story.delete()
-    assert not images.originals_storage.exists(original)
-    assert not any(default_storage.exists(name) for name in files)
+    # Other stories may use it: the library keeps it and its files.
+    assert Photo.objects.filter(pk=photo.pk).exists()
+    assert images.originals_storage.exists(original)
+    assert all(default_storage.exists(name) for name in files)
+
+
+def test_a_photo_in_use_cannot_be_deleted(photo_story):
+    story = photo_story()
+    with pytest.raises(ProtectedError):
+        story.lead_photo.delete()
 
 
 def test_rebuild_renditions_after_a_settings_change(
@@ -260,7 +260,7 @@ def test_rebuild_renditions_after_a_settings_change(
         call_command("rebuild_renditions", stdout=out)
     assert "[1/2]" in out.getvalue() and "[2/2]" in out.getvalue()
     for story in stories:
-        story.refresh_from_db()
+        story = Story.objects.select_related("lead_photo").get(pk=story.pk)
         assert all_sizes(story, "lead") == [(320, 160), (640, 320)]
     assert not any(default_storage.exists(name) for name in old_files)
     out = io.StringIO()
@@ -278,9 +278,9 @@ def test_renditions_are_served_and_originals_are_not(client, photo_story):
     assert response["Content-Type"] == "image/jpeg"
     assert "immutable" in response["Cache-Control"]
     for path in [
-        f"/media/{story.lead_photo.name}",
-        "/media/../originals/" + story.lead_photo.name,
-        "/media/renditions/../" + story.lead_photo.name,
+        f"/media/{story.lead_photo.original.name}",
+        "/media/../originals/" + story.lead_photo.original.name,
+        "/media/renditions/../" + story.lead_photo.original.name,
     ]:
         assert client.get(path).status_code == 404, path
 
@@ -292,7 +292,7 @@ def test_renditions_drop_the_colour_profile_and_keep_the_colours(photo_story):
     buffer = io.BytesIO()
     Image.new("RGB", (1200, 800), (200, 60, 30)).save(buffer, "JPEG", icc_profile=srgb)
     story = photo_story(buffer.getvalue())
-    rendition = opened(story.lead_photo_renditions["lead"][0]["jpeg"][0])
+    rendition = opened(story.lead_photo.renditions["lead"][0]["jpeg"][0])
     assert "icc_profile" not in rendition.info
     red, green, blue = rendition.getpixel((10, 10))
     assert abs(red - 200) <= 4 and abs(green - 60) <= 4 and abs(blue - 30) <= 4

@@ -11,6 +11,7 @@ from PIL import Image
 from articles.images import validate_photo
 from articles.importing import ImportFailed, find_story_files, import_stories
 from articles.models import Author, Story
+from tests.background_tasks import run_worker
 from tests.conftest import image_bytes
 from tests.test_admin import ADD, change_url, story_form_data
 
@@ -67,7 +68,10 @@ def test_every_accepted_format_is_stored_with_renditions(editor_client, section,
     assert response.status_code == 302, response.context["adminform"].form.errors
     story = Story.objects.get()
     extension = {"JPEG": "jpg", "WEBP": "webp"}.get(fmt, fmt.lower())
-    assert story.lead_photo.name.endswith(f".{extension}")
+    assert story.lead_photo.original.name.endswith(f".{extension}")
+    assert story.lead_picture is None  # processing: the worker makes the renditions
+    run_worker()
+    story = Story.objects.get()
     assert story.lead_picture.width == 960
     assert story.social_image[1:3] == [1200, 630]
 
@@ -78,7 +82,7 @@ def test_every_accepted_format_is_stored_with_renditions(editor_client, section,
 def assert_refused(client, section, tmp_path, photo, message):
     response = post_story(client, section, photo)
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors["lead_photo"]
+    errors = response.context["adminform"].form.errors["new_photo"]
     assert any(message in error for error in errors), errors
     assert not Story.objects.exists()
     assert stored_files(tmp_path) == []
@@ -154,7 +158,7 @@ def test_alt_text_required_when_the_newsroom_says_so(editor_client, section, set
         editor_client, section, photo, status=Story.Status.PUBLISHED, photo_alt=""
     )
     assert response.status_code == 200
-    [error] = response.context["adminform"].form.errors["photo_alt"]
+    [error] = response.context["adminform"].form.errors["new_photo_alt"]
     assert "Describe the photo" in error
     assert not Story.objects.exists()
 
@@ -206,8 +210,12 @@ def test_import_takes_the_photo_beside_the_story_file(db, tmp_path):
     (folder / "ferry.txt").write_text("Ferry returns to the harbour\nFirst paragraph.\n")
     (folder / "ferry.JPG").write_bytes(encoded("PNG"))  # the content decides: a PNG
     [(story, created)] = import_stories(find_story_files([folder]))
-    assert created and story.lead_photo.name.endswith(".png")
-    assert story.lead_picture.width == 960
+    assert created and story.lead_photo.original.name.endswith(".png")
+    run_worker()
+    assert Story.objects.get(pk=story.pk).lead_picture.width == 960
+    # Imported again: the same library photo, not a second copy.
+    [(again, created)] = import_stories(find_story_files([folder]))
+    assert not created and again.lead_photo_id == story.lead_photo_id
 
 
 def test_import_with_a_bad_photo_names_it_and_writes_nothing(db, tmp_path):

@@ -1,8 +1,9 @@
 """Every public page runs a small, constant number of queries.
 
 Each page is measured twice on a cold cache: for stories with 2 tags, authors and
-related headlines, then for stories with 20 of each. Both stay within the bound, and
-the count is the same: nothing is queried per tag, per byline or per headline.
+related headlines and no photo, then for stories with 20 of each and a library photo.
+Both stay within the bound, and the count is the same: nothing is queried per tag, per
+byline, per headline or per photo (the photo comes with the story's own row).
 """
 
 import pytest
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.cache import local, purge_everything, tags
 from articles.models import Story
 from articles.pagination import Cursor
+from tests.conftest import library_photo
 
 MAX_QUERIES = 6
 
@@ -47,6 +49,8 @@ def build(make_story, make_author, make_section):
         authors = [make_author() for _ in range(size)]
         sections = [make_section() for _ in range(2)]
         tags = [f"{name} tag {n}" for n in range(size)]
+        # One library photo shared by every story (made once: renditions take time).
+        photo = library_photo(caption=f"{name} photo", credit="Yonhap") if size >= 20 else None
         stories = []
         for n in range(13):  # more than a page
             stories.append(
@@ -54,6 +58,7 @@ def build(make_story, make_author, make_section):
                     authors=authors,
                     tags=tags,
                     section=sections[n % 2],
+                    lead_photo=photo,
                     related=[(f"Wire {m}", "https://example.com/", None) for m in range(size)]
                     + [("", "", story) for story in stories[-size:]],
                 )

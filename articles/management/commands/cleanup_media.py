@@ -13,19 +13,20 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from articles import images
-from articles.models import Author, Story
+from articles.models import Author, Photo
 
 DEFAULT_MIN_AGE_MINUTES = 10
 
 
 class Command(BaseCommand):
     help = (
-        "List photo files that no story or author refers to: renditions "
+        "List photo files that no library photo or author refers to: renditions "
         f"({images.RENDITIONS_FOLDER}/) and portraits ({images.PORTRAITS_FOLDER}/) in the "
         f"default storage, originals ({images.ORIGINALS_FOLDER}/) in the originals storage. "
-        "A file is referred to by a story's lead photo, any file of its renditions record, "
-        "or an author's portrait. By default nothing is changed: each file is printed with "
-        "its size, then a summary. With --delete they are removed, with the folders left "
+        "A file is referred to by a library photo (its original, any file of its "
+        "renditions record) or an author's portrait. By default nothing is changed: "
+        "each file is printed with its size, then a summary. With --delete they are "
+        "removed, with the folders left "
         "empty (on a file-system storage). Works with any Django storage backend. Files "
         f"younger than --min-age minutes (default {DEFAULT_MIN_AGE_MINUTES}) are left "
         "alone: a save still in progress may have just written them."
@@ -115,7 +116,7 @@ def _size(size):
 def referenced_files() -> set[str]:
     """Every file name a row refers to, in either storage (the names do not overlap)."""
     names = set()
-    rows = Story.objects.values_list("lead_photo", "lead_photo_renditions")
+    rows = Photo.objects.values_list("original", "renditions")
     for original, made in rows.iterator(chunk_size=500):
         if original:
             names.add(original)

@@ -30,6 +30,7 @@ from articles.importing import import_stories
 from articles.live import LiveUpdate
 from articles.models import (
     Author,
+    Photo,
     RelatedHeadline,
     Section,
     Story,
@@ -37,6 +38,7 @@ from articles.models import (
     StoryRelation,
     rebuild_related_stories,
 )
+from articles.photos.tasks import make_photo_renditions
 from articles.wire.models import WireSource
 
 PHOTO_SIZE = (1600, 1000)
@@ -370,10 +372,11 @@ class Command(BaseCommand):
         photo = data.get("photo")
         if not photo:
             return
-        if story.lead_photo:
-            if images.originals_storage.exists(story.lead_photo.name):
-                if not story.renditions_are_current():  # new rendition settings
-                    story.rebuild_renditions()
+        current = story.lead_photo
+        if current is not None:
+            if images.originals_storage.exists(current.original.name):
+                if not current.renditions_are_current():  # new rendition settings
+                    make_photo_renditions.call(current.pk)
                 return
             story.lead_photo = None  # its file is gone: draw it again
         section = next((s for s in demo.SECTIONS if s["slug"] == story.section.slug), None)
@@ -382,12 +385,17 @@ class Command(BaseCommand):
         image = draw_photo(story.slug, photo["motif"], section["palette"])
         # Short ASCII names: the field's 100 characters include the upload folder.
         name = f"demo-{slugify(story.slug)[:40].strip('-') or story.pk}.jpg"
-        story.lead_photo.save(name, ContentFile(image), save=False)
-        # Stored with the row: pages never open the image to learn its size.
-        story.lead_photo_width, story.lead_photo_height = PHOTO_SIZE
-        story.photo_caption = photo["caption"]
-        story.photo_credit = PHOTO_CREDIT
-        story.photo_alt = alt_text(photo["motif"], section["colours"])
+        library_photo = Photo(
+            original=ContentFile(image, name=name),
+            caption=photo["caption"],
+            credit=PHOTO_CREDIT,
+            alt=alt_text(photo["motif"], section["colours"]),
+            source="Demo",
+        )
+        library_photo.save()
+        # Made now rather than by the worker: the demo is looked at right after loading.
+        make_photo_renditions.call(library_photo.pk)
+        story.lead_photo = library_photo
         story.save()
         self.photos += 1
 

@@ -1,18 +1,20 @@
-"""Make every lead photo's renditions again, after the rendition settings change.
+"""Make the library photos' renditions again, after the rendition settings change.
 
-manage.py rebuild_renditions           # only stories whose renditions are stale
-manage.py rebuild_renditions --all     # every story with a photo
+manage.py rebuild_renditions           # only photos whose renditions are stale
+manage.py rebuild_renditions --all     # every photo
+
+Runs here, with progress, rather than through the worker (the same task, called).
 """
 
 from django.core.management.base import BaseCommand
 
 from articles import images
-from articles.cache import purge
-from articles.models import Story
+from articles.models import Photo
+from articles.photos.tasks import make_photo_renditions
 
 
 class Command(BaseCommand):
-    help = "Rebuild lead photo renditions (stale ones, or --all), reporting progress."
+    help = "Rebuild library photo renditions (stale ones, or --all), reporting progress."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -20,27 +22,23 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        stories = Story.objects.exclude(lead_photo="").only(
-            "pk", "lead_photo", "lead_photo_focal_x", "lead_photo_focal_y", "lead_photo_renditions"
-        )
+        photos = Photo.objects.only("pk", "original", "focal_x", "focal_y", "renditions")
         todo = [
-            story
-            for story in stories.order_by("pk")
-            if options["all"] or not story.renditions_are_current()
+            photo
+            for photo in photos.order_by("pk")
+            if options["all"] or not photo.renditions_are_current()
         ]
         total, rebuilt, missing = len(todo), [], []
-        self.stdout.write(f"{total} of {stories.count()} photos to rebuild.")
-        for number, story in enumerate(todo, start=1):
-            if not images.originals_storage.exists(story.lead_photo.name):
-                missing.append(story)
-                self.stderr.write(f"[{number}/{total}] story {story.pk}: original missing")
+        self.stdout.write(f"{total} of {photos.count()} photos to rebuild.")
+        for number, photo in enumerate(todo, start=1):
+            if not images.originals_storage.exists(photo.original.name):
+                missing.append(photo)
+                self.stderr.write(f"[{number}/{total}] photo {photo.pk}: original missing")
                 continue
-            story.rebuild_renditions()
-            rebuilt.append(story.pk)
-            self.stdout.write(f"[{number}/{total}] story {story.pk}: rebuilt")
-        if rebuilt:
-            # The photos' new files, on each story's page and cards (an update(): no signal).
-            purge({f"story:{pk}" for pk in rebuilt})
+            # The task purges the pages of the stories using the photo.
+            make_photo_renditions.call(photo.pk, force=True)
+            rebuilt.append(photo.pk)
+            self.stdout.write(f"[{number}/{total}] photo {photo.pk}: rebuilt")
         self.stdout.write(
             self.style.SUCCESS(f"Rebuilt {len(rebuilt)} photos.")
             + (f" {len(missing)} originals missing (see above)." if missing else "")

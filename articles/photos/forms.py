@@ -1,0 +1,125 @@
+"""The library's admin forms: one photo, or many at once, with the upload checks of
+articles/images.py (formats, decompression bombs, sizes) and a duplicate check."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from ..forms import PhotoField
+from . import fingerprints
+from .models import Photo
+
+
+def find_duplicates(upload) -> list[Photo]:
+    """Library photos that are this upload, byte for byte or to the eye."""
+    return Photo.objects.duplicates_of(fingerprints.sha256_of(upload), fingerprints.dhash(upload))
+
+
+def duplicate_error(photos) -> ValidationError:
+    """ "Already in the library", with a link to each photo found, to use it instead."""
+    links = format_html_join(
+        ", ",
+        '<a href="{}">{}</a>',
+        ((reverse("admin:articles_photo_change", args=[p.pk]), str(p)) for p in photos),
+    )
+    return ValidationError(
+        format_html("This photo is already in the library: {}. Use it instead.", links),
+        code="duplicate",
+    )
+
+
+class PhotoAdminForm(forms.ModelForm):
+    class Meta:
+        model = Photo
+        fields = [
+            "original",
+            "caption",
+            "credit",
+            "alt",
+            "source",
+            "focal_x",
+            "focal_y",
+            "rights_note",
+            "rights_expire_on",
+        ]
+        field_classes = {"original": PhotoField}
+        widgets = {
+            "caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "alt": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            # Set by clicking the preview (static/admin-extra/focal-point.js) or typed.
+            "focal_x": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "x"}
+            ),
+            "focal_y": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "max": "1", "data-focal": "y"}
+            ),
+        }
+
+    def clean_original(self):
+        upload = self.cleaned_data.get("original")
+        # Only a new photo's file is here: an existing photo's is read-only (the admin).
+        if upload and self.instance.pk is None:
+            found = find_duplicates(upload)
+            if found:
+                raise duplicate_error(found)
+        return upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """The uploaded files as a list, unchecked: the view checks each on its own."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            raise ValidationError("Choose at least one photo.", code="required")
+        return files
+
+
+class BulkUploadForm(forms.Form):
+    """Many photos at once; what they share (credit, source, rights) typed once.
+
+    The files are checked one by one in the view (articles/photos/admin.py), so that
+    one refused file does not refuse the others.
+    """
+
+    files = MultipleFileField(
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+        label="Photos",
+        help_text="Choose several files at once.",
+    )
+    credit = forms.CharField(max_length=120, required=False)
+    source = forms.CharField(label="Source or photographer", max_length=120, required=False)
+    rights_note = forms.CharField(label="Usage rights", max_length=300, required=False)
+    rights_expire_on = forms.DateField(
+        label="Rights expire on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The last day these photos may be published.",
+    )
+
+    def __init__(self, *args, may_set_rights=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_set_rights:
+            del self.fields["rights_note"]
+            del self.fields["rights_expire_on"]
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        most = settings.NEWSROOM["PHOTO_BULK_MAX_FILES"]
+        if len(files) > most:
+            raise ValidationError(
+                "At most %(most)s photos can be uploaded at once; you chose %(count)s.",
+                code="too_many",
+                params={"most": most, "count": len(files)},
+            )
+        return files
