@@ -37,16 +37,22 @@ LARGE_TABLES = {
 # 4). Reading the story table whole costs about 4,200 here and grows with it; a page
 # of a list read from an index costs well under a hundred.
 MAX_COST = 1_000
+FEED_COST = 30 * 45 + 200
+AUTHOR_COST = 3_000
 # Pages whose work is bounded by something else than a page of rows, but not by the
 # archive's size either.
 MAX_COST_OF = {
     # An author's stories are found through their bylines (~300 for this author) or
     # by walking the newest stories until a page is full: bounded by the author's
     # share of the archive.
-    "author": 3_000,
-    # The same, plus two sub-selects per item (tag names, a live story's latest update)
-    # for its 30 items, each an index probe.
-    "author feed": 3_500,
+    "author": AUTHOR_COST,
+    # The same, plus its 30 items' sub-selects (below).
+    "author feed": AUTHOR_COST + FEED_COST,
+    # A feed's 30 items each carry three sub-selects (bylines, tag names, a live story's
+    # latest update) and their photo: index probes, about 45 cost units an item.
+    "rss": FEED_COST,
+    "tag feed": FEED_COST,
+    "section feed": FEED_COST,
     # At most the newest MAX_RANKED (1,000) matches are ranked, counted and faceted (their
     # tags probed one story at a time; articles/search.py), whatever a common word matches.
     "search": 8_000,
