@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install node-tools migrate demo serve bench bench-photos clean
+.PHONY: run test lint format install node-tools migrate demo serve bench bench-photos bench-wire clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench: install
 # Upload-to-renditions time for a 24-megapixel JPEG, and bytes saved (bench/photos.py).
 bench-photos: install
 	$(BIN)/python -m bench.photos $(BENCH_ARGS)
+
+# Wire ingest rate: 10,000 ninjs items (1,000 of them corrections) and 1,000 NewsML-G2
+# items received and processed, items per second and peak memory (bench/wire.py).
+bench-wire: install
+	$(BIN)/python -m bench.wire $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache .hypothesis node_modules artifacts
