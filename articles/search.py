@@ -134,8 +134,11 @@ def _render_marked(text, unescape) -> SafeString:
 
 
 def plain_text(body_html: str) -> str:
-    """The reader-visible text of stored body HTML, on one line."""
-    return " ".join(html.unescape(strip_tags(body_html or "")).split())
+    """The reader-visible text of stored body HTML, on one line (a library photo's or
+    gallery's code, "[photo 12]", is a figure to readers, not words)."""
+    from .photos.inline import CODE
+
+    return " ".join(CODE.sub(" ", html.unescape(strip_tags(body_html or ""))).split())
 
 
 def excerpt(text: str, terms, length=EXCERPT_LENGTH) -> str:

@@ -5,6 +5,8 @@ The browser half (the viewer, the journey) is tests/test_photo_journey.py.
 
 import json
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -16,7 +18,8 @@ from django.utils import timezone
 from articles import blocks
 from articles.models import Story
 from articles.photos.models import BodyUse, Gallery, GalleryPhoto
-from tests.conftest import library_photo
+from tests.conftest import library_photo, require
+from tests.live import VNU_JAR
 from tests.test_admin import ADD, inline_rows, story_form_data
 from tests.test_embeds import cold_queries
 from tests.test_query_counts import MAX_QUERIES
@@ -52,7 +55,8 @@ def test_codes_on_their_own_paragraphs_save_as_written(editor_client, section, p
     gallery = make_gallery(photos)
     body = (
         f"<p>The vote was close.</p><p>[photo {photos[0].pk}]</p>"
-        f"<p>[photo {photos[1].pk} | The old quay, before the vote]</p><p>[gallery {gallery.pk}]</p>"
+        f"<p>[photo {photos[1].pk} | The old quay, before the vote]</p>"
+        f"<p>[gallery {gallery.pk}]</p>"
     )
     response = editor_client.post(ADD, story_form_data(section, body=body))
 
@@ -137,7 +141,7 @@ def test_readers_get_a_figure_with_responsive_picture_caption_and_credit(
     figures = re.findall(r'<figure class="inline-photo">.*?</figure>', html, re.S)
     assert len(figures) == 2 and "[photo" not in html
     first, second = figures
-    assert "<picture><source type=\"image/avif\"" in first
+    assert '<picture><source type="image/avif"' in first
     assert 'loading="lazy"' in first and 'alt="Boats, view 0"' in first
     assert re.search(r'width="\d+" height="\d+"', first)
     assert "Harbour 0" in first and '<span class="credit">Agency 0</span>' in first
@@ -292,3 +296,32 @@ def test_a_body_without_photos_renders_without_the_database():
     # No database access is allowed in this test: any query would raise.
     html = blocks.for_readers("<p>Just words.</p><p>[not a code]</p>")
     assert html == "<p>Just words.</p><p>[not a code]</p>"
+
+
+def test_search_excerpts_leave_out_the_codes(client, make_story, photos):
+    make_story(body=f"<p>Ferries at dawn.</p><p>[photo {photos[0].pk}]</p><p>Ferries at dusk.</p>")
+    html = client.get("/search/?q=ferries").content.decode()
+    assert "dawn" in html and "[photo" not in html
+
+
+def test_inline_photos_and_galleries_are_valid_html(client, make_story, photos, tmp_path):
+    java = shutil.which("java")
+    require(java, "Java for vnu.jar (apt-get install default-jre-headless)")
+    require(VNU_JAR.is_file(), f"vnu.jar at {VNU_JAR} (npm ci, which `make test` runs)")
+    gallery = make_gallery(photos, captions=["One & <two>"])
+    story = make_story(
+        body=f"<p>Lead.</p><p>[photo {photos[0].pk} | Ours]</p><p>[gallery {gallery.pk}]</p>"
+        f"<p>[gallery {gallery.pk}]</p><p>End.</p>"
+    )
+    path = tmp_path / "story.html"
+    path.write_bytes(client.get(story.get_absolute_url()).content)
+    assert path.read_text().count("data-gallery") == 2
+
+    result = subprocess.run(
+        [java, "-Xss16m", "-XX:TieredStopAtLevel=1", "-jar", str(VNU_JAR), "--errors-only",
+         "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert json.loads(result.stderr)["messages"] == []
