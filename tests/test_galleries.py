@@ -325,3 +325,34 @@ def test_inline_photos_and_galleries_are_valid_html(client, make_story, photos, 
         timeout=120,
     )  # fmt: skip
     assert json.loads(result.stderr)["messages"] == []
+
+
+def test_a_feed_loads_the_photos_of_all_its_items_at_once(client, make_story, photos):
+    gallery = make_gallery(photos[1:])
+    body = f"<p>[photo {photos[0].pk}]</p><p>[gallery {gallery.pk}]</p>"
+    make_story(body=body)
+    one, _ = cold_queries(client, "/feeds/rss/")
+    for _ in range(4):
+        make_story(body=body)
+    many, response = cold_queries(client, "/feeds/rss/")
+    assert many == one, (one, many)
+    assert response.content.decode().count("&lt;figure&gt;&lt;img") == 15
+
+
+def test_a_photo_shown_inline_leaves_pages_when_its_rights_end(make_story, photos, settings):
+    from articles.photos.models import next_rights_expiry, rights_expired_since
+
+    settings.NEWSROOM = {**settings.NEWSROOM, "HIDE_EXPIRED_PHOTOS": True}
+    today = timezone.localdate()
+    photos[0].rights_expire_on = today
+    photos[0].save()
+    photos[1].rights_expire_on = today + timedelta(days=3)
+    photos[1].save()
+    make_story(body=f"<p>[photo {photos[0].pk}]</p>")
+    make_gallery(photos[1:2])
+    assert timezone.localtime(next_rights_expiry()).date() == today + timedelta(days=1)
+
+    photos[0].rights_expire_on = today - timedelta(days=1)
+    photos[0].save()
+    assert f"photo:{photos[0].pk}" in rights_expired_since(timezone.now() - timedelta(days=1))
+    assert timezone.localtime(next_rights_expiry()).date() == today + timedelta(days=4)

@@ -281,8 +281,10 @@ def next_rights_expiry():
     """When the next photo in use leaves public pages, or None (none, or not hidden)."""
     if not hide_expired():
         return None  # no query: the default costs cold starts nothing
+    # In use: a story's lead, between a body's paragraphs, or in a gallery.
+    in_use = Q(stories__isnull=False) | Q(body_uses__isnull=False) | Q(gallery_items__isnull=False)
     day = (
-        Photo.objects.filter(rights_expire_on__gte=timezone.localdate(), stories__isnull=False)
+        Photo.objects.filter(in_use, rights_expire_on__gte=timezone.localdate())
         .order_by("rights_expire_on")
         .values_list("rights_expire_on", flat=True)
         .first()
@@ -300,7 +302,11 @@ def rights_expired_since(since):
     # The rights of day D end at the start of D + 1: those that ended in (since, now].
     last_days = (timezone.localtime(since).date(), now.date() - _one_day())
     stories = Story.objects.filter(lead_photo__rights_expire_on__range=last_days)
-    return {f"story:{pk}" for pk in stories.values_list("pk", flat=True)}
+    photos = Photo.objects.filter(rights_expire_on__range=last_days)
+    # Bodies showing one inline or in a gallery depend on its own tag.
+    return {f"story:{pk}" for pk in stories.values_list("pk", flat=True)} | {
+        f"photo:{pk}" for pk in photos.values_list("pk", flat=True)
+    }
 
 
 def _one_day():
@@ -387,11 +393,16 @@ class BodyUse(models.Model):
         return f"the body of “{self.story}”"
 
 
-def record_body_uses(story):
+def record_body_uses(story, created=False):
     """Make the story's BodyUse rows what its body places (only ids that exist)."""
     from .inline import references
 
     photo_ids, gallery_ids = references(story.body)
+    if not photo_ids and not gallery_ids:
+        # The usual story, words only: no query when new, one DELETE otherwise.
+        if not created:
+            BodyUse.objects.filter(story=story).delete()
+        return
     photo_ids = set(Photo.objects.filter(pk__in=photo_ids).values_list("pk", flat=True))
     gallery_ids = set(Gallery.objects.filter(pk__in=gallery_ids).values_list("pk", flat=True))
     have = set(BodyUse.objects.filter(story=story).values_list("photo_id", "gallery_id"))
@@ -408,8 +419,9 @@ def record_body_uses(story):
 
 
 @receiver(post_save, sender="articles.Story")
-def _story_saved(sender, instance, **kwargs):
-    record_body_uses(instance)
+def _story_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not raw:  # a restored backup or fixture brings its own BodyUse rows
+        record_body_uses(instance, created)
 
 
 def purge_gallery(gallery_id):
