@@ -356,3 +356,12 @@ def test_a_photo_shown_inline_leaves_pages_when_its_rights_end(make_story, photo
     photos[0].save()
     assert f"photo:{photos[0].pk}" in rights_expired_since(timezone.now() - timedelta(days=1))
     assert timezone.localtime(next_rights_expiry()).date() == today + timedelta(days=4)
+
+
+def test_a_gallerys_photo_is_chosen_from_the_library_with_thumbnails(reporter_client, photos):
+    query = "app_label=articles&model_name=galleryphoto&field_name=photo&term=harbour 1"
+    answer = reporter_client.get(f"{reverse('admin:autocomplete')}?{query}").json()
+
+    [choice] = answer["results"]
+    assert choice["id"] == str(photos[1].pk) and "Harbour 1" in choice["text"]
+    assert choice["thumbnail"] == photos[1].thumbnail_url

@@ -344,7 +344,7 @@ class GalleryAdmin(SortableAdminBase, VersionAdmin):
 
     class Media:
         css = {"all": ["admin-extra/photo-library.css"]}
-        js = ["admin-extra/copy-code.js"]
+        js = ["admin-extra/copy-code.js", "admin-extra/photo-autocomplete.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(photo_total=Count("items"))
