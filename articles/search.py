@@ -265,10 +265,14 @@ class _HangulPrefixQuery(SearchQuery):
 
 
 class _StripTags(Func):
-    """Body HTML as text for ts_headline, so an excerpt never cuts a tag in half."""
+    """Body HTML as text for ts_headline, so an excerpt never cuts a tag in half; the
+    codes of library photos and galleries ("[photo 12]") go too (figures to readers)."""
 
     function = "regexp_replace"
-    template = "%(function)s(%(expressions)s, '<[^>]*>', ' ', 'g')"
+    template = (
+        "regexp_replace(%(function)s(%(expressions)s, '<[^>]*>', ' ', 'g'), "
+        "'\\[\\s*(photo|gallery)\\s*#?\\s*\\d+[^]]*\\]', ' ', 'gi')"
+    )
 
 
 class _PostgresEngine(_Engine):

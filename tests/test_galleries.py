@@ -280,6 +280,8 @@ def test_a_photo_or_gallery_a_story_shows_cannot_be_deleted(editor_client, make_
         "Harbour vote" in change.content.decode()
         and "The harbour at dawn" in change.content.decode()
     )
+    shows = editor_client.get(reverse("admin:articles_gallery_change", args=[gallery.pk]))
+    assert "Used in" in shows.content.decode() and "Harbour vote" in shows.content.decode()
     with pytest.raises(ProtectedError):
         photos[0].delete()
 

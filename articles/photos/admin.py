@@ -337,6 +337,7 @@ class GalleryAdmin(SortableAdminBase, VersionAdmin):
     gallery shown by a story cannot be deleted (BodyUse protects it)."""
 
     inlines = [GalleryPhotoInline]
+    change_form_template = "admin/articles/gallery/change_form.html"
     list_display = ["title", "photo_count", "created_at", "code"]
     search_fields = ["title"]
     readonly_fields = ["code", "created_at", "updated_at"]
@@ -348,6 +349,26 @@ class GalleryAdmin(SortableAdminBase, VersionAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(photo_total=Count("items"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            {**(extra_context or {}), "used_in": self._used_in(request, object_id)},
+        )
+
+    def _used_in(self, request, object_id):
+        """The stories showing the gallery that this user may see, and how many others
+        (as a photo's page: no one else's draft is named)."""
+        from ..models import Story
+
+        try:
+            using = Story.objects.filter(body_uses__gallery_id=int(object_id))
+        except ValueError:
+            return None
+        visible = list(using.linkable_by(request.user).order_by("-published_at", "-pk")[:20])
+        return {"stories": visible, "others": using.count() - len(visible)}
 
     @admin.display(description="photos", ordering="photo_total")
     def photo_count(self, obj):
