@@ -367,3 +367,21 @@ def test_a_gallerys_photo_is_chosen_from_the_library_with_thumbnails(reporter_cl
     [choice] = answer["results"]
     assert choice["id"] == str(photos[1].pk) and "Harbour 1" in choice["text"]
     assert choice["thumbnail"] == photos[1].thumbnail_url
+
+
+def test_reverting_a_gallery_changes_the_pages_showing_it(client, make_story, photos):
+    import reversion
+    from reversion.models import Version
+
+    with reversion.create_revision():
+        gallery = make_gallery(photos[:1], captions=["First words"])
+    story = make_story(body=f"<p>[gallery {gallery.pk}]</p>")
+    with reversion.create_revision():
+        item = gallery.items.get()
+        item.caption = "Second words"
+        item.save()
+        gallery.save()
+    assert "Second words" in page(client, story)
+
+    Version.objects.get_for_object(gallery).order_by("pk").first().revision.revert(delete=True)
+    assert "First words" in page(client, story)

@@ -430,15 +430,16 @@ def purge_gallery(gallery_id):
     purge({f"gallery:{gallery_id}"})
 
 
+# Raw saves too: reverting a gallery to an earlier version (django-reversion) saves raw.
+
+
 @receiver(post_save, sender=Gallery)
 @receiver(post_delete, sender=Gallery)
-def _gallery_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        purge_gallery(instance.pk)
+def _gallery_changed(sender, instance, **kwargs):
+    purge_gallery(instance.pk)
 
 
 @receiver(post_save, sender=GalleryPhoto)
 @receiver(post_delete, sender=GalleryPhoto)
-def _gallery_photo_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        purge_gallery(instance.gallery_id)
+def _gallery_photo_changed(sender, instance, **kwargs):
+    purge_gallery(instance.gallery_id)
