@@ -18,6 +18,7 @@ from django.utils import timezone
 from articles import blocks
 from articles.models import Story
 from articles.photos.models import BodyUse, Gallery, GalleryPhoto
+from articles.photos.tasks import make_photo_renditions
 from tests.conftest import library_photo, require
 from tests.live import VNU_JAR
 from tests.test_admin import ADD, inline_rows, story_form_data
@@ -169,6 +170,10 @@ def test_a_photo_processing_deleted_or_past_its_rights_shows_nothing(
     assert "<figure" not in html.split('class="story__body"')[1].split("</article>")[0]
     assert "Still processing" not in html and "Agency photo" not in html
     assert "[photo" not in html and "[gallery" not in html and "gallery.js" not in html
+
+    # Once the worker has made its renditions, the page shows the photo.
+    make_photo_renditions.call(processing.pk)
+    assert page(client, story).count('<figure class="inline-photo">') == 1
 
 
 def test_the_gallery_is_a_list_of_figures_and_loads_its_viewer(client, make_story, photos):
