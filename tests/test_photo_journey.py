@@ -21,6 +21,8 @@ from articles.models import Photo, Story
 from articles.photos.models import Gallery
 from tests.background_tasks import run_worker
 from tests.conftest import require
+from tests.live import AXE_JS
+from tests.test_accessibility import axe_problems
 from tests.test_csp_browser import COLLECT_VIOLATIONS
 from tests.test_embeds_browser import CHROMIUM_ARGS, STUB
 from tests.test_journeys import add_inline_row, choose
@@ -50,6 +52,7 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     require(shutil.which(chromium), "Chromium (apt-get install chromium)")
+    require(AXE_JS.is_file(), f"axe-core at {AXE_JS} (npm ci, which `make test` runs)")
     sync_api = pytest.importorskip("playwright.sync_api")
     expect = sync_api.expect
     client = Client()
@@ -187,4 +190,15 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
         assert plain.locator("dialog").count() == 0
         href = figures.nth(0).locator("a").get_attribute("href")
         assert re.search(r"\.jpg$", href) and plain.goto(href).status == 200
+
+        # The figures, the gallery and its open viewer, as assistive technology meets them.
+        checked = browser.new_context(base_url=live_server.url, bypass_csp=True)
+        checked.route("**/*", stub_outside)
+        axe_page = checked.new_page()
+        axe_page.goto(story.get_absolute_url())
+        problems = axe_problems(axe_page, AXE_JS, "story with photos and a gallery")
+        axe_page.locator("figure.gallery a.gallery__open").first.click()
+        problems += axe_problems(axe_page, AXE_JS, "the gallery's viewer")
         browser.close()
+
+    assert problems == []
