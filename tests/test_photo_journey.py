@@ -84,6 +84,9 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
         admin.fill("#id_credit", "Newsroom photo")
         admin.click(".photo-upload form [type=submit]")
         expect(admin.locator(".photo-upload__ok")).to_have_count(5)
+        expect(admin.locator(".photo-upload__ok code").first).to_have_text(
+            re.compile(r"^\[photo \d+\]$")
+        )
         run_worker()
         photos = list(Photo.objects.order_by("pk"))
         assert len(photos) == 5 and not any(p.is_processing for p in photos)

@@ -1,4 +1,7 @@
-"""The photo library in the admin: thumbnails, search, filters, bulk upload.
+"""The photo library in the admin: thumbnails, search, filters, bulk upload; galleries.
+
+Each photo and gallery shows the code an editor pastes in a story's body to place it
+(`[photo 12]`, `[gallery 3]`: articles/photos/inline.py), with a "Copy" button.
 
 Reporters may use and upload photos (add, change, view); deleting a photo and setting
 its usage rights are for editors (`articles.delete_photo`,
@@ -82,6 +85,7 @@ class SourceFilter(admin.SimpleListFilter):
 
 
 def photo_thumbnail(obj):
+    """A photo's smallest card rendition, for the library's lists and gallery rows."""
     url = obj.thumbnail_url
     if not url:
         return format_html('<span class="photo-thumb photo-thumb--processing">{}</span>', "…")
