@@ -14,6 +14,7 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 from django.test import Client
 from PIL import Image, ImageDraw
 
@@ -69,139 +70,144 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
             route.fulfill(status=200, content_type="text/html", body=STUB)
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        desk = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}
-        )
-        desk.add_cookies([{**session, "url": live_server.url}])
-        admin = desk.new_page()
+        # Playwright's sync API runs in a greenlet: the ORM calls below get a connection
+        # of their own there, closed here (else PostgreSQL's test database stays in use).
+        try:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            desk = browser.new_context(
+                base_url=live_server.url, viewport={"width": 1280, "height": 900}
+            )
+            desk.add_cookies([{**session, "url": live_server.url}])
+            admin = desk.new_page()
 
-        # Five photos at once; the worker makes their renditions.
-        admin.goto("/admin/articles/photo/upload/")
-        admin.set_input_files(
-            "#id_files", [photo_file(tmp_path / f"p{n}.jpg", n) for n in range(5)]
-        )
-        admin.fill("#id_credit", "Newsroom photo")
-        admin.click(".photo-upload form [type=submit]")
-        expect(admin.locator(".photo-upload__ok")).to_have_count(5)
-        expect(admin.locator(".photo-upload__ok code").first).to_have_text(
-            re.compile(r"^\[photo \d+\]$")
-        )
-        run_worker()
-        photos = list(Photo.objects.order_by("pk"))
-        assert len(photos) == 5 and not any(p.is_processing for p in photos)
+            # Five photos at once; the worker makes their renditions.
+            admin.goto("/admin/articles/photo/upload/")
+            admin.set_input_files(
+                "#id_files", [photo_file(tmp_path / f"p{n}.jpg", n) for n in range(5)]
+            )
+            admin.fill("#id_credit", "Newsroom photo")
+            admin.click(".photo-upload form [type=submit]")
+            expect(admin.locator(".photo-upload__ok")).to_have_count(5)
+            expect(admin.locator(".photo-upload__ok code").first).to_have_text(
+                re.compile(r"^\[photo \d+\]$")
+            )
+            run_worker()
+            photos = list(Photo.objects.order_by("pk"))
+            assert len(photos) == 5 and not any(p.is_processing for p in photos)
 
-        # Caption one, then find it by its caption.
-        admin.locator(".photo-upload__ok a").nth(1).click()
-        admin.fill("#id_caption", CAPTION)
-        admin.fill("#id_alt", "A ferry's lights on dark water")
-        admin.click("input[name=_save]")
-        admin.fill("#searchbar", "Mapo bridge")
-        admin.press("#searchbar", "Enter")
-        rows = admin.locator("#result_list tbody tr")
-        expect(rows).to_have_count(1)
-        code = rows.locator(".paste-code code").inner_text()
-        assert code == f"[photo {photos[1].pk}]"
+            # Caption one, then find it by its caption.
+            admin.locator(".photo-upload__ok a").nth(1).click()
+            admin.fill("#id_caption", CAPTION)
+            admin.fill("#id_alt", "A ferry's lights on dark water")
+            admin.click("input[name=_save]")
+            admin.fill("#searchbar", "Mapo bridge")
+            admin.press("#searchbar", "Enter")
+            rows = admin.locator("#result_list tbody tr")
+            expect(rows).to_have_count(1)
+            code = rows.locator(".paste-code code").inner_text()
+            assert code == f"[photo {photos[1].pk}]"
 
-        # A gallery of three, in the order chosen.
-        admin.goto("/admin/articles/gallery/add/")
-        admin.fill("#id_title", "The river at night")
-        for index, photo in enumerate(photos[2:5]):
-            add_inline_row(admin, "items")
-            choose(admin, f"#items-{index}", "", str(photo))
-        admin.click("input[name=_save]")
-        expect(admin.locator(".messagelist .success")).to_be_visible()
-        gallery = Gallery.objects.get()
-        assert [item.photo_id for item in gallery.items.all()] == [p.pk for p in photos[2:5]]
+            # A gallery of three, in the order chosen.
+            admin.goto("/admin/articles/gallery/add/")
+            admin.fill("#id_title", "The river at night")
+            for index, photo in enumerate(photos[2:5]):
+                add_inline_row(admin, "items")
+                choose(admin, f"#items-{index}", "", str(photo))
+            admin.click("input[name=_save]")
+            expect(admin.locator(".messagelist .success")).to_be_visible()
+            gallery = Gallery.objects.get()
+            assert [item.photo_id for item in gallery.items.all()] == [p.pk for p in photos[2:5]]
 
-        # The story: the found photo as its lead and inline, the gallery and an embed
-        # between its paragraphs.
-        admin.goto("/admin/articles/story/add/")
-        admin.fill("#id_headline", "Ferries run through the night")
-        choose(admin, ".field-section", section.name, section.name)
-        choose(admin, ".field-lead_photo", "Mapo", CAPTION)
-        admin.locator(".prose-editor .tiptap.ProseMirror").click()
-        for line in (
-            "The first night ferry left at midnight.",
-            f"{code[:-1]} | The ferry, from the bridge]",
-            "Commuters filled every seat.",
-            f"[gallery {gallery.pk}]",
-            YOUTUBE,
-            "Service continues all winter.",
-        ):
-            admin.keyboard.type(line)
-            admin.keyboard.press("Enter")
-        admin.select_option("#id_status", "published")
-        admin.click("input[name=_save]")
-        expect(admin.locator(".messagelist .success")).to_be_visible()
-        story = Story.objects.get()
-        assert story.lead_photo_id == photos[1].pk
+            # The story: the found photo as its lead and inline, the gallery and an embed
+            # between its paragraphs.
+            admin.goto("/admin/articles/story/add/")
+            admin.fill("#id_headline", "Ferries run through the night")
+            choose(admin, ".field-section", section.name, section.name)
+            choose(admin, ".field-lead_photo", "Mapo", CAPTION)
+            admin.locator(".prose-editor .tiptap.ProseMirror").click()
+            for line in (
+                "The first night ferry left at midnight.",
+                f"{code[:-1]} | The ferry, from the bridge]",
+                "Commuters filled every seat.",
+                f"[gallery {gallery.pk}]",
+                YOUTUBE,
+                "Service continues all winter.",
+            ):
+                admin.keyboard.type(line)
+                admin.keyboard.press("Enter")
+            admin.select_option("#id_status", "published")
+            admin.click("input[name=_save]")
+            expect(admin.locator(".messagelist .success")).to_be_visible()
+            story = Story.objects.get()
+            assert story.lead_photo_id == photos[1].pk
 
-        # A reader, with JavaScript.
-        reader_context = browser.new_context(base_url=live_server.url)
-        reader_context.add_init_script(COLLECT_VIOLATIONS)
-        reader_context.route("**/*", stub_outside)
-        reader = reader_context.new_page()
-        reader.goto(story.get_absolute_url())
-        inline = reader.locator(".story__body figure.inline-photo")
-        expect(inline).to_have_count(1)
-        expect(inline.locator("figcaption")).to_have_text(
-            "The ferry, from the bridge Newsroom photo"
-        )
-        inline.scroll_into_view_if_needed()
-        image = inline.locator("img")
-        reader.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
-        )
-        items = reader.locator("figure.gallery .gallery__item")
-        expect(items).to_have_count(3)
+            # A reader, with JavaScript.
+            reader_context = browser.new_context(base_url=live_server.url)
+            reader_context.add_init_script(COLLECT_VIOLATIONS)
+            reader_context.route("**/*", stub_outside)
+            reader = reader_context.new_page()
+            reader.goto(story.get_absolute_url())
+            inline = reader.locator(".story__body figure.inline-photo")
+            expect(inline).to_have_count(1)
+            expect(inline.locator("figcaption")).to_have_text(
+                "The ferry, from the bridge Newsroom photo"
+            )
+            inline.scroll_into_view_if_needed()
+            image = inline.locator("img")
+            reader.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+            )
+            items = reader.locator("figure.gallery .gallery__item")
+            expect(items).to_have_count(3)
 
-        # The gallery's viewer: opened from a photo, arrows, Escape, focus back.
-        items.nth(0).locator("a.gallery__open").click()
-        viewer = reader.get_by_role("dialog", name="The river at night")
-        expect(viewer).to_be_visible()
-        expect(viewer.locator(".gallery-viewer__status")).to_have_text("Photo 1 of 3")
-        reader.keyboard.press("ArrowRight")
-        expect(viewer.locator(".gallery-viewer__status")).to_have_text("Photo 2 of 3")
-        reader.keyboard.press("ArrowLeft")
-        reader.keyboard.press("ArrowLeft")
-        expect(viewer.locator(".gallery-viewer__status")).to_have_text("Photo 3 of 3")
-        reader.keyboard.press("Escape")
-        expect(viewer).to_be_hidden()
-        # Focus goes back to the photo last shown (after the dialog's "close" event).
-        expect(items.nth(2).locator("a.gallery__open")).to_be_focused()
+            # The gallery's viewer: opened from a photo, arrows, Escape, focus back.
+            items.nth(0).locator("a.gallery__open").click()
+            viewer = reader.get_by_role("dialog", name="The river at night")
+            expect(viewer).to_be_visible()
+            expect(viewer.locator(".gallery-viewer__status")).to_have_text("Photo 1 of 3")
+            reader.keyboard.press("ArrowRight")
+            expect(viewer.locator(".gallery-viewer__status")).to_have_text("Photo 2 of 3")
+            reader.keyboard.press("ArrowLeft")
+            reader.keyboard.press("ArrowLeft")
+            expect(viewer.locator(".gallery-viewer__status")).to_have_text("Photo 3 of 3")
+            reader.keyboard.press("Escape")
+            expect(viewer).to_be_hidden()
+            # Focus goes back to the photo last shown (after the dialog's "close" event).
+            expect(items.nth(2).locator("a.gallery__open")).to_be_focused()
 
-        # The embed: nothing reached YouTube until the click.
-        button = reader.get_by_role("button", name="Load YouTube content")
-        expect(button).to_be_visible()
-        assert outside == []
-        button.click()
-        expect(reader.frame_locator("figure.embed iframe").locator("p")).to_have_text(
-            "Provider stub"
-        )
-        assert outside == ["https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1"]
-        assert reader.evaluate("window.__cspViolations") == []
+            # The embed: nothing reached YouTube until the click.
+            button = reader.get_by_role("button", name="Load YouTube content")
+            expect(button).to_be_visible()
+            assert outside == []
+            button.click()
+            expect(reader.frame_locator("figure.embed iframe").locator("p")).to_have_text(
+                "Provider stub"
+            )
+            assert outside == ["https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1"]
+            assert reader.evaluate("window.__cspViolations") == []
 
-        # Without JavaScript: the gallery is a list of figures, each linking its photo.
-        still = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-        still.route("**/*", stub_outside)
-        plain = still.new_page()
-        plain.goto(story.get_absolute_url())
-        figures = plain.locator("figure.gallery li figure")
-        expect(figures).to_have_count(3)
-        expect(figures.locator("img")).to_have_count(3)
-        assert plain.locator("dialog").count() == 0
-        href = figures.nth(0).locator("a").get_attribute("href")
-        assert re.search(r"\.jpg$", href) and plain.goto(href).status == 200
+            # Without JavaScript: the gallery is a list of figures, each linking its photo.
+            still = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+            still.route("**/*", stub_outside)
+            plain = still.new_page()
+            plain.goto(story.get_absolute_url())
+            figures = plain.locator("figure.gallery li figure")
+            expect(figures).to_have_count(3)
+            expect(figures.locator("img")).to_have_count(3)
+            assert plain.locator("dialog").count() == 0
+            href = figures.nth(0).locator("a").get_attribute("href")
+            assert re.search(r"\.jpg$", href) and plain.goto(href).status == 200
 
-        # The figures, the gallery and its open viewer, as assistive technology meets them.
-        checked = browser.new_context(base_url=live_server.url, bypass_csp=True)
-        checked.route("**/*", stub_outside)
-        axe_page = checked.new_page()
-        axe_page.goto(story.get_absolute_url())
-        problems = axe_problems(axe_page, AXE_JS, "story with photos and a gallery")
-        axe_page.locator("figure.gallery a.gallery__open").first.click()
-        problems += axe_problems(axe_page, AXE_JS, "the gallery's viewer")
-        browser.close()
+            # The figures, the gallery and its open viewer, as assistive technology meets them.
+            checked = browser.new_context(base_url=live_server.url, bypass_csp=True)
+            checked.route("**/*", stub_outside)
+            axe_page = checked.new_page()
+            axe_page.goto(story.get_absolute_url())
+            problems = axe_problems(axe_page, AXE_JS, "story with photos and a gallery")
+            axe_page.locator("figure.gallery a.gallery__open").first.click()
+            problems += axe_problems(axe_page, AXE_JS, "the gallery's viewer")
+            browser.close()
+        finally:
+            connections.close_all()
 
     assert problems == []
