@@ -53,9 +53,10 @@ class FormAutocompleteView(AutocompleteJsonView):
         return result
 
     def _labels_photos(self):
-        from .models import Story
+        """A library photo chosen anywhere: a story's lead, a gallery's photos."""
+        from .models import Photo
 
-        return self.source_field.model is Story and self.source_field.name == "lead_photo"
+        return getattr(self.source_field, "related_model", None) is Photo
 
     def _labels_stories(self):
         from .fronts.models import Pin

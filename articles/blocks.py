@@ -2,9 +2,11 @@
 
 The stored body stays what the editor wrote, sanitised by articles/sanitize.py: plain
 paragraphs, headings, lists. A *block* is a top-level paragraph that stands for
-something richer. Today one kind exists, the **embed**: a paragraph whose only content
+something richer. Two kinds exist: the **embed**, a paragraph whose only content
 is the address of a supported provider (pasted as text, or as a link whose text is the
-title) becomes a privacy facade (articles/embeds.py). Nothing new is stored and nothing
+title), becomes a privacy facade (articles/embeds.py); a **library photo or gallery**,
+a paragraph that is only its code (`[photo 12]`, `[gallery 3]`), becomes a figure
+(articles/photos/inline.py). Nothing new is stored and nothing
 the editor typed is ever output as markup: a block's HTML comes from this module's
 templates with every value escaped, and the paragraph around it is dropped.
 
@@ -33,6 +35,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from . import embeds
+from .photos.inline import LibraryKind
 
 # A start or end tag of sanitised HTML (nh3 always quotes attribute values with ").
 _TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>"]|"[^"]*")*)>')
@@ -178,16 +181,13 @@ class EmbedKind:
         )
 
 
-KINDS = [EmbedKind()]
+# Library photos and galleries first: their codes ("[photo 12]") are never addresses.
+KINDS = [LibraryKind(), EmbedKind()]
 
 
-def blocks(body):
-    """The body as a list of str (sanitised HTML, as stored) and blocks, in order.
-
-    A paragraph no kind can use (errors() would name it) stays as it is.
-    """
+def _claimed(body, claimed):
+    """The body as parts, its blocks added to `claimed` ({kind: [block, …]})."""
     result = []
-    claimed = {}
     for part in _split(body or ""):
         if isinstance(part, str):
             result.append(part)
@@ -202,30 +202,69 @@ def blocks(body):
                 claimed.setdefault(kind, []).append(block)
                 break
         result.append(block if block is not None else part.html)
-    for kind, found in claimed.items():
-        kind.prefetch(found)
     return result
 
 
+def blocks_of_many(bodies):
+    """`blocks(body)` for each body, each kind's blocks of them all loaded at once (a
+    feed's twenty stories load their photos in one query, not twenty)."""
+    claimed = {}
+    results = [_claimed(body, claimed) for body in bodies]
+    for kind, found in claimed.items():
+        kind.prefetch(found)
+    return results
+
+
+def blocks(body):
+    """The body as a list of str (sanitised HTML, as stored) and blocks, in order.
+
+    A paragraph no kind can use (errors() would name it) stays as it is.
+    """
+    return blocks_of_many([body])[0]
+
+
 def errors(body):
-    """What the editor must fix: one message per paragraph no kind can use."""
+    """What the editor must fix: one message per paragraph no kind can use, then what
+    a kind's `check(blocks)` finds wrong with the blocks it claimed (a photo code naming
+    no photo of the library)."""
     messages = []
+    claimed = {}
     for part in _split(body or ""):
         if isinstance(part, Paragraph):
             for kind in KINDS:
                 try:
-                    if kind.claim(part) is not None:
-                        break
+                    block = kind.claim(part)
                 except ValueError as error:
                     messages.append(str(error))
                     break
+                if block is not None:
+                    claimed.setdefault(kind, []).append(block)
+                    break
+    for kind, found in claimed.items():
+        if hasattr(kind, "check"):
+            messages.extend(kind.check(found))
     return messages
 
 
-def for_readers(body):
+def _shown(parts, shows):
+    """Declare the blocks' cache tags: to the page being rendered, and to `shows` (the
+    tags of a fragment that keeps this body, e.g. the story's article)."""
+    from . import cache
+
+    found = set()
+    for part in parts:
+        found |= getattr(part, "tags", set())
+    if found:
+        cache.depends_on(*found)
+        if shows is not None:
+            shows.update(found)
+
+
+def for_readers(body, shows=None):
     """The story page's body: stored HTML with each block rendered (safe to output)."""
-    parts, number = [], 0
-    for part in blocks(body):
+    parts, number, found = [], 0, blocks(body)
+    _shown(found, shows)
+    for part in found:
         if isinstance(part, str):
             parts.append(part)
         else:
@@ -235,9 +274,20 @@ def for_readers(body):
 
 
 def for_feeds(body):
-    """The body for feed readers: every block a plain link, no iframe, no script."""
-    return mark_safe(  # sanitised HTML and escaped blocks
-        "".join(
-            part if isinstance(part, str) else part.kind.feed_html(part) for part in blocks(body)
+    """The body for feed readers: embeds plain links, photos plain figures, no script."""
+    return for_feeds_many([body])[0]
+
+
+def for_feeds_many(bodies):
+    """`for_feeds` of each body, the blocks of them all loaded at once."""
+    results = []
+    for found in blocks_of_many(bodies):
+        _shown(found, None)
+        results.append(
+            mark_safe(  # sanitised HTML and escaped blocks
+                "".join(
+                    part if isinstance(part, str) else part.kind.feed_html(part) for part in found
+                )
+            )
         )
-    )
+    return results

@@ -209,6 +209,11 @@ class StoryFeed(Feed):
             )
         if not stories and subject.empty_is_404:
             raise Http404("No public stories here.")
+        # The bodies' photos and galleries, for every item at once (articles/blocks.py).
+        for story, content in zip(
+            stories, blocks.for_feeds_many([s.body for s in stories]), strict=True
+        ):
+            story.feed_content = content
         return stories
 
     # Items.
@@ -261,8 +266,13 @@ class StoryFeed(Feed):
                 for byline in story.bylines
             ],
             "summary": xml_text(story.dek),
-            # Embeds become plain links: feed readers get no iframe (articles/blocks.py).
-            "content": xml_text(blocks.for_feeds(story.body)),
+            # Embeds become plain links, photos plain figures: no iframe, no script
+            # (articles/blocks.py).
+            "content": xml_text(
+                story.feed_content
+                if hasattr(story, "feed_content")
+                else blocks.for_feeds(story.body)
+            ),
             "image": images[0] if images else None,
         }
 

@@ -131,7 +131,10 @@ class StoryAdminForm(forms.ModelForm):
             self.fields["body"].help_text = (
                 "To embed a video, post, track, chart or map, paste its address as a "
                 "paragraph of its own (or make that paragraph a link, whose text becomes "
-                f"the title). {embeds.SUPPORTED} Readers load it with a click."
+                f"the title). {embeds.SUPPORTED} Readers load it with a click. "
+                "To place a photo or gallery of the library, paste the code the library "
+                "shows beside it, like [photo 12], [photo 12 | A caption for this story] "
+                "or [gallery 3], as a paragraph of its own."
             )
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
@@ -147,8 +150,9 @@ class StoryAdminForm(forms.ModelForm):
             )
 
     def clean_body(self):
-        """A paragraph that is only an address becomes an embed (articles/blocks.py); one
-        that cannot (an unsupported provider, a malformed address) is refused here."""
+        """A paragraph that is only an address becomes an embed, one that is only a
+        library code a photo or gallery (articles/blocks.py); one that cannot (an
+        unsupported provider, a malformed address, no such photo) is refused here."""
         body = self.cleaned_data.get("body")
         # Judged as it will be stored: what the sanitiser removes cannot be an error.
         problems = blocks.errors(sanitize_body(body))

@@ -37,12 +37,15 @@ ROLE_PERMISSIONS = {
         ("articles", "make_story_from_wireitem"),
         # The photo library: use and upload; deleting and usage rights are editors'.
         *_crud("articles", "photo", actions=("add", "change", "view")),
+        # Galleries, as photos: make and arrange them; deleting one is for editors.
+        *_crud("articles", "gallery", actions=("add", "change", "view")),
+        *_crud("articles", "galleryphoto"),
     ],
     EDITOR: [
         ("articles", "publish_story"),
         ("articles", "arrange_fronts"),
         ("articles", "change_photo_rights"),
-        *_crud("articles", "photo"),
+        *_crud("articles", "photo", "gallery", "galleryphoto"),
         *_crud("articles", "story", "storyauthor", "relatedheadline", "correction"),
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),

@@ -134,8 +134,11 @@ def _render_marked(text, unescape) -> SafeString:
 
 
 def plain_text(body_html: str) -> str:
-    """The reader-visible text of stored body HTML, on one line."""
-    return " ".join(html.unescape(strip_tags(body_html or "")).split())
+    """The reader-visible text of stored body HTML, on one line (a library photo's or
+    gallery's code, "[photo 12]", is a figure to readers, not words)."""
+    from .photos.inline import CODE
+
+    return " ".join(CODE.sub(" ", html.unescape(strip_tags(body_html or ""))).split())
 
 
 def excerpt(text: str, terms, length=EXCERPT_LENGTH) -> str:
@@ -262,10 +265,14 @@ class _HangulPrefixQuery(SearchQuery):
 
 
 class _StripTags(Func):
-    """Body HTML as text for ts_headline, so an excerpt never cuts a tag in half."""
+    """Body HTML as text for ts_headline, so an excerpt never cuts a tag in half; the
+    codes of library photos and galleries ("[photo 12]") go too (figures to readers)."""
 
     function = "regexp_replace"
-    template = "%(function)s(%(expressions)s, '<[^>]*>', ' ', 'g')"
+    template = (
+        "regexp_replace(%(function)s(%(expressions)s, '<[^>]*>', ' ', 'g'), "
+        "'\\[\\s*(photo|gallery)\\s*#?\\s*\\d+[^]]*\\]', ' ', 'gi')"
+    )
 
 
 class _PostgresEngine(_Engine):

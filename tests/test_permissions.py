@@ -30,6 +30,7 @@ from taggit.models import Tag
 
 from articles.live import LiveUpdate
 from articles.models import Author, Banner, Photo, Section, Story
+from articles.photos.models import Gallery, GalleryPhoto
 from tests.background_tasks import flaky
 from tests.conftest import image_bytes
 
@@ -94,6 +95,7 @@ MATRIX = {
         "storyauthor.author": (LOGIN, 200, 200, 200),
         "story.section": (LOGIN, 200, 200, 200),
         "story.lead_photo": (LOGIN, 200, 200, 200),  # the photo library
+        "galleryphoto.photo": (LOGIN, 200, 200, 200),  # a gallery's photos, from it
         "correction.story": (LOGIN, 403, 403, 403),
         "banner.story": (LOGIN, 403, 403, 200),  # the banner is editors' only
         "storyauthor.story": (LOGIN, 403, 403, 403),
@@ -162,6 +164,16 @@ MATRIX = {
     "articles_photo_change": same(LOGIN, 200, 200, 200, objects=["photo"]),
     "articles_photo_history": same(LOGIN, 200, 200, 200, objects=["photo"]),
     "articles_photo_delete": same(LOGIN, 403, 403, 200, objects=["photo"]),
+    # Galleries (articles/photos/): as photos, reporters make and arrange them (and
+    # bring back a deleted one); deleting one is for editors.
+    "articles_gallery_changelist": same(LOGIN, 200, 200, 200),
+    "articles_gallery_add": same(LOGIN, 200, 200, 200),
+    "articles_gallery_change": same(LOGIN, 200, 200, 200, objects=["gallery"]),
+    "articles_gallery_delete": same(LOGIN, 403, 403, 200, objects=["gallery"]),
+    "articles_gallery_history": same(LOGIN, 200, 200, 200, objects=["gallery"]),
+    "articles_gallery_revision": same(LOGIN, 200, 200, 200, objects=["gallery"]),
+    "articles_gallery_recoverlist": same(LOGIN, 200, 200, 200),
+    "articles_gallery_recover": same(LOGIN, 200, 200, 200, objects=["deleted gallery"]),
     # The breaking-news banner: `articles.arrange_fronts`, editors only, every URL.
     "articles_banner_changelist": same(LOGIN, 403, 403, 200),
     "articles_banner_add": same(LOGIN, 403, 403, 200),
@@ -347,6 +359,13 @@ def build_world():
         ),
     }
     # A breaking-news banner saved twice (history, revert), and one deleted (recover).
+    for name in ("gallery", "deleted gallery"):
+        with reversion.create_revision():
+            reversion.set_user(users["editor"])
+            objects[name] = Gallery.objects.create(title=f"Matrix {name}")
+            GalleryPhoto.objects.create(gallery=objects[name], photo=objects["photo"])
+        versions[name] = list(Version.objects.get_for_object(objects[name]).order_by("pk"))
+    objects["deleted gallery"].delete()
     for name in ("banner", "deleted banner"):
         with reversion.create_revision():
             reversion.set_user(users["editor"])
@@ -430,9 +449,9 @@ def url_for(world, name, obj):
         return reverse(f"admin:{name}", args=[world.objects[obj].pk, version.pk])
     if name == "articles_layout_recover":
         return reverse(f"admin:{name}", args=[world.objects[obj].pk])
-    if name in ("articles_story_recover", "articles_banner_recover"):
+    if name in ("articles_story_recover", "articles_banner_recover", "articles_gallery_recover"):
         return reverse(f"admin:{name}", args=[world.versions[obj][-1].pk])
-    if name == "articles_banner_revision":
+    if name in ("articles_banner_revision", "articles_gallery_revision"):
         banner = world.objects[obj]
         return reverse(f"admin:{name}", args=[banner.pk, world.versions[obj][0].pk])
     if name == "articles_story_revision":

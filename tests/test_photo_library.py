@@ -525,4 +525,7 @@ def test_expiring_rights_are_a_scheduled_change_for_the_pages_showing_the_photo(
     assert rights_expired_since(timezone.now() - timedelta(days=1)) == set()
     # A day later, the first request purges the story's pages.
     Photo.objects.filter(pk=photo.pk).update(rights_expire_on=today - timedelta(days=1))
-    assert rights_expired_since(timezone.now() - timedelta(days=1)) == {f"story:{story.pk}"}
+    assert rights_expired_since(timezone.now() - timedelta(days=1)) == {
+        f"story:{story.pk}",
+        f"photo:{photo.pk}",  # and the bodies showing it (articles/photos/inline.py)
+    }

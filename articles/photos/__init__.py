@@ -5,5 +5,9 @@
   `tasks.make_photo_renditions`), caption, credit, alt text, focal point, source, and
   optional usage rights.
 - `fingerprints`: the SHA-256 and 64-bit dHash that find a photo already in the library.
-- `admin`: the library in the admin (thumbnails, search, filters, bulk upload).
+- `admin`: the library in the admin (thumbnails, search, filters, bulk upload), and
+  galleries (`models.Gallery`: an ordered set of library photos).
+- `inline`: photos and galleries between a story's paragraphs (`[photo 12]`,
+  `[gallery 3]`), a kind of body block (articles/blocks.py); `models.BodyUse` records
+  which story shows which, so that one in use is not deleted.
 """

@@ -1,4 +1,7 @@
-"""The photo library in the admin: thumbnails, search, filters, bulk upload.
+"""The photo library in the admin: thumbnails, search, filters, bulk upload; galleries.
+
+Each photo and gallery shows the code an editor pastes in a story's body to place it
+(`[photo 12]`, `[gallery 3]`: articles/photos/inline.py), with a "Copy" button.
 
 Reporters may use and upload photos (add, change, view); deleting a photo and setting
 its usage rights are for editors (`articles.delete_photo`,
@@ -9,19 +12,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
 
 from .. import images
 from ..forms import PhotoField
 from .forms import BulkUploadForm, PhotoAdminForm, duplicate_error, find_duplicates
-from .models import RIGHTS_PERMISSION, Photo
+from .inline import code_for
+from .models import RIGHTS_PERMISSION, Gallery, GalleryPhoto, Photo
 
 THUMBNAIL_WIDTH = 160
 RIGHTS_FIELDS = ("rights_note", "rights_expire_on")
@@ -77,19 +84,47 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset
 
 
+def photo_thumbnail(obj):
+    """A photo's smallest card rendition, for the library's lists and gallery rows."""
+    url = obj.thumbnail_url
+    if not url:
+        return format_html('<span class="photo-thumb photo-thumb--processing">{}</span>', "…")
+    return format_html(
+        '<img class="photo-thumb" src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
+        url,
+        obj.alt,
+        THUMBNAIL_WIDTH,
+        THUMBNAIL_WIDTH * images.CARD_RATIO[1] // images.CARD_RATIO[0],
+    )
+
+
+def code_block(obj):
+    """The short code to paste on a paragraph of its own in a story's body, with a
+    "Copy" button (admin-extra/copy-code.js; without JavaScript, select and copy)."""
+    if obj is None or obj.pk is None:
+        return "Shown once saved."
+    return format_html(
+        '<span class="paste-code"><code>{}</code> '
+        '<button type="button" class="paste-code__copy" data-copy="{}" hidden>Copy</button>'
+        '<span class="paste-code__done" role="status"></span></span>',
+        code_for(obj),
+        code_for(obj),
+    )
+
+
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     form = PhotoAdminForm
     change_list_template = "admin/articles/photo/change_list.html"
     change_form_template = "admin/articles/photo/change_form.html"
-    list_display = ["thumbnail", "label", "credit", "source", "uploaded_at", "state"]
+    list_display = ["thumbnail", "label", "credit", "source", "uploaded_at", "state", "code"]
     list_display_links = ["thumbnail", "label"]
     search_fields = ["caption", "credit", "alt"]
     list_filter = [("uploaded_at", admin.DateFieldListFilter), SourceFilter, RightsFilter]
     list_per_page = 60
-    readonly_fields = ["preview", "state", "uploaded_at", "uploaded_by", "dimensions"]
+    readonly_fields = ["preview", "state", "uploaded_at", "uploaded_by", "dimensions", "code"]
     fieldsets = [
-        (None, {"fields": ["original", "preview", "state", "dimensions"]}),
+        (None, {"fields": ["original", "preview", "state", "dimensions", "code"]}),
         (
             "Description",
             {"fields": ["caption", "credit", "alt", "source", ("focal_x", "focal_y")]},
@@ -108,7 +143,7 @@ class PhotoAdmin(admin.ModelAdmin):
     class Media:
         # The focal point: click the preview (as the story form once had it).
         css = {"all": ["admin-extra/photo-library.css", "admin-extra/story-form.css"]}
-        js = ["admin-extra/focal-point.js"]
+        js = ["admin-extra/focal-point.js", "admin-extra/copy-code.js"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -140,26 +175,34 @@ class PhotoAdmin(admin.ModelAdmin):
         from ..models import Story
 
         try:
-            using = Story.objects.filter(lead_photo_id=int(object_id))
+            pk = int(object_id)
         except ValueError:
             return None
+        # As its lead photo, between its paragraphs, or in a gallery the body shows.
+        using = Story.objects.filter(
+            pk__in=Story.objects.filter(
+                Q(lead_photo_id=pk)
+                | Q(body_uses__photo_id=pk)
+                | Q(body_uses__gallery__items__photo_id=pk)
+            ).values("pk")
+        )
         visible = list(using.linkable_by(request.user).order_by("-published_at", "-pk")[:20])
-        return {"stories": visible, "others": using.count() - len(visible)}
+        galleries = list(Gallery.objects.filter(items__photo_id=pk).distinct()[:20])
+        return {
+            "stories": visible,
+            "others": using.count() - len(visible),
+            "galleries": galleries,
+        }
 
     # Columns and read-only fields
 
     @admin.display(description="photo")
     def thumbnail(self, obj):
-        url = obj.thumbnail_url
-        if not url:
-            return format_html('<span class="photo-thumb photo-thumb--processing">{}</span>', "…")
-        return format_html(
-            '<img class="photo-thumb" src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
-            url,
-            obj.alt,
-            THUMBNAIL_WIDTH,
-            THUMBNAIL_WIDTH * images.CARD_RATIO[1] // images.CARD_RATIO[0],
-        )
+        return photo_thumbnail(obj)
+
+    @admin.display(description="code for the story body")
+    def code(self, obj):
+        return code_block(obj)
 
     @admin.display(description="caption", ordering="caption")
     def label(self, obj):
@@ -270,3 +313,71 @@ class PhotoAdmin(admin.ModelAdmin):
             "url": reverse("admin:articles_photo_change", args=[photo.pk]),
             "errors": [],
         }
+
+
+class GalleryPhotoInline(SortableTabularInline):
+    """The gallery's photos, in order: drag a row to move it (django-admin-sortable2)."""
+
+    model = GalleryPhoto
+    fields = ["thumbnail", "photo", "caption"]
+    readonly_fields = ["thumbnail"]
+    autocomplete_fields = ["photo"]
+    extra = 0
+
+    @admin.display(description="photo")
+    def thumbnail(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        return photo_thumbnail(obj.photo)
+
+    def get_queryset(self, request):
+        # The thumbnails come with the rows: one query, not one per photo.
+        return super().get_queryset(request).select_related("photo")
+
+
+@admin.register(Gallery)
+class GalleryAdmin(SortableAdminBase, VersionAdmin):
+    """Galleries: reporters make and arrange them; deleting one is for editors. A
+    gallery shown by a story cannot be deleted (BodyUse protects it)."""
+
+    inlines = [GalleryPhotoInline]
+    change_form_template = "admin/articles/gallery/change_form.html"
+    list_display = ["title", "photo_count", "created_at", "code"]
+    search_fields = ["title"]
+    readonly_fields = ["code", "created_at", "updated_at"]
+    fields = ["title", "code", "created_at", "updated_at"]
+
+    class Media:
+        css = {"all": ["admin-extra/photo-library.css"]}
+        js = ["admin-extra/copy-code.js", "admin-extra/photo-autocomplete.js"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(photo_total=Count("items"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            {**(extra_context or {}), "used_in": self._used_in(request, object_id)},
+        )
+
+    def _used_in(self, request, object_id):
+        """The stories showing the gallery that this user may see, and how many others
+        (as a photo's page: no one else's draft is named)."""
+        from ..models import Story
+
+        try:
+            using = Story.objects.filter(body_uses__gallery_id=int(object_id))
+        except ValueError:
+            return None
+        visible = list(using.linkable_by(request.user).order_by("-published_at", "-pk")[:20])
+        return {"stories": visible, "others": using.count() - len(visible)}
+
+    @admin.display(description="photos", ordering="photo_total")
+    def photo_count(self, obj):
+        return obj.photo_total
+
+    @admin.display(description="code for the story body")
+    def code(self, obj):
+        return code_block(obj)

@@ -232,8 +232,11 @@ def purge_stories_using(photo_id):
     from ..models import Story
 
     pks = list(Story.objects.filter(lead_photo_id=photo_id).values_list("pk", flat=True))
+    # Bodies showing it (inline, or in a gallery) depend on its tag (articles/photos/inline.py).
+    shown = {f"photo:{photo_id}"}
     if pks:
-        purge({f"story:{pk}" for pk in pks} | {"sitemap", "search"})
+        shown |= {f"story:{pk}" for pk in pks} | {"sitemap", "search"}
+    purge(shown)
 
 
 @receiver(post_save, sender=Photo)
@@ -278,8 +281,10 @@ def next_rights_expiry():
     """When the next photo in use leaves public pages, or None (none, or not hidden)."""
     if not hide_expired():
         return None  # no query: the default costs cold starts nothing
+    # In use: a story's lead, between a body's paragraphs, or in a gallery.
+    in_use = Q(stories__isnull=False) | Q(body_uses__isnull=False) | Q(gallery_items__isnull=False)
     day = (
-        Photo.objects.filter(rights_expire_on__gte=timezone.localdate(), stories__isnull=False)
+        Photo.objects.filter(in_use, rights_expire_on__gte=timezone.localdate())
         .order_by("rights_expire_on")
         .values_list("rights_expire_on", flat=True)
         .first()
@@ -297,7 +302,11 @@ def rights_expired_since(since):
     # The rights of day D end at the start of D + 1: those that ended in (since, now].
     last_days = (timezone.localtime(since).date(), now.date() - _one_day())
     stories = Story.objects.filter(lead_photo__rights_expire_on__range=last_days)
-    return {f"story:{pk}" for pk in stories.values_list("pk", flat=True)}
+    photos = Photo.objects.filter(rights_expire_on__range=last_days)
+    # Bodies showing one inline or in a gallery depend on its own tag.
+    return {f"story:{pk}" for pk in stories.values_list("pk", flat=True)} | {
+        f"photo:{pk}" for pk in photos.values_list("pk", flat=True)
+    }
 
 
 def _one_day():
@@ -311,3 +320,126 @@ def connect_schedule():
     from ..cache.tags import register_schedule
 
     register_schedule("photo-rights", next_at=next_rights_expiry, due_tags=rights_expired_since)
+
+
+# Galleries, and the photos and galleries a story's body shows (articles/photos/inline.py)
+
+
+class Gallery(models.Model):
+    """An ordered set of library photos, placed in a story's body as `[gallery <id>]`."""
+
+    title = models.CharField(
+        max_length=200, help_text="Names the gallery for readers using a screen reader, too."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "galleries"
+
+    def __str__(self):
+        return self.title or f"Gallery {self.pk}"
+
+
+class GalleryPhoto(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
+    # PROTECT: a photo in a gallery is in use, like a lead photo.
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="gallery_items")
+    caption = models.CharField(
+        "caption in this gallery",
+        max_length=300,
+        blank=True,
+        help_text="Leave empty to use the library's caption.",
+    )
+    order = models.PositiveIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "photo of the gallery"
+        verbose_name_plural = "photos of the gallery"
+
+    def __str__(self):
+        return str(self.photo)
+
+
+class BodyUse(models.Model):
+    """A photo or gallery that a story's body places between its paragraphs.
+
+    Kept in step with the body on every save of a story (`record_body_uses`), so that
+    "used in" and the refusal to delete a photo in use (PROTECT) are one indexed
+    lookup, not a search of every body.
+    """
+
+    story = models.ForeignKey("articles.Story", on_delete=models.CASCADE, related_name="body_uses")
+    photo = models.ForeignKey(
+        Photo, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
+    )
+    gallery = models.ForeignKey(
+        Gallery, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
+    )
+
+    class Meta:
+        verbose_name = "use in a story's body"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(photo__isnull=True) ^ Q(gallery__isnull=True),
+                name="body_use_photo_or_gallery",
+            ),
+        ]
+
+    def __str__(self):
+        # What the admin names when it refuses to delete the photo: "used by …".
+        return f"the body of “{self.story}”"
+
+
+def record_body_uses(story, created=False):
+    """Make the story's BodyUse rows what its body places (only ids that exist)."""
+    from .inline import references
+
+    photo_ids, gallery_ids = references(story.body)
+    if not photo_ids and not gallery_ids:
+        # The usual story, words only: no query when new, one DELETE otherwise.
+        if not created:
+            BodyUse.objects.filter(story=story).delete()
+        return
+    photo_ids = set(Photo.objects.filter(pk__in=photo_ids).values_list("pk", flat=True))
+    gallery_ids = set(Gallery.objects.filter(pk__in=gallery_ids).values_list("pk", flat=True))
+    have = set(BodyUse.objects.filter(story=story).values_list("photo_id", "gallery_id"))
+    want = {(pk, None) for pk in photo_ids} | {(None, pk) for pk in gallery_ids}
+    if have - want:
+        stale = Q()
+        for photo_id, gallery_id in have - want:
+            stale |= Q(photo_id=photo_id, gallery_id=gallery_id)
+        BodyUse.objects.filter(story=story).filter(stale).delete()
+    BodyUse.objects.bulk_create(
+        BodyUse(story=story, photo_id=photo_id, gallery_id=gallery_id)
+        for photo_id, gallery_id in want - have
+    )
+
+
+@receiver(post_save, sender="articles.Story")
+def _story_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not raw:  # a restored backup or fixture brings its own BodyUse rows
+        record_body_uses(instance, created)
+
+
+def purge_gallery(gallery_id):
+    from ..cache import purge
+
+    purge({f"gallery:{gallery_id}"})
+
+
+# Raw saves too: reverting a gallery to an earlier version (django-reversion) saves raw.
+
+
+@receiver(post_save, sender=Gallery)
+@receiver(post_delete, sender=Gallery)
+def _gallery_changed(sender, instance, **kwargs):
+    purge_gallery(instance.pk)
+
+
+@receiver(post_save, sender=GalleryPhoto)
+@receiver(post_delete, sender=GalleryPhoto)
+def _gallery_photo_changed(sender, instance, **kwargs):
+    purge_gallery(instance.gallery_id)

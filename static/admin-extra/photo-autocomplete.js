@@ -1,4 +1,4 @@
-// The story form's lead photo: the library's autocomplete shows each photo's thumbnail
+// The story form's lead photo and a gallery's photos: the library's autocomplete shows each photo's thumbnail
 // beside its caption and credit (the list answers with a "thumbnail" URL per photo,
 // articles/admin_site.py). Without JavaScript the plain select still works.
 (function () {
@@ -13,16 +13,30 @@
     );
   }
 
-  function setUp() {
+  // A story's lead photo, and each photo of a gallery (articles/photos/admin.py).
+  const PHOTO_SELECTS = 'select[name="lead_photo"].admin-autocomplete, ' +
+    'select[name^="items-"][name$="-photo"].admin-autocomplete';
+
+  function setUp(root) {
     const $ = window.django && window.django.jQuery;
     if (!$) return;
-    const select = $('select[name="lead_photo"].admin-autocomplete');
-    if (!select.length || !select.data("select2")) return;
-    const options = select.data("select2").options.options;
-    select.select2("destroy");
-    select.select2(Object.assign({}, options, { templateResult: render }));
+    $(root || document).find(PHOTO_SELECTS).each(function () {
+      const select = $(this);
+      if (!select.data("select2")) return;
+      const options = select.data("select2").options.options;
+      select.select2("destroy");
+      select.select2(Object.assign({}, options, { templateResult: render }));
+    });
   }
 
-  // After the admin's own autocomplete.js has set the field up (on DOMContentLoaded).
-  window.addEventListener("load", setUp);
+  // After the admin's own autocomplete.js has set the field up (on DOMContentLoaded),
+  // and for each gallery row added later (after the admin's own handler for the row).
+  window.addEventListener("load", function () {
+    setUp(document);
+  });
+  document.addEventListener("formset:added", function (event) {
+    window.setTimeout(function () {
+      setUp(event.target);
+    });
+  });
 })();
