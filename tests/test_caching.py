@@ -316,6 +316,20 @@ def test_a_checked_copy_is_trusted_until_a_purge_even_in_a_new_state_cache(
     assert [len(call.args[0]) for call in reads.call_args_list] == [2]
 
 
+def test_a_page_stored_by_an_older_release_is_rendered_again(client, make_story, page_cache):
+    """An operator who keeps NEWSROOM_BUILD_ID across a deploy still gets pages, never a
+    500 from an entry in the previous release's form (headers as a list of pairs)."""
+    make_story("Still here")
+    client.get("/")
+    key = keys.page_key(client.get("/").wsgi_request)
+    status, headers, content, expires_at, stamp = cache.get(key)
+    cache.set(key, (status, list(headers.values()), content, expires_at, stamp))
+    local.pages.clear()
+    response = client.get("/")
+    assert response.status_code == 200 and b"Still here" in response.content
+    assert response["X-Cache"] == "miss"
+
+
 def test_a_revalidation_on_a_miss_is_not_stored(client, make_story, page_cache):
     make_story()
     etag = client.get("/")["ETag"]

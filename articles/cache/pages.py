@@ -156,6 +156,8 @@ def _lookup(key):
     if held is not None and held[1] is not None and held[1] == mark and held[0][3] > _now():
         return held[0]
     entry = held[0] if held is not None else cache.get(key)
+    if entry is not None and not isinstance(entry[1], dict):
+        entry = None  # stored by an older release under the same NEWSROOM_BUILD_ID
     if entry is None or entry[3] <= _now() or not tags.valid([entry[4]])[0]:
         local.pages.delete(key)
         return None
