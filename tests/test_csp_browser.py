@@ -115,6 +115,8 @@ def test_story_form_works_under_a_policy_without_unsafe_inline(
 
         # A script that escaping let through would not run.
         assert page.evaluate(INJECT_INLINE_SCRIPT) is False
+        # The violation is reported by an event the browser queues: wait for it.
+        page.wait_for_function("window.__cspViolations.length > 0", timeout=10_000)
         injected = page.evaluate("window.__cspViolations")
         assert len(injected) == 1 and injected[0].startswith("script-src-elem inline")
 
