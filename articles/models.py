@@ -181,16 +181,21 @@ class StoryQuerySet(models.QuerySet):
     def for_detail(self):
         """Everything a story page shows, in a constant number of queries.
 
-        Corrections and tags come inside the story's own query, as JSON arrays
-        (`notes_json` and `tags_json`, read by `Story.notes` and `Story.tag_list`): the
-        page's query budget (six) has no room for two more queries.
+        Corrections, tags and the body's photos and galleries come inside the story's own
+        query, as JSON arrays (`notes_json`, `tags_json`, read by `Story.notes` and
+        `Story.tag_list`; `body_photos_json`, `body_gallery_json`, read when the body is
+        rendered): however many there are, the page's query count stays the same.
         """
+        from .photos.inline import body_media_annotations  # the photos import this module
+
         return (
             self.for_cards()
             .defer(None)
             .annotate(
                 notes_json=Subquery(Correction.objects.as_json_for_story()),
                 tags_json=Subquery(tags_as_json_for_story()),
+                # The photos and galleries between its paragraphs (articles/photos/inline.py).
+                **body_media_annotations(),
             )
             .prefetch_related(
                 Prefetch(

@@ -19,7 +19,10 @@ gallery (one query), however many the body holds. Each block names its cache tag
 showing it (articles/photos/models.py).
 """
 
+import contextlib
+import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.utils.html import format_html, format_html_join
@@ -32,6 +35,118 @@ _ALMOST = re.compile(r"\[\s*(?:photo|gallery)\b.*\]", re.I | re.S)
 INLINE_SIZES = "(min-width: 42rem) 40rem, 100vw"
 GALLERY_SIZES = "(min-width: 42rem) 13rem, 50vw"
 CAPTION_MAX = 300
+
+
+# What the story's own query brought (`StoryQuerySet.for_detail`, through BodyUse): the
+# photos and gallery items its body shows, so the story page loads them with no query
+# of its own, whatever their number. Set around a render by `preloaded()`.
+_PRELOADED = ContextVar("preloaded_body_media", default=None)
+
+# The Photo fields a figure needs, as the story's query brings them.
+MEDIA_FIELDS = ("renditions", "width", "height", "alt", "caption", "credit")
+
+
+@contextlib.contextmanager
+def preloaded(story):
+    """Render `story`'s body with the photos and gallery items its query brought (no
+    query), if it brought them (`body_photos_json`); else `prefetch` loads them."""
+    if not hasattr(story, "body_photos_json"):
+        yield
+        return
+    token = _PRELOADED.set(_media_of(story))
+    try:
+        yield
+    finally:
+        _PRELOADED.reset(token)
+
+
+def _rows(raw):
+    return json.loads(raw) if raw else []
+
+
+def _photo_from(row, prefix=""):
+    from .models import Photo
+
+    fields = {name: row[prefix + name] for name in MEDIA_FIELDS}
+    if isinstance(fields["renditions"], str):  # SQLite nests JSON columns as text
+        fields["renditions"] = json.loads(fields["renditions"])
+    return Photo(id=row[prefix + "id"], **fields)
+
+
+def _media_of(story):
+    """({public photo id: Photo}, {every photo id it knows}, [(gallery id, title,
+    order, item id, photo id, caption)])."""
+    photos, known, items = {}, set(), []
+    for row in _rows(story.body_photos_json):
+        known.add(row["id"])
+        if row["public"]:
+            photos[row["id"]] = _photo_from(row)
+    for row in _rows(story.body_gallery_json):
+        known.add(row["photo_id"])
+        if row["photo_public"] and row["photo_id"] not in photos:
+            photos[row["photo_id"]] = _photo_from(row, "photo_")
+        items.append(
+            (
+                row["gallery_id"],
+                row["title"],
+                row["order"],
+                row["id"],
+                row["photo_id"],
+                row["caption"],
+            )
+        )
+    return photos, known, items
+
+
+def body_media_annotations():
+    """The story query's annotations `preloaded` reads: its body's photos and its
+    galleries' items (all of them, each with whether the photo may be shown: a photo
+    still processing names its cache tag all the same), through BodyUse."""
+    from django.db.models import Exists, OuterRef, Subquery
+    from django.db.models.functions import JSONObject
+
+    from ..models import JSONArrayAgg
+    from .models import BodyUse, GalleryPhoto, Photo
+
+    def shown(path):
+        return Exists(Photo.objects.public().filter(pk=OuterRef(path)))
+
+    photos = (
+        BodyUse.objects.filter(story=OuterRef("pk"), photo__isnull=False)
+        .order_by()
+        .values("story")
+        .annotate(
+            items=JSONArrayAgg(
+                JSONObject(
+                    id="photo_id",
+                    public=shown("photo_id"),
+                    **{name: f"photo__{name}" for name in MEDIA_FIELDS},
+                )
+            )
+        )
+        .values("items")
+    )
+    items = (
+        GalleryPhoto.objects.filter(gallery__body_uses__story=OuterRef("pk"))
+        .order_by()
+        .values("gallery__body_uses__story")
+        .annotate(
+            items=JSONArrayAgg(
+                JSONObject(
+                    id="pk",
+                    gallery_id="gallery_id",
+                    title="gallery__title",
+                    order="order",
+                    caption="caption",
+                    photo_id="photo_id",
+                    photo_public=shown("photo_id"),
+                    **{f"photo_{name}": f"photo__{name}" for name in MEDIA_FIELDS},
+                )
+            )
+        )
+        .values("items")
+    )
+    return {"body_photos_json": Subquery(photos), "body_gallery_json": Subquery(items)}
 
 
 def code_for(obj, caption=""):
@@ -140,36 +255,65 @@ class LibraryKind:
         return messages
 
     def prefetch(self, found):
-        """The galleries' items in one query, then every photo in one more."""
-        from .models import GalleryPhoto, Photo
-
+        """The galleries' items in one query, then every photo in one more; none at all
+        when the story's own query brought them (`preloaded`)."""
         galleries = [b for b in found if isinstance(b, GalleryBlock)]
-        items = []
-        if galleries:
-            items = list(
-                GalleryPhoto.objects.filter(gallery_id__in={b.gallery_id for b in galleries})
-                .select_related("gallery")
-                .only("gallery_id", "photo_id", "caption", "order", "gallery__title")
-                .order_by("gallery_id", "order", "pk")
-            )
+        gallery_ids = {b.gallery_id for b in galleries}
         photo_ids = {b.photo_id for b in found if isinstance(b, PhotoBlock)}
-        photo_ids |= {item.photo_id for item in items}
-        photos = Photo.objects.public().in_bulk(photo_ids) if photo_ids else {}
+        photos, items = {}, []
+        media = _PRELOADED.get()
+        if media is not None:
+            preloaded_photos, known, all_items = media
+            photos = dict(preloaded_photos)
+            items = [item for item in all_items if item[0] in gallery_ids]
+            # What BodyUse did not know (a body written without Story.save, e.g. a
+            # restored backup) is loaded as before.
+            gallery_ids -= {item[0] for item in items}
+            photo_ids -= known
+        photo_ids, gallery_ids = self._load(photo_ids, gallery_ids, photos, items)
         for block in found:
             if isinstance(block, PhotoBlock):
                 block.photo = photos.get(block.photo_id)
         by_gallery = {}
-        for item in items:
-            by_gallery.setdefault(item.gallery_id, []).append(item)
+        for item in sorted(items, key=lambda item: (item[0], item[2], item[3])):
+            by_gallery.setdefault(item[0], []).append(item)
         for block in galleries:
             mine = by_gallery.get(block.gallery_id, [])
-            block.title = mine[0].gallery.title if mine else ""
-            block.photo_ids = {item.photo_id for item in mine}
+            block.title = mine[0][1] if mine else ""
+            block.photo_ids = {item[4] for item in mine}
             block.items = [
-                (photos[item.photo_id], item.caption)
+                (photos[item[4]], item[5])
                 for item in mine
-                if item.photo_id in photos and photos[item.photo_id].lead_picture
+                if item[4] in photos and photos[item[4]].lead_picture
             ]
+
+    def _load(self, photo_ids, gallery_ids, photos, items):
+        """Load into `photos` and `items` what the ids name: the galleries' items in one
+        query, then their photos and `photo_ids` (public ones) in one more."""
+        from .models import GalleryPhoto, Photo
+
+        if gallery_ids:
+            for item in (
+                GalleryPhoto.objects.filter(gallery_id__in=gallery_ids)
+                .select_related("gallery")
+                .only("gallery_id", "photo_id", "caption", "order", "gallery__title")
+            ):
+                items.append(
+                    (
+                        item.gallery_id,
+                        item.gallery.title,
+                        item.order,
+                        item.pk,
+                        item.photo_id,
+                        item.caption,
+                    )
+                )
+                if item.photo_id not in photos:
+                    photo_ids.add(item.photo_id)
+        photo_ids = photo_ids - set(photos)
+        if photo_ids:
+            photos.update(Photo.objects.public().in_bulk(photo_ids))
+        return photo_ids, gallery_ids
 
     # Readers
 
