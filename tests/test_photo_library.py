@@ -3,6 +3,7 @@ background, duplicates found, uploads checked file by file, files never stranded
 
 import io
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -529,3 +530,26 @@ def test_expiring_rights_are_a_scheduled_change_for_the_pages_showing_the_photo(
         f"story:{story.pk}",
         f"photo:{photo.pk}",  # and the bodies showing it (articles/photos/inline.py)
     }
+
+
+def test_the_library_finds_a_photo_by_its_tags_which_readers_never_see(
+    editor_client, client, make_story
+):
+    from tests.conftest import library_photo
+
+    harbour = library_photo(caption="Boats at dawn")
+    harbour.tags.add("Busan port")
+    library_photo(caption="Something else")
+    make_story("A public story", tags=["Seoul"])
+
+    found = editor_client.get(reverse("admin:articles_photo_changelist") + "?q=busan")
+    assert found.status_code == 200
+    assert "Boats at dawn" in found.content.decode()
+    assert "Something else" not in found.content.decode()
+    # A tag only a photo carries is no public tag: no page, not in the tags' sitemap.
+    assert client.get("/tags/busan-port/").status_code == 404
+    index = client.get("/sitemap.xml").content.decode()
+    [tags_file] = re.findall(r"<loc>[^<]*?(/sitemap-tags[^<]*)</loc>", index)
+    tags_sitemap = client.get(tags_file).content.decode()
+    assert "/tags/seoul/" in tags_sitemap and "busan-port" not in tags_sitemap
+    assert client.get("/tags/seoul/").status_code == 200

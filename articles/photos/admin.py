@@ -119,7 +119,7 @@ class PhotoAdmin(admin.ModelAdmin):
     change_form_template = "admin/articles/photo/change_form.html"
     list_display = ["thumbnail", "label", "credit", "source", "uploaded_at", "state", "code"]
     list_display_links = ["thumbnail", "label"]
-    search_fields = ["caption", "credit", "alt"]
+    search_fields = ["caption", "credit", "alt", "tags__name"]
     list_filter = [("uploaded_at", admin.DateFieldListFilter), SourceFilter, RightsFilter]
     list_per_page = 60
     readonly_fields = ["preview", "state", "uploaded_at", "uploaded_by", "dimensions", "code"]
@@ -127,7 +127,7 @@ class PhotoAdmin(admin.ModelAdmin):
         (None, {"fields": ["original", "preview", "state", "dimensions", "code"]}),
         (
             "Description",
-            {"fields": ["caption", "credit", "alt", "source", ("focal_x", "focal_y")]},
+            {"fields": ["caption", "credit", "alt", "tags", "source", ("focal_x", "focal_y")]},
         ),
         (
             "Usage rights",

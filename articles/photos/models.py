@@ -18,12 +18,23 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import cached_property
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
 
 from .. import images
 from ..images import get_originals_storage
 from . import fingerprints
 
 RIGHTS_PERMISSION = "articles.change_photo_rights"
+
+
+class TaggedPhoto(TaggedItemBase):
+    """A library photo's tag (Photo.tags), apart from the stories' tagged rows."""
+
+    content_object = models.ForeignKey("Photo", on_delete=models.CASCADE)
+
+    class Meta:
+        app_label = "articles"
 
 
 def hide_expired() -> bool:
@@ -122,6 +133,14 @@ class Photo(models.Model):
         null=True,
         blank=True,
         help_text="The last day the photo may be published.",
+    )
+    # Words to find it by in the library. Kept in a table of their own (TaggedPhoto), so
+    # the public tag pages, feeds and sitemaps, which read the stories' tagged rows,
+    # never see a tag only photos carry.
+    tags = TaggableManager(
+        through="TaggedPhoto",
+        blank=True,
+        help_text="Words to find it by in the library (people, places), comma-separated.",
     )
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     uploaded_by = models.ForeignKey(
