@@ -102,10 +102,18 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
             admin.click("input[name=_save]")
             admin.fill("#searchbar", "Mapo bridge")
             admin.press("#searchbar", "Enter")
-            rows = admin.locator("#result_list tbody tr")
-            expect(rows).to_have_count(1)
-            code = rows.locator(".paste-code code").inner_text()
+            cards = admin.locator(".photo-grid .photo-card")
+            expect(cards).to_have_count(1)
+            code = cards.locator(".paste-code code").inner_text()
             assert code == f"[photo {photos[1].pk}]"
+            # The grid's "select all" (admin-extra/photo-grid.js: Django's only knows rows).
+            admin.check("#action-toggle")
+            expect(cards.locator("input.action-select")).to_be_checked()
+            expect(admin.locator(".action-counter")).to_have_text("1 of 1 selected")
+            # On a phone the cards stack: nothing wider than the screen.
+            admin.set_viewport_size({"width": 390, "height": 844})
+            assert admin.evaluate("document.documentElement.scrollWidth <= innerWidth")
+            admin.set_viewport_size({"width": 1280, "height": 900})
 
             # A gallery of three, in the order chosen.
             admin.goto("/admin/articles/gallery/add/")
