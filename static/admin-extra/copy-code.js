@@ -14,7 +14,7 @@
       var done = button.parentNode.querySelector(".paste-code__done");
       button.hidden = false;
       button.addEventListener("click", function (event) {
-        // In the changelist the button sits inside a row link's cell: stay on the page.
+        // A button inside a form (the library's grid of cards): copy, never submit.
         event.preventDefault();
         navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
           if (done) {
