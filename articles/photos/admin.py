@@ -15,12 +15,14 @@ from datetime import timedelta
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
@@ -112,6 +114,30 @@ def code_block(obj):
     )
 
 
+class PhotoChangeList(ChangeList):
+    """The library's page of photos as cards (admin/articles/photo/change_list_results.html).
+
+    A template cannot call the admin's display methods with a photo, so each card's
+    rendered parts are made here from the page's photos (no query more)."""
+
+    @cached_property
+    def cards(self):
+        admin = self.model_admin
+        # Reporters have no action (deleting is for editors): no checkbox then.
+        with_checkbox = "action_checkbox" in self.list_display
+        return [
+            {
+                "photo": photo,
+                "url": self.url_for_result(photo),
+                "checkbox": admin.action_checkbox(photo) if with_checkbox else "",
+                "thumbnail": photo_thumbnail(photo),
+                "state": admin.state(photo),
+                "code": code_block(photo),
+            }
+            for photo in self.result_list
+        ]
+
+
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     form = PhotoAdminForm
@@ -143,7 +169,10 @@ class PhotoAdmin(admin.ModelAdmin):
     class Media:
         # The focal point: click the preview (as the story form once had it).
         css = {"all": ["admin-extra/photo-library.css", "admin-extra/story-form.css"]}
-        js = ["admin-extra/focal-point.js", "admin-extra/copy-code.js"]
+        js = ["admin-extra/focal-point.js", "admin-extra/copy-code.js", "admin-extra/photo-grid.js"]
+
+    def get_changelist(self, request, **kwargs):
+        return PhotoChangeList
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
