@@ -20,17 +20,15 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from .. import history
+
+# Defined before articles/admin.py imports this module (at its end).
+from ..admin import embargo_label
 from ..models import Story
 from . import ingest
 from .models import SubjectMapping, WireItem, WireSource
 
 MAKE_DRAFT_PERMISSION = "articles.make_story_from_wireitem"
 URGENCY_WORDS = {1: "Flash", 2: "Bulletin"}
-
-
-def _embargo_text(moment):
-    local = timezone.localtime(moment, timezone.get_default_timezone())
-    return f"Embargoed until {local:%Y-%m-%d %H:%M %Z}"
 
 
 @admin.register(WireSource)
@@ -282,7 +280,7 @@ class WireItemAdmin(admin.ModelAdmin):
         if obj.embargo_until and obj.embargo_until > timezone.now():
             return format_html(
                 '<strong><span aria-hidden="true">⛔</span> {}</strong>',
-                _embargo_text(obj.embargo_until),
+                embargo_label(obj.embargo_until),
             )
         return "Lifted" if obj.embargo_until else "—"
 
