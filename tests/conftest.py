@@ -4,6 +4,7 @@ import io
 import itertools
 import os
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.files import File
@@ -14,6 +15,11 @@ from PIL import Image
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
 
 _counter = itertools.count(1)
+
+
+def at(moment):
+    """Freeze the clock every visibility decision reads (`with at(NOON): …`)."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 def require(condition, reason):

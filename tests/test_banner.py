@@ -6,7 +6,6 @@ decision reads is frozen at a moment, no sleeps.
 
 import re
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 import reversion
@@ -19,6 +18,7 @@ from articles.banner import URL_MESSAGE, Banner
 from articles.cache import local, purge_everything
 from articles.models import Story
 from tests.admin_pages import form_fields
+from tests.conftest import at
 from tests.test_query_counts import MAX_QUERIES
 
 NOW = datetime(2031, 5, 6, 9, 0, tzinfo=UTC)
@@ -26,11 +26,6 @@ ENDS = NOW + timedelta(hours=1)
 TEXT = "Earthquake felt across the capital region"
 ADD = reverse("admin:articles_banner_add")
 CHANGELIST = reverse("admin:articles_banner_changelist")
-
-
-def at(moment):
-    """Freeze the clock every visibility decision reads."""
-    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 def make_banner(**fields):

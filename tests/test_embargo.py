@@ -1,7 +1,6 @@
 """Embargo: a story is public nowhere before its embargo, whatever its status says."""
 
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -12,15 +11,11 @@ from django.utils import timezone
 from articles.cache import local
 from articles.models import Story
 from tests.admin_pages import form_fields
+from tests.conftest import at
 from tests.test_admin import CHANGELIST, change_url
 
 LIFTS = datetime(2031, 3, 4, 0, 0, tzinfo=UTC)
 HEADLINE = "Embargoed budget figures"
-
-
-def at(moment):
-    """Freeze the clock every visibility decision reads."""
-    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 @pytest.fixture

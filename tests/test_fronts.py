@@ -4,7 +4,6 @@ exactly that, at once and on time, without a story twice and without a slower pa
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 import reversion
@@ -19,14 +18,10 @@ from articles.cache import local, purge_everything
 from articles.fronts.defaults import ensure_default_fronts
 from articles.models import Front, Layout, Pin, Story, Zone
 from tests.admin_pages import form_fields
+from tests.conftest import at
 from tests.test_query_counts import MAX_QUERIES
 
 NOON = datetime(2031, 3, 4, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
-
-
-def at(moment):
-    """Freeze the clock every visibility decision reads (as tests/test_scheduling.py)."""
-    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 @pytest.fixture(autouse=True)

@@ -1,22 +1,17 @@
 """Scheduling: a story set to a future time goes live at that moment, by itself."""
 
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 from django.test import Client
 
 from articles.models import Story
 from tests.admin_pages import form_fields
+from tests.conftest import at
 from tests.test_admin import CHANGELIST, change_url
 
 GO_LIVE = datetime(2031, 3, 4, 0, 0, tzinfo=UTC)
 HEADLINE = "Embargoed budget figures"
-
-
-def at(moment):
-    """Freeze the clock every visibility decision reads."""
-    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 @pytest.fixture
