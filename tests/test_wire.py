@@ -1,21 +1,29 @@
 """The wire desk: agency copy in three formats, received once, processed once."""
 
+import json
 import os
+import re
 import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from unittest import mock
+from xml.sax.saxutils import escape
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
 from reversion.models import Version
 
+from articles import images
 from articles.history import record_story_revisions, stories_for_revisions
-from articles.models import Author, Story
+from articles.models import Author, Photo, Story
+from articles.photos import fingerprints
 from articles.wire import ingest
-from articles.wire.formats import MAX_BYTES, WireFormatError, parse
+from articles.wire.formats import MAX_BYTES, WireFormatError, ninjs, parse
 from articles.wire.models import SubjectMapping, WireItem, WireSource
 from tests.background_tasks import run_worker
+from tests.conftest import image_bytes
 
 SAMPLES = Path(__file__).parent / "wire_samples"
 
@@ -57,7 +65,6 @@ def test_ninjs_1x_item_is_normalised_and_its_body_sanitised():
     assert ("subj:11000000", "politics") in copy.subjects
     assert ("medtop:20000587", "economic policy") in copy.subjects
     assert copy.related_headlines == ["Opposition vows to fight spending cuts"]
-    assert copy.section_hint == "Politics"
     assert "<script" not in copy.body_html and "onclick" not in copy.body_html
     assert "The vote was 180 to 95." in copy.body_html
 
@@ -639,3 +646,425 @@ def test_new_since_i_last_looked(news_editor_client, ninjs_source):
     response = news_editor_client.get(WIRE + "?new=1")
 
     assert [i.guid.rsplit(":", 1)[-1] for i in response.context["cl"].result_list] == ["rates-007"]
+
+
+# Every body the standard allows ---------------------------------------------------
+
+
+def test_a_ninjs_1x_flash_in_plain_text_keeps_its_body(ninjs_source):
+    copy = parse("ninjs", sample("ninjs1-flash.json"))
+
+    # Blank lines separate paragraphs; a paragraph's wrapped lines are joined.
+    assert copy.body_html == (
+        "<p>BUSAN, March 3 (Agency) - An earthquake of magnitude 6.1 struck off the "
+        "southeast coast at 18:55 local time, the weather agency said.</p>\n"
+        "<p>More follows.</p>"
+    )
+    item, _ = ingest.receive(ninjs_source, sample("ninjs1-flash.json"), "flash.json")
+    story, _ = ingest.make_draft(item)
+    assert "struck off the southeast coast" in story.body
+
+
+def test_a_ninjs_2x_plain_text_body_becomes_paragraphs():
+    copy = parse("ninjs", sample("ninjs2-plain-picture.json"))
+
+    assert copy.body_html.count("<p>") == 3
+    assert "<p>The fire service said 14 people were hurt, two seriously.</p>" in copy.body_html
+
+
+def test_html_is_preferred_and_plain_text_is_escaped():
+    both = parse("ninjs", sample("ninjs2-embargoed.json"))  # text/html and text/plain
+    assert "Markets had expected a hold." in both.body_html
+
+    item = {
+        "uri": "urn:x:plain",
+        "headlines": [{"value": "Plain"}],
+        "bodies": [{"contenttype": "text/plain", "value": "Profits <b>doubled</b> & more"}],
+    }
+    copy = parse("ninjs", json.dumps(item).encode())
+    assert copy.body_html == "<p>Profits &lt;b&gt;doubled&lt;/b&gt; &amp; more</p>"
+
+
+def test_newsml_plain_text_inline_data_is_read():
+    copy = parse("newsml", sample("newsml-plain-picture.xml"))
+
+    assert copy.body_html == (
+        "<p>ULSAN, March 3 (Agency) - Roads cracked and power was cut to 30,000 homes "
+        "in Ulsan after Tuesday's earthquake.</p>\n"
+        "<p>The city said power would be back by midnight.</p>"
+    )
+
+
+# The IPTC's schemas ---------------------------------------------------------------
+
+
+VALID_NINJS = [
+    "ninjs1-budget.json",
+    "ninjs1-budget-v2.json",
+    "ninjs1-flash.json",
+    "ninjs2-embargoed.json",
+    "ninjs2-kill.json",
+    "ninjs2-plain-picture.json",
+]
+
+
+def test_the_shipped_schemas_are_the_iptcs_with_the_drafts_they_declare():
+    from jsonschema import Draft7Validator, Draft202012Validator
+
+    one, two = ninjs.validator(1), ninjs.validator(2)
+    assert isinstance(one, Draft7Validator) and isinstance(two, Draft202012Validator)
+    assert one.schema["$id"] == "http://www.iptc.org/std/ninjs/ninjs-schema_1.6.json#"
+    assert two.schema["$id"] == "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#"
+    # The real schemas: what 1.x calls a headline is a string, and uri is required.
+    assert one.schema["properties"]["headline"]["type"] == "string"
+    assert one.schema["required"] == two.schema["required"] == ["uri"]
+
+
+@pytest.mark.parametrize("name", VALID_NINJS)
+def test_the_ninjs_samples_follow_the_iptc_schema_of_their_version(name):
+    item = json.loads(sample(name))
+    major = ninjs.validate(item)
+    assert not list(ninjs.validator(major).iter_errors(item))
+    assert major == (1 if name.startswith("ninjs1") else 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (
+            "ninjs-headline-number.json",
+            "does not follow ninjs 1.x ($.headline): 42 is not of type 'string'",
+        ),
+        (
+            "ninjs-guid-no-uri.json",
+            "does not follow ninjs 2.x (the item): 'uri' is a required property",
+        ),
+    ],
+)
+def test_an_item_that_breaks_the_standard_is_refused_with_the_schemas_reason(
+    ninjs_source, name, reason
+):
+    item, _ = ingest.receive(ninjs_source, sample(name), name)
+
+    assert item.status == WireItem.Status.REJECTED
+    assert item.reason == reason
+    assert item.headline == "" and item.guid == ""
+    assert not WireItem.objects.exclude(status="rejected").exists()
+
+
+def test_an_empty_uri_is_no_identifier():
+    item = {"uri": " ", "headline": "Nobody knows which item this is"}
+    with pytest.raises(WireFormatError, match="the uri is empty"):
+        parse("ninjs", json.dumps(item).encode())
+
+
+def test_a_push_that_breaks_the_standard_answers_400_with_the_reason(client, pushing):
+    _, token = pushing
+    response = push(client, sample("ninjs-headline-number.json"), token)
+    assert response.status_code == 400
+    assert "42 is not of type 'string'" in response.json()["error"]
+
+
+def test_references_between_schemas_resolve_to_the_shipped_files():
+    # ninjs 2.x places carry GeoJSON, which the 2.2 schema refers to on geojson.org:
+    # checked against the shipped copy (a wrong shape is refused, a right one read).
+    item = {
+        "uri": "urn:x:places",
+        "headlines": [{"value": "Quake felt on Gotland"}],
+        "places": [{"name": "Gotland", "geojson": {"type": "Point", "coordinates": [18.3, 57.6]}}],
+    }
+    assert parse("ninjs", json.dumps(item).encode()).headline == "Quake felt on Gotland"
+    item["places"][0]["geojson"] = {"type": "Point", "coordinates": "north"}
+    with pytest.raises(WireFormatError, match=r"does not follow ninjs 2\.x \(\$\.places"):
+        parse("ninjs", json.dumps(item).encode())
+
+
+def test_an_item_declaring_ninjs_3_is_refused_by_name():
+    item = {"uri": "urn:x:3", "standard": {"name": "ninjs", "version": "3.0"}}
+    with pytest.raises(WireFormatError, match=r"this site reads ninjs 1\.x and 2\.x"):
+        parse("ninjs", json.dumps(item).encode())
+
+
+# By-lines are people --------------------------------------------------------------
+
+
+def test_a_byline_of_two_people_is_two_authors_mapped_to_the_newsrooms(ninjs_source, make_author):
+    hannah = make_author("Hannah Okafor")
+    item, _ = ingest.receive(ninjs_source, sample("ninjs1-flash.json"), "flash.json")
+
+    story, _ = ingest.make_draft(item)
+
+    authors = list(story.authors.order_by("bylines__order"))
+    assert [a.name for a in authors] == ["Hannah Okafor", "Lee Min-jun"]
+    assert authors[0] == hannah  # the newsroom's own, not a second Hannah Okafor
+    assert not Author.objects.filter(name__icontains=" and ").exists()
+
+
+def test_structured_people_are_the_authors():
+    ninjs2 = parse("ninjs", sample("ninjs2-plain-picture.json"))
+    # people with an author rel, not the person the story is about, nor the agency.
+    assert ninjs2.bylines == ["Hannah Okafor", "Lee Min-jun"]
+    g2 = parse("newsml", sample("newsml-plain-picture.xml"))
+    assert g2.bylines == ["Hannah Okafor", "Lee Min-jun"]  # creators, not the contributor
+
+
+@pytest.mark.parametrize(
+    ("language", "by", "names"),
+    [
+        ("en", "Hannah Okafor & Lee Min-jun", ["Hannah Okafor", "Lee Min-jun"]),
+        (
+            "en",
+            "Kim Min-ji, Park Ji-ho / Lee Seo-yeon",
+            ["Kim Min-ji", "Park Ji-ho", "Lee Seo-yeon"],
+        ),
+        ("ko", "김민지와 이서연", ["김민지", "이서연"]),
+        ("ko", "박지호 및 이서연", ["박지호", "이서연"]),
+        ("fr", "Par Jean Dupont et Marie Curie", ["Jean Dupont", "Marie Curie"]),
+        ("de", "Von Anna Schmidt und Jonas Weber", ["Anna Schmidt", "Jonas Weber"]),
+        ("es", "Ana García y Juan Pérez", ["Ana García", "Juan Pérez"]),
+        # "y" joins names only in Spanish (and its kin): an English name keeps it.
+        ("en", "Ana y Juan", ["Ana y Juan"]),
+    ],
+)
+def test_a_byline_is_split_on_its_languages_joins(language, by, names):
+    item = {"uri": "urn:x:by", "language": language, "headline": "By-line", "byline": by}
+    assert parse("ninjs", json.dumps(item).encode()).bylines == names
+    g2 = sample("newsml-plain-picture.xml").replace(
+        b'xml:lang="en"', f'xml:lang="{language}"'.encode()
+    )
+    g2 = re.sub(rb"<creator .*?</creator>", b"", g2).replace(
+        b"<by>Hannah Okafor and Lee Min-jun</by>", f"<by>{escape(by)}</by>".encode()
+    )
+    assert parse("newsml", g2).bylines == names
+
+
+# Pictures -------------------------------------------------------------------------
+
+
+def test_pictures_that_come_with_an_item_are_recorded():
+    ninjs2 = parse("ninjs", sample("ninjs2-plain-picture.json")).pictures
+    assert len(ninjs2) == 1
+    picture = ninjs2[0]
+    assert picture["caption"].startswith("Rescue workers search a collapsed house")
+    assert picture["credit"] == "Kim Ji-won/Agency"
+    assert picture["rights"] == "(c) 2031 Agency Editorial use only. No sales."
+    assert [r["name"] for r in picture["renditions"]] == ["highres", "thumbnail"]
+    assert picture["renditions"][0]["width"] == 1200
+
+    g2 = parse("newsml", sample("newsml-plain-picture.xml"))
+    assert g2.pictures[0]["caption"].startswith("A cracked road in Ulsan")
+    assert g2.pictures[0]["credit"] == "Choi Yu-na/Agency"
+    assert g2.pictures[0]["renditions"][0]["href"] == "newsml-plain-picture-1.jpg"
+    assert g2.related_headlines == []  # a picture is not a related story
+
+    one = {
+        "uri": "urn:x:one",
+        "headline": "With a 1.x picture",
+        "associations": {
+            "photo1": {
+                "uri": "urn:x:one:photo",
+                "type": "picture",
+                "description_text": "A 1.x caption",
+                "byline": "A photographer",
+                "renditions": {"hires": {"href": "one.jpg", "mimetype": "image/jpeg"}},
+            }
+        },
+    }
+    [picture] = parse("ninjs", json.dumps(one).encode()).pictures
+    assert (picture["caption"], picture["credit"]) == ("A 1.x caption", "A photographer")
+    assert picture["renditions"][0]["href"] == "one.jpg"
+
+
+def drop_picture(folder, name, **options):
+    path = folder / name
+    path.write_bytes(image_bytes(**options))
+    os.utime(path, (0, 0))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("fmt", "item", "picture"),
+    [
+        ("ninjs", "ninjs2-plain-picture.json", "ninjs2-plain-picture-a001.jpg"),
+        ("newsml", "newsml-plain-picture.xml", "newsml-plain-picture-1.jpg"),
+    ],
+)
+def test_a_picture_dropped_with_its_item_becomes_the_drafts_lead_photo(
+    tmp_path, section, fmt, item, picture
+):
+    inbox = tmp_path / "agency"
+    inbox.mkdir()
+    source = WireSource.objects.create(
+        name="Agency", slug="agency", format=fmt, default_section=section, folder="agency"
+    )
+    drop(inbox, item)
+    drop_picture(inbox, picture)
+
+    call_command("wire_ingest", once=True, verbosity=0)
+    received = WireItem.objects.get(source=source)
+    assert received.status == WireItem.Status.PROCESSED  # the picture was not read as an item
+    assert not (inbox / "rejected").exists()
+    assert (inbox / "processed" / picture).exists() and not (inbox / picture).exists()
+    run_worker()
+
+    received.refresh_from_db()
+    photo = Photo.objects.get()
+    assert received.pictures[0]["photo"] == photo.pk
+    parsed = parse(fmt, sample(item)).pictures[0]
+    assert (photo.caption, photo.credit, photo.rights_note) == (
+        parsed["caption"],
+        parsed["credit"],
+        parsed["rights"],
+    )
+    assert photo.source == "Agency" and photo.renditions  # made by the photo task
+    story, _ = ingest.make_draft(received)
+    assert story.lead_photo == photo
+
+
+class _PictureServer:
+    """A local HTTP server that counts the requests it gets."""
+
+    def __init__(self, body, redirect_to=None):
+        self.requests = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                if redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, host="127.0.0.1", path="/photos/a001.jpg"):
+        return f"http://{host}:{self.port}{path}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def picture_server():
+    server = _PictureServer(image_bytes())
+    yield server
+    server.close()
+
+
+def item_with_picture(href, uri="urn:x:pictured"):
+    return json.dumps(
+        {
+            "uri": uri,
+            "headlines": [{"value": "With a linked picture"}],
+            "associations": [
+                {
+                    "name": "a001",
+                    "uri": f"{uri}:photo",
+                    "type": "picture",
+                    "by": "A photographer",
+                    "descriptions": [{"value": "A linked caption"}],
+                    "renditions": [{"name": "hires", "href": href, "contenttype": "image/jpeg"}],
+                }
+            ],
+        }
+    ).encode()
+
+
+def test_a_picture_from_an_untrusted_host_is_recorded_but_never_fetched(
+    ninjs_source, picture_server, news_editor_client
+):
+    item, _ = ingest.receive(ninjs_source, item_with_picture(picture_server.url()), "a.json")
+    run_worker()
+
+    item.refresh_from_db()
+    assert picture_server.requests == []
+    assert not Photo.objects.exists()
+    assert "not trusted" in item.pictures[0]["note"]
+    html = news_editor_client.get(f"{WIRE}{item.pk}/change/").content.decode()
+    assert "A linked caption" in html and "not trusted" in html
+
+
+def test_a_picture_from_a_trusted_host_is_fetched_by_the_worker(
+    ninjs_source, picture_server, news_editor_client
+):
+    ninjs_source.trusted_picture_hosts = "photos.agency.example 127.0.0.1"
+    ninjs_source.save()
+
+    item, _ = ingest.receive(ninjs_source, item_with_picture(picture_server.url()), "a.json")
+    assert picture_server.requests == []  # not while receiving: in the worker
+    run_worker()
+
+    item.refresh_from_db()
+    photo = Photo.objects.get()
+    assert picture_server.requests == ["/photos/a001.jpg"]
+    assert (photo.caption, photo.credit) == ("A linked caption", "A photographer")
+    assert item.pictures[0]["photo"] == photo.pk
+    html = news_editor_client.get(f"{WIRE}{item.pk}/change/").content.decode()
+    assert "In the photo library" in html and photo.thumbnail_url in html
+
+
+def test_a_trusted_fetch_is_refused_past_the_size_limit_or_a_redirect_elsewhere(
+    ninjs_source, picture_server, settings
+):
+    ninjs_source.trusted_picture_hosts = "127.0.0.1"
+    ninjs_source.save()
+    settings.NEWSROOM = {**settings.NEWSROOM, "PHOTO_MAX_BYTES": 1000}
+    big, _ = ingest.receive(ninjs_source, item_with_picture(picture_server.url()), "big.json")
+    elsewhere = _PictureServer(b"", redirect_to=picture_server.url(host="localhost"))
+    try:
+        moved, _ = ingest.receive(
+            ninjs_source, item_with_picture(elsewhere.url(), uri="urn:x:moved"), "moved.json"
+        )
+        run_worker()
+    finally:
+        elsewhere.close()
+
+    big.refresh_from_db()
+    moved.refresh_from_db()
+    assert "larger than 1,000 bytes" in big.pictures[0]["note"]
+    assert "not a trusted host" in moved.pictures[0]["note"]
+    assert picture_server.requests == ["/photos/a001.jpg"]  # the big one; not the redirect
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_picture_work_is_done_outside_any_transaction(section, picture_server):
+    source = WireSource.objects.create(
+        name="Agency",
+        slug="agency",
+        format="ninjs",
+        default_section=section,
+        trusted_picture_hosts="127.0.0.1",
+    )
+    seen = []
+
+    def watch(function):
+        def watched(*args, **kwargs):
+            seen.append((function.__name__, connection.in_atomic_block))
+            return function(*args, **kwargs)
+
+        return watched
+
+    item, _ = ingest.receive(source, item_with_picture(picture_server.url()), "a.json")
+    with (
+        mock.patch.object(ingest, "_fetch", watch(ingest._fetch)),
+        mock.patch.object(ingest.images, "validate_photo", watch(images.validate_photo)),
+        mock.patch.object(ingest.fingerprints, "dhash", watch(fingerprints.dhash)),
+    ):
+        ingest.import_pictures(item.pk)
+
+    assert sorted(seen) == [("_fetch", False), ("dhash", False), ("validate_photo", False)]
+    assert Photo.objects.count() == 1

@@ -24,6 +24,7 @@ from .. import history
 # Defined before articles/admin.py imports this module (at its end).
 from ..admin import embargo_label
 from ..models import Story
+from ..photos.models import Photo
 from . import ingest
 from .models import SubjectMapping, WireItem, WireSource
 
@@ -35,7 +36,15 @@ URGENCY_WORDS = {1: "Flash", 2: "Bulletin"}
 class WireSourceAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "format", "default_section", "folder", "active", "has_token"]
     list_filter = ["format", "active"]
-    fields = ["name", "slug", "format", "default_section", "folder", "active"]
+    fields = [
+        "name",
+        "slug",
+        "format",
+        "default_section",
+        "folder",
+        "trusted_picture_hosts",
+        "active",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["issue_token"]
 
@@ -198,6 +207,7 @@ class WireItemAdmin(admin.ModelAdmin):
         "bylines",
         "subjects",
         "related_headlines",
+        "pictures_list",
         "section_hint",
         "pub_status",
         "file_name",
@@ -310,6 +320,10 @@ class WireItemAdmin(admin.ModelAdmin):
     def body_preview(self, obj):
         return format_html('<div class="wire-body">{}</div>', _safe_body(obj.body_html))
 
+    @admin.display(description="pictures")
+    def pictures_list(self, obj):
+        return _pictures_list(obj)
+
     def changelist_view(self, request, extra_context=None):
         if NewSinceFilter.parameter_name not in request.GET and request.method == "GET":
             NewSinceFilter.note_look(request)
@@ -421,6 +435,52 @@ class WireItemAdmin(admin.ModelAdmin):
         if created:
             self.message_user(request, f"Draft made from the wire: “{story.headline}”.")
         return story
+
+
+def _pictures_list(item):
+    """The pictures that came with the item: a thumbnail once in the photo library,
+    caption, credit, rights, what became of it, and the agency's renditions."""
+    if not item.pictures:
+        return "—"
+    photos = Photo.objects.in_bulk(item.picture_photo_ids)
+    rows = []
+    for picture in item.pictures:
+        photo = photos.get(picture.get("photo"))
+        if photo is not None:
+            state = format_html(
+                '{}<a href="{}">In the photo library{}</a>',
+                format_html('<img src="{}" alt="" width="120"> ', photo.thumbnail_url)
+                if photo.thumbnail_url
+                else "",
+                reverse("admin:articles_photo_change", args=[photo.pk]),
+                " (processing)" if photo.is_processing else "",
+            )
+        elif picture.get("note"):
+            state = picture["note"]
+        elif picture.get("file") or picture.get("fetch"):
+            state = "Waiting for the worker to add it to the photo library."
+        else:
+            state = ""
+        renditions = format_html_join(
+            ", ",
+            "{} ({}×{}, {})",
+            (
+                (r["name"] or r["href"], r["width"] or "?", r["height"] or "?", r["href"])
+                for r in picture["renditions"]
+            ),
+        )
+        rows.append(
+            format_html(
+                "<li><p><strong>{}</strong></p><p>Credit: {} · Rights: {}</p><p>{}</p>"
+                "<p>Renditions: {}</p></li>",
+                picture["caption"] or "(no caption)",
+                picture["credit"] or "—",
+                picture["rights"] or "—",
+                state,
+                renditions,
+            )
+        )
+    return format_html('<ul class="wire-pictures">{}</ul>', mark_safe("".join(rows)))
 
 
 def _safe_body(html):

@@ -15,17 +15,34 @@ One mechanism, the site's background tasks (articles/tasks.py):
    withdrawal unpublishes the story made from that guid and flags it. The item's row is
    locked with SKIP LOCKED, so two workers never process one item twice.
 3. **Making a draft** (`make_draft`): an editor's click in the Wire view.
+4. **Pictures** (`import_pictures`, in the worker): a picture that came with an item,
+   dropped in the same folder or linked from a host its source trusts, becomes a library
+   photo with its caption, credit and rights (the draft's lead photo). The file is read
+   or fetched (size and time capped) and checked outside any transaction; only the
+   rows are written in one.
 """
 
 import logging
 import os
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .. import images
 from ..history import record_story_revisions, stories_for_revisions
+from ..importing import PHOTO_SUFFIXES
 from ..models import Author, RelatedHeadline, Section, Story, StoryAuthor, unique_slug
+from ..photos import fingerprints
+from ..photos.models import Photo
 from ..tasks import background_task
 from .formats import MAX_BYTES, WITHDRAWN, WireFormatError, parse
 from .models import SubjectMapping, WireItem
@@ -56,15 +73,19 @@ def reject(source, data, name, reason):
     )
 
 
-def receive(source, data, name=""):
+def receive(source, data, name="", folder=None):
     """Store one item from `source`: (item, created). Rejected items come back with
     status REJECTED and their reason; a guid and version already received return the
-    existing item, unchanged, with created False."""
+    existing item, unchanged, with created False. `folder`: the watched folder the item
+    was dropped in, where the pictures it names may be too."""
     try:
         copy = parse(source.format, data, name or "item")
     except WireFormatError as error:
         logger.warning("Wire item %r from %s rejected: %s", name, source, error)
         return reject(source, data, name, str(error)), True
+    pictures = [
+        _claim(_picture_to_take(picture, source, folder), folder) for picture in copy.pictures
+    ]
     fields = {
         "file_name": name[:255],
         "raw": _raw_text(data),
@@ -78,6 +99,7 @@ def receive(source, data, name=""):
         "embargo_until": copy.embargoed,
         "pub_status": copy.pub_status,
         "section_hint": copy.section_hint,
+        "pictures": pictures,
     }
     key = {"source": source, "guid": copy.guid, "version": copy.version}
     try:
@@ -92,12 +114,222 @@ def receive(source, data, name=""):
                 item = WireItem.objects.create(
                     **key, **fields, status=WireItem.Status.PROCESSED, processed_at=timezone.now()
                 )
+            if any("file" in picture or "fetch" in picture for picture in pictures):
+                import_wire_pictures.enqueue(item.pk)
     except IntegrityError:
         existing = WireItem.objects.exclude(status=WireItem.Status.REJECTED).filter(**key).first()
         if existing is None:
             raise
         return existing, False
     return item, True
+
+
+# ------------------------------------------------------------------------ pictures
+
+# A trusted fetch gives up after this long, however slowly the bytes come.
+PICTURE_FETCH_SECONDS = 30
+
+
+class PictureError(Exception):
+    """Why a picture could not be taken into the library."""
+
+
+def _renditions_by_preference(picture):
+    """The picture's renditions, the largest first, leaving out those the library would
+    refuse by their stated size (bytes or pixels) or type."""
+    limits = settings.NEWSROOM
+    kept = []
+    for rendition in picture["renditions"]:
+        contenttype = rendition.get("contenttype") or ""
+        if contenttype and not contenttype.startswith("image/"):
+            continue
+        if (rendition.get("size") or 0) > limits["PHOTO_MAX_BYTES"]:
+            continue
+        pixels = (rendition.get("width") or 0) * (rendition.get("height") or 0)
+        if pixels > limits["PHOTO_MAX_PIXELS"]:
+            continue
+        kept.append((pixels, rendition.get("size") or 0, rendition))
+    return [rendition for *_, rendition in sorted(kept, key=lambda row: row[:2], reverse=True)]
+
+
+def _dropped_file(href, folder):
+    """The file `href` names in the drop folder ("a001.jpg", "./a001.jpg", "file:a001.jpg"),
+    if it is there, settled, a photo's suffix and not a link; else None."""
+    if folder is None:
+        return None
+    parts = urlsplit(href)
+    if parts.scheme not in ("", "file") or parts.netloc:
+        return None
+    name = PurePosixPath(unquote(parts.path)).name
+    if not name or name.startswith(".") or Path(name).suffix.lower() not in PHOTO_SUFFIXES:
+        return None
+    path = Path(folder) / name
+    if path.is_symlink() or not path.is_file():
+        return None
+    if time.time() - path.stat().st_mtime < SETTLE_SECONDS:
+        return None  # still arriving
+    return path
+
+
+def _picture_to_take(picture, source, folder):
+    """The picture as stored, with where the worker takes its file from: a file dropped
+    with the item ("file") or a trusted href ("fetch"); neither: only recorded."""
+    picture = dict(picture)
+    for rendition in _renditions_by_preference(picture):
+        path = _dropped_file(rendition["href"], folder)
+        if path is not None:
+            picture["file"] = str(path)
+            return picture
+    for rendition in _renditions_by_preference(picture):
+        if source.trusts(rendition["href"]):
+            picture["fetch"] = rendition["href"]
+            return picture
+    if any(urlsplit(r["href"]).scheme in ("http", "https") for r in picture["renditions"]):
+        picture["note"] = "Linked from a host this source is not trusted to send pictures from."
+    else:
+        picture["note"] = "Its file did not arrive with the item."
+    return picture
+
+
+def _claim(picture, folder):
+    """A picture file taken from the drop folder moves to processed/ with its item (the
+    folder scan never reads it as an item), before the item is stored: the worker that
+    takes it may start as soon as the item is."""
+    if not picture.get("file") or folder is None:
+        return picture
+    moved = _move(Path(picture["file"]), Path(folder) / "processed")
+    return {**picture, "file": str(moved)}
+
+
+class _TrustedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to a host the source trusts."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = source
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not self.source.trusts(newurl):
+            raise PictureError(f"redirected to {urlsplit(newurl).hostname}, not a trusted host")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _fetch(url, source):
+    """The bytes at a trusted `url`: at most PHOTO_MAX_BYTES, within
+    PICTURE_FETCH_SECONDS. Never called for a host the source does not trust."""
+    if not source.trusts(url):
+        raise PictureError("not a trusted host")  # checked before; never fetched
+    limit = settings.NEWSROOM["PHOTO_MAX_BYTES"]
+    deadline = time.monotonic() + PICTURE_FETCH_SECONDS
+    opener = urllib.request.build_opener(_TrustedRedirects(source))
+    request = urllib.request.Request(url, headers={"User-Agent": "Newsroom wire desk"})
+    try:
+        with opener.open(request, timeout=PICTURE_FETCH_SECONDS) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise PictureError(f"is {int(declared):,} bytes, larger than {limit:,} bytes")
+            chunks, total = [], 0
+            while chunk := response.read(64 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    raise PictureError(f"is larger than {limit:,} bytes")
+                if time.monotonic() > deadline:
+                    raise PictureError(f"took longer than {PICTURE_FETCH_SECONDS} s")
+                chunks.append(chunk)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise PictureError(f"could not be fetched ({error})") from None
+    return b"".join(chunks)
+
+
+def _read_dropped(path):
+    root = Path(settings.NEWSROOM["WIRE_ROOT"]).resolve()
+    path = Path(path)
+    if path.is_symlink() or not path.resolve().is_relative_to(root):
+        raise PictureError("its file is not in the wire folder")
+    limit = settings.NEWSROOM["PHOTO_MAX_BYTES"]
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise PictureError(f"its file cannot be read ({error.strerror or error})") from None
+    if len(data) > limit:
+        raise PictureError(f"is larger than {limit:,} bytes")
+    return data
+
+
+def _library_photo(data, picture, item):
+    """A library photo of `data` (the one already there, byte for byte, or a new one).
+    Checked, fingerprinted and stored before any transaction; the row is saved in one
+    (the renditions are the photo task's, as for any upload)."""
+    upload = ContentFile(data, name="wire.jpg")
+    try:
+        info = images.validate_photo(upload)
+    except ValidationError as error:
+        raise PictureError(" ".join(error.messages)) from None
+    sha256 = fingerprints.sha256_of(upload)
+    existing = Photo.objects.filter(sha256=sha256).order_by("pk").first()
+    if existing is not None:
+        return existing
+    dhash = fingerprints.dhash(upload)
+    stem = (item.guid.rsplit(":", 1)[-1] or "wire")[:60]
+    field = Photo._meta.get_field("original")
+    name = field.storage.save(field.generate_filename(None, f"{stem}.{info.extension}"), upload)
+    photo = Photo(
+        original=name,
+        width=info.width,
+        height=info.height,
+        caption=picture["caption"][:300],
+        credit=picture["credit"][:120],
+        source=item.source.name[:120],
+        rights_note=picture["rights"][:300],
+        sha256=sha256,
+        dhash=dhash,
+    )
+    try:
+        with transaction.atomic():
+            photo.save()
+    except BaseException:
+        field.storage.delete(name)
+        raise
+    return photo
+
+
+@background_task
+def import_wire_pictures(item_id):
+    import_pictures(item_id)
+
+
+def import_pictures(item_id):
+    """Take the pictures of a received item into the photo library. Idempotent: a
+    picture with its photo is not taken again."""
+    item = WireItem.objects.select_related("source").filter(pk=item_id).first()
+    if item is None:
+        return None
+    outcomes = {}
+    for index, picture in enumerate(item.pictures):
+        if picture.get("photo") or not (picture.get("file") or picture.get("fetch")):
+            continue
+        try:
+            if picture.get("file"):
+                data = _read_dropped(picture["file"])
+            else:
+                data = _fetch(picture["fetch"], item.source)
+            photo = _library_photo(data, picture, item)
+        except PictureError as error:
+            logger.warning("Wire picture %s of item %s not taken: %s", index, item.pk, error)
+            outcomes[index] = {"note": f"Not added to the photo library: {error}"}
+        else:
+            outcomes[index] = {"photo": photo.pk, "note": ""}
+    if outcomes:
+        with transaction.atomic():
+            item = WireItem.objects.select_for_update().get(pk=item.pk)
+            pictures = [
+                {**picture, **outcomes.get(index, {})}
+                for index, picture in enumerate(item.pictures)
+            ]
+            WireItem.objects.filter(pk=item.pk).update(pictures=pictures)
+            item.pictures = pictures
+    return item
 
 
 # ------------------------------------------------------------------------ processing
@@ -238,9 +470,11 @@ def _section(item, mappings):
 
 
 def _authors(names):
+    """An Author for each name: the one the newsroom has by that name (case and spacing
+    aside), else a new one."""
     authors = []
-    for name in dict.fromkeys(name for name in names if name):
-        author = Author.objects.filter(name=name).order_by("pk").first()
+    for name in dict.fromkeys(" ".join(name.split()) for name in names if name.strip()):
+        author = Author.objects.filter(name__iexact=name).order_by("pk").first()
         if author is None:
             author = Author.objects.create(
                 name=name, slug=unique_slug(Author, name, max_length=120)
@@ -282,6 +516,7 @@ def make_draft(item, user=None):
     if newest is not None:
         item = WireItem.objects.select_for_update().select_related("source").get(pk=newest.pk)
     mappings = _mappings(item)
+    lead_photo = Photo.objects.filter(pk__in=item.picture_photo_ids).order_by("pk").first()
     story = Story(
         headline=item.headline or item.file_name or "Wire item",
         dek=item.dek,
@@ -289,6 +524,7 @@ def make_draft(item, user=None):
         section=_section(item, mappings),
         status=Story.Status.DRAFT,
         embargo_until=item.embargo_until,
+        lead_photo=lead_photo,
         created_by=user,
     )
     story.save()
@@ -323,6 +559,9 @@ def scan_folder(source, *, now=None):
         # Not a symbolic link: whoever may drop files must not make us read others.
         if path.name.startswith(".") or path.is_symlink() or not path.is_file():
             continue
+        if path.suffix.lower() in PHOTO_SUFFIXES:
+            continue  # a picture, taken with the item that names it
+
         stat = path.stat()
         if now - stat.st_mtime < SETTLE_SECONDS:
             continue  # still arriving
@@ -334,7 +573,7 @@ def scan_folder(source, *, now=None):
             )
             outcome = "rejected"
         else:
-            item, created = receive(source, path.read_bytes(), path.name)
+            item, created = receive(source, path.read_bytes(), path.name, folder=folder)
             if item.status == WireItem.Status.REJECTED:
                 outcome = "rejected"
             else:
@@ -350,3 +589,4 @@ def _move(path, into):
     if target.exists():
         target = into / f"{path.stem}.{int(timezone.now().timestamp() * 1000)}{path.suffix}"
     os.replace(path, target)
+    return target

@@ -5,8 +5,10 @@ Imported by articles/models.py, so these are models of the `articles` app.
 
 import hashlib
 import hmac
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +45,15 @@ class WireSource(models.Model):
         help_text="A folder inside the server's wire folder (NEWSROOM_WIRE_ROOT) where the "
         "agency drops files, e.g. by SFTP; read ones move to processed/ or rejected/ in it.",
     )
+    trusted_picture_hosts = models.CharField(
+        "trusted picture hosts",
+        max_length=500,
+        blank=True,
+        help_text="Host names (photos.agency.example, or host:port) whose pictures the "
+        "worker may fetch into the photo library, separated by spaces or commas. Pictures "
+        "linked from any other host are recorded and shown, never fetched. Pictures "
+        "dropped in the watched folder with their item are always taken.",
+    )
     # Only a hash: a stolen database backup does not let anyone push copy.
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
     active = models.BooleanField(default=True)
@@ -67,6 +78,19 @@ class WireSource(models.Model):
             raise ValidationError(
                 {"folder": f"Choose a folder inside {settings.NEWSROOM['WIRE_ROOT']}."}
             )
+
+    def trusts(self, url):
+        """Whether the worker may fetch `url`: http(s) on a host named in
+        `trusted_picture_hosts` (with its port, if the entry gives one)."""
+        hosts = {host.lower() for host in re.split(r"[\s,]+", self.trusted_picture_hosts) if host}
+        try:
+            parts = urlsplit(str(url))
+            host, port = (parts.hostname or "").lower(), parts.port
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not host:
+            return False
+        return host in hosts or f"{host}:{port}" in hosts
 
     def new_token(self):
         """Make, store (hashed) and return a new push token; shown once."""
@@ -142,6 +166,10 @@ class WireItem(models.Model):
     embargo_until = models.DateTimeField("embargoed until", null=True, blank=True)
     pub_status = models.CharField(max_length=20, default="usable")
     section_hint = models.CharField(max_length=100, blank=True)
+    # The pictures that came with it (formats.picture_entry), and what the worker made
+    # of each: "file" (dropped with the item, under the wire root) or "fetch" (a trusted
+    # href) to take, then "photo" (the library photo's id) or "note" (why not).
+    pictures = models.JSONField(default=list, blank=True)
 
     # The story made from this item (or from an earlier version of it), and that
     # story's version when the wire last wrote it: a different version means an editor
@@ -182,3 +210,7 @@ class WireItem(models.Model):
     @property
     def subject_codes(self):
         return [code for code, _name in self.subjects]
+
+    @property
+    def picture_photo_ids(self):
+        return [picture["photo"] for picture in self.pictures if picture.get("photo")]

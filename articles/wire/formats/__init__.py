@@ -6,13 +6,16 @@ body that has been through the site's one sanitiser (articles/sanitize.py).
 
 - ``text``: the newsroom's own plain-text story format (articles/importing.py's parser,
   with its line-numbered errors).
-- ``ninjs``: IPTC ninjs JSON, 1.x and 2.x.
+- ``ninjs``: IPTC ninjs JSON, 1.x and 2.x, checked against the IPTC's published JSON
+  Schemas (shipped in schemas/) before it is read.
 - ``newsml``: an IPTC NewsML-G2 newsItem with an inline XHTML or NITF body, read with
   defusedxml's ElementTree (the IPTC's `newsmlg2` library pulls in lxml, which this
   project does not install): DTDs, entity declarations and external references are
   refused with a reason, so neither entity bombs nor external entities are expanded.
 """
 
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -60,6 +63,9 @@ class WireCopy:
     pub_status: str = USABLE
     section_hint: str = ""
     related_headlines: list[str] = field(default_factory=list)
+    # Pictures that come with the item: [{uri, caption, credit, rights, renditions:
+    # [{name, href, contenttype, width, height, size}]}] (picture_entry()).
+    pictures: list[dict] = field(default_factory=list)
 
     @property
     def withdrawn(self):
@@ -140,6 +146,102 @@ def qcode(code, scheme=""):
 def clean_text(value, limit):
     """Plain text from a field: whitespace collapsed, cut to `limit` characters."""
     return " ".join(str(value or "").split())[:limit]
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def plain_text_html(text):
+    """A plain-text body as paragraphs: blank lines separate them, and the lines of one
+    paragraph (copy wrapped at a fixed width) are joined. Text without any blank line
+    has one paragraph a line (as an agency's one-line-per-paragraph copy)."""
+    text = str(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if _BLANK_LINE.search(text):
+        blocks = [" ".join(block.split()) for block in _BLANK_LINE.split(text)]
+    else:
+        blocks = [" ".join(line.split()) for line in text.split("\n")]
+    # Escaped, as the importer's paragraphs (articles/importing.py's body_html, which
+    # this module cannot import: articles.models imports the wire's models, and so this).
+    return "\n".join(f"<p>{html.escape(block, quote=False)}</p>" for block in blocks if block)
+
+
+# What joins two names in a by-line, in the languages the desk receives (BCP 47 primary
+# subtag). English joins apply whatever the item's language: agencies write them.
+_JOINS = {
+    "en": [r"\s+and\s+"],
+    "fr": [r"\s+et\s+"],
+    "de": [r"\s+und\s+"],
+    "es": [r"\s+y\s+", r"\s+e\s+"],
+    "it": [r"\s+e\s+", r"\s+ed\s+"],
+    "pt": [r"\s+e\s+"],
+    "nl": [r"\s+en\s+"],
+    "sv": [r"\s+och\s+"],
+    # Korean: 및 is a word; 와/과 ("and") end the first name, before a space.
+    "ko": [r"\s+및\s+", r"(?<=[\uac00-\ud7a3])(?:와|과)\s+"],
+}
+_SEPARATORS = r"\s*(?:,|&|/|;|\+)\s*"
+# "By Jane Doe": the word before the names, not part of them.
+_BY = re.compile(r"^(?:by|par|von|por|di|door|av)\s+", re.IGNORECASE)
+NAME_LIMIT = 100
+
+
+def split_byline(text, language=""):
+    """The people a by-line names: "Hannah Okafor and Lee Min-jun" is two people, split
+    on "and", "&", ",", "/" and the item's language's own joins ("et", "und", "y",
+    "및", "와"…)."""
+    primary = str(language or "").split("-")[0].split("_")[0].lower()
+    joins = _JOINS["en"] + (_JOINS.get(primary, []) if primary != "en" else [])
+    pattern = re.compile("|".join([_SEPARATORS, *joins]), re.IGNORECASE)
+    names = []
+    for part in pattern.split(" ".join(str(text or "").split())):
+        name = _BY.sub("", part.strip(" .")).strip()
+        if name and name not in names:
+            names.append(name[:NAME_LIMIT])
+    return names
+
+
+_AUTHOR_ROLES = {"author", "creator", "writer", "byline", "by", "reporter", "correspondent"}
+
+
+def is_author_role(role):
+    """A person's role (ninjs `rel`, G2 creator `role`) that makes them an author:
+    "author", "writer"… alone, as a qcode ("crol:author") or a URI's last part."""
+    last = re.split(r"[:/#]", str(role or "").strip().rstrip("/"))[-1]
+    return last.lower() in _AUTHOR_ROLES
+
+
+def picture_entry(uri="", caption="", credit="", rights="", renditions=()):
+    """One picture of an item, as stored on the WireItem (WireItem.pictures)."""
+    kept = []
+    for rendition in renditions:
+        href = str(rendition.get("href") or "").strip()
+        if not href:
+            continue
+        kept.append(
+            {
+                "name": clean_text(rendition.get("name"), 100),
+                "href": href[:2000],
+                "contenttype": clean_text(rendition.get("contenttype"), 100),
+                "width": _number(rendition.get("width")),
+                "height": _number(rendition.get("height")),
+                "size": _number(rendition.get("size")),
+            }
+        )
+    return {
+        "uri": clean_text(uri, 500),
+        "caption": clean_text(caption, 300),
+        "credit": clean_text(credit, 120),
+        "rights": clean_text(rights, 300),
+        "renditions": kept,
+    }
+
+
+def _number(value):
+    try:
+        number = int(float(str(value).strip()))
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None
 
 
 def parse(format_name, data, name="item"):

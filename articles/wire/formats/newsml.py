@@ -1,5 +1,6 @@
 """IPTC NewsML-G2: one newsItem (alone, or the only item of a newsMessage) with an
-inline XHTML or NITF body.
+inline XHTML or NITF body (inlineXML), or a plain-text one (inlineData, text/plain);
+its creators as the authors, and the pictures its itemMeta links to.
 
 Read with defusedxml's ElementTree, not the IPTC's `newsmlg2` (which needs lxml): a
 DTD, an entity declaration or an external reference is refused with its reason, never
@@ -19,10 +20,14 @@ from . import (
     WireCopy,
     WireFormatError,
     clean_text,
+    is_author_role,
     parse_time,
     parse_urgency,
     parse_version,
+    picture_entry,
+    plain_text_html,
     qcode,
+    split_byline,
 )
 
 # NITF's block elements as their HTML equivalents (the sanitiser keeps the rest's text).
@@ -65,7 +70,8 @@ def _inner_html(element, renames=None):
 
 
 def _body(content_set):
-    """(body HTML, bylines found in the body) from the first inlineXML holding one."""
+    """(body HTML, by-lines found in the body): the first inlineXML holding XHTML or
+    NITF, else the first inlineData in plain text (or HTML) turned into paragraphs."""
     for inline in content_set or ():
         if inline.tag != "inlineXML":
             continue
@@ -77,7 +83,71 @@ def _body(content_set):
                 bylines = [clean_text(_text(by), 100) for by in root.iter("byline")]
                 content = _find(root, "body/body.content")
                 return _inner_html(content, _NITF_TAGS), [name for name in bylines if name]
+    for inline in content_set or ():
+        if inline.tag != "inlineData":
+            continue
+        kind = inline.get("contenttype", "text/plain").lower()
+        if "html" in kind:
+            return _text(inline), []
+        if kind.startswith("text/plain"):
+            return plain_text_html(_text(inline)), []
     return "", []
+
+
+def _authors(content_meta, language, nitf_bylines):
+    """The creators (people: a creator with an author role or none, not an
+    organisation), else the by-line split into people, else the NITF by-lines."""
+    names = []
+    for creator in content_meta.iter("creator"):
+        role = creator.get("role")
+        if role and not is_author_role(role):
+            continue  # a photographer or a graphic artist of a text's picture
+        if "organisation" in (creator.get("type") or "").lower():
+            continue
+        name = clean_text(_text(_find(creator, "name")), 100)
+        if name and name not in names:
+            names.append(name)
+    if names:
+        return names
+    by = _text(_find(content_meta, "by"))
+    if by.strip():
+        return split_byline(by, language)
+    return [name for line in nitf_bylines for name in split_byline(line, language)]
+
+
+def _pictures(item_meta):
+    """The pictures the item links to: `link`s whose itemClass is ninat:picture or
+    whose content type is an image, with the link's title, caption, credit and rights."""
+    pictures = []
+    for link in item_meta.iter("link"):
+        item_class = _find(link, "itemClass")
+        kind = item_class.get("qcode", "") if item_class is not None else ""
+        contenttype = link.get("contenttype") or ""
+        if not (kind.endswith(":picture") or contenttype.startswith("image/")):
+            continue
+        caption = _text(_find(link, "description")) or _text(_find(link, "title"))
+        rights = " ".join(
+            _text(node) for node in link.iter() if node.tag in ("copyrightNotice", "usageTerms")
+        )
+        pictures.append(
+            picture_entry(
+                uri=link.get("residref") or link.get("href"),
+                caption=caption or link.get("title"),
+                credit=_text(_find(link, "creditline")) or _text(_find(link, "by")),
+                rights=rights,
+                renditions=[
+                    {
+                        "name": link.get("rendition") or "picture",
+                        "href": link.get("href"),
+                        "contenttype": contenttype,
+                        "width": link.get("width"),
+                        "height": link.get("height"),
+                        "size": link.get("size"),
+                    }
+                ],
+            )
+        )
+    return [picture for picture in pictures if picture["renditions"]]
 
 
 def parse(data, name):
@@ -121,21 +191,21 @@ def parse(data, name):
             f"headline is {len(headline)} characters long; the limit is {HEADLINE_MAX_LENGTH}"
         )
     body, nitf_bylines = _body(_find(root, "contentSet"))
-    bylines = [clean_text(_text(_find(c, "name")), 100) for c in content_meta.iter("creator")]
-    bylines = [name for name in bylines if name]
-    if not bylines:
-        by = clean_text(_text(_find(content_meta, "by")), 100)
-        bylines = [by] if by else nitf_bylines
+    language_tag = _find(content_meta, "language")
+    language = root.get("lang") or (language_tag.get("tag", "") if language_tag is not None else "")
     subjects = []
     for subject in content_meta.iter("subject"):
         code = qcode(subject.get("qcode") or subject.get("uri"))
         if code:
             subjects.append((code[:100], clean_text(_text(_find(subject, "name")), 100)))
     service = _find(item_meta, "service")
+    pictures = _pictures(item_meta)
+    picture_links = {picture["uri"] for picture in pictures}
     related = [
         clean_text(link.get("title"), HEADLINE_MAX_LENGTH)
         for link in item_meta.iter("link")
         if link.get("title")
+        and clean_text(link.get("residref") or link.get("href"), 500) not in picture_links
     ]
     return WireCopy(
         guid=guid[:200],
@@ -143,11 +213,12 @@ def parse(data, name):
         headline=headline,
         body_html=sanitize_body(body),
         dek=clean_text(_text(_find(content_meta, "description")), 300),
-        bylines=bylines,
+        bylines=_authors(content_meta, language, nitf_bylines),
         subjects=subjects,
         urgency=parse_urgency(_text(_find(content_meta, "urgency")).strip()),
         embargoed=parse_time(_text(_find(item_meta, "embargoed")).strip(), "embargoed"),
         pub_status=status,
         section_hint=clean_text(_text(_find(service, "name")) if service is not None else "", 100),
         related_headlines=related,
+        pictures=pictures,
     )
