@@ -60,6 +60,8 @@ class WireCopy:
     pub_status: str = USABLE
     section_hint: str = ""
     related_headlines: list[str] = field(default_factory=list)
+    # The item's language tag as given ("ko", "en-GB"); checked on receipt.
+    language: str = ""
 
     @property
     def withdrawn(self):

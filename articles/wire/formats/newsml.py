@@ -150,4 +150,23 @@ def parse(data, name):
         pub_status=status,
         section_hint=clean_text(_text(_find(service, "name")) if service is not None else "", 100),
         related_headlines=related,
+        language=_language(root, content_meta),
     )
+
+
+def _language(item, content_meta):
+    """The item's language, most specific first: xml:lang on the body (inlineXML or its
+    root), contentMeta's <language tag>, xml:lang on contentMeta, then on the newsItem."""
+    inline = next((n for n in _find(item, "contentSet") or () if n.tag == "inlineXML"), None)
+    language = _find(content_meta, "language")
+    candidates = [
+        *(
+            [inline.get("lang"), *(child.get("lang") for child in inline)]
+            if inline is not None
+            else []
+        ),
+        language.get("tag") if language is not None else None,
+        content_meta.get("lang"),
+        item.get("lang"),
+    ]
+    return clean_text(next((value for value in candidates if value), ""), 35)

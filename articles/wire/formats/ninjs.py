@@ -120,6 +120,7 @@ def parse(data, name):
         pub_status=pub_status,
         section_hint=clean_text(_service(item), 100),
         related_headlines=_related(item.get("associations")),
+        language=clean_text(item.get("language"), 35),
     )
 
 
