@@ -143,6 +143,8 @@ class StoryAdminForm(forms.ModelForm):
             self.fields["language"].widget = forms.Select(
                 choices=languages.language_choices(current)
             )
+            # A form posted without it (a script, an older open form) keeps the story's.
+            self.fields["language"].required = False
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             # Read by static/admin-extra/story-concurrency.js, which warns while the
@@ -172,7 +174,7 @@ class StoryAdminForm(forms.ModelForm):
     def clean_language(self):
         # "en-gb" is "en-GB": stored in the one form pages compare; the model's
         # validator explains a tag that is not one.
-        value = self.cleaned_data["language"]
+        value = self.cleaned_data["language"] or self.instance.language
         return languages.normalize(value, default=value)
 
     def clean_new_photo(self):
