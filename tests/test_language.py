@@ -126,6 +126,12 @@ def test_the_home_pages_cards_mark_a_korean_headline_and_dek(korean, make_story,
     assert re.search(rf'class="card__headline"><a [^>]*>{english.headline}<', content)
 
 
+def test_a_korean_search_result_is_marked_korean(korean, client):
+    content = client.get("/search/", {"q": "지하철"}).content.decode()
+
+    assert re.search(r'<h2 class="card__headline" lang="ko">', content)
+
+
 def test_a_cached_card_follows_a_change_of_language(korean, client, settings):
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True, "SECONDS": 300}
     Front.objects.filter(section=None).delete()
@@ -237,6 +243,14 @@ def test_a_korean_ninjs_item_makes_a_korean_draft(source):
 
     assert item.language == "ko"
     assert Story.objects.get(pk=story.pk).language == "ko"
+
+
+def test_the_wire_view_shows_an_items_language(source, editor_client):
+    item, _ = ingest.receive(source("ninjs"), NINJS_KO, "subway.json")
+
+    page = editor_client.get(reverse("admin:articles_wireitem_change", args=[item.pk]))
+
+    assert re.search(r"Language:</label>\s*<div class=\"readonly\">ko</div>", page.content.decode())
 
 
 def test_a_british_newsml_item_makes_a_british_english_draft(source):

@@ -199,6 +199,7 @@ class WireItemAdmin(admin.ModelAdmin):
         "subjects",
         "related_headlines",
         "section_hint",
+        "language",
         "pub_status",
         "file_name",
         "received_at",
