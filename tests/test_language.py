@@ -253,6 +253,22 @@ def test_the_wire_view_shows_an_items_language(source, editor_client):
     assert re.search(r"Language:</label>\s*<div class=\"readonly\">ko</div>", page.content.decode())
 
 
+def test_a_later_version_without_a_language_keeps_the_drafts(source):
+    agency = source("ninjs")
+    first, _ = ingest.receive(agency, NINJS_KO, "subway.json")
+    story, _ = ingest.make_draft(first)
+    data = json.loads(NINJS_KO)
+    del data["language"]
+    data |= {"version": "2", "body_html": "<p>시범 운영은 6개월이다.</p>"}
+    second, _ = ingest.receive(agency, json.dumps(data).encode(), "v2.json")
+
+    ingest.process_item(second.pk)
+
+    story.refresh_from_db()
+    assert story.body == "<p>시범 운영은 6개월이다.</p>"  # the update was written
+    assert story.language == "ko"
+
+
 def test_a_british_newsml_item_makes_a_british_english_draft(source):
     item, _ = ingest.receive(source("newsml"), G2_EN_GB, "rail.xml")
     story, _ = ingest.make_draft(item)
