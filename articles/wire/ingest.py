@@ -78,10 +78,10 @@ def receive(source, data, name=""):
         "urgency": copy.urgency,
         "embargo_until": copy.embargoed,
         "pub_status": copy.pub_status,
-        "section_hint": copy.section_hint,
         # Not a tag (a typo, "English"): unknown, so the draft gets the site's language
         # and the copy is kept rather than refused for a label.
         "language": normalize(copy.language, default=""),
+        "section_hint": copy.section_hint,
     }
     key = {"source": source, "guid": copy.guid, "version": copy.version}
     try:

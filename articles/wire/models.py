@@ -141,10 +141,10 @@ class WireItem(models.Model):
     urgency = models.PositiveSmallIntegerField(null=True, blank=True)
     embargo_until = models.DateTimeField("embargoed until", null=True, blank=True)
     pub_status = models.CharField(max_length=20, default="usable")
-    section_hint = models.CharField(max_length=100, blank=True)
     # The item's language as the agency gave it, canonical (articles/languages.py);
     # empty when it gave none: its draft then has the site's.
     language = models.CharField(max_length=35, blank=True)
+    section_hint = models.CharField(max_length=100, blank=True)
 
     # The story made from this item (or from an earlier version of it), and that
     # story's version when the wire last wrote it: a different version means an editor

@@ -59,9 +59,9 @@ class WireCopy:
     embargoed: datetime | None = None
     pub_status: str = USABLE
     section_hint: str = ""
-    related_headlines: list[str] = field(default_factory=list)
     # The item's language tag as given ("ko", "en-GB"); checked on receipt.
     language: str = ""
+    related_headlines: list[str] = field(default_factory=list)
 
     @property
     def withdrawn(self):

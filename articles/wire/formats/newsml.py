@@ -145,12 +145,12 @@ def parse(data, name):
         dek=clean_text(_text(_find(content_meta, "description")), 300),
         bylines=bylines,
         subjects=subjects,
+        language=_language(root, content_meta),
         urgency=parse_urgency(_text(_find(content_meta, "urgency")).strip()),
         embargoed=parse_time(_text(_find(item_meta, "embargoed")).strip(), "embargoed"),
         pub_status=status,
         section_hint=clean_text(_text(_find(service, "name")) if service is not None else "", 100),
         related_headlines=related,
-        language=_language(root, content_meta),
     )
 
 

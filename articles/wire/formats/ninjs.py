@@ -116,11 +116,11 @@ def parse(data, name):
         bylines=_bylines(item),
         subjects=_subjects(item),
         urgency=parse_urgency(item.get("urgency")),
+        language=clean_text(item.get("language"), 35),
         embargoed=parse_time(item.get("embargoed"), "embargoed"),
         pub_status=pub_status,
         section_hint=clean_text(_service(item), 100),
         related_headlines=_related(item.get("associations")),
-        language=clean_text(item.get("language"), 35),
     )
 
 
