@@ -275,7 +275,7 @@ class StoryAdmin(
     autocomplete_fields = ["section", "lead_photo"]
     readonly_fields = ["photo_preview"]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "dek", "section", "tags"]}),
+        (None, {"fields": ["headline", "slug", "dek", "section", "language", "tags"]}),
         ("Body", {"fields": ["body"]}),
         (
             "Lead photo",

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 from . import cache
+from .languages import site_language
 from .models import Story
 
 VARIANTS = {
@@ -77,6 +78,14 @@ def picture(picture, alt, sizes, eager=False) -> SafeString:
     )
 
 
+def lang_attribute(story) -> str:
+    """` lang="ko"` for the story's own words (headline, dek) on a page in the site's
+    language, when the story's differs; the card's labels stay in the page's."""
+    if story.language == site_language():
+        return ""
+    return f' lang="{_e(story.language)}"'
+
+
 def zone_card_variant(zone_kind, position):
     """A front zone's card form: the lead's first is the lead, a section rail shows its
     first story in full and the others as briefs, the rest are "h3" cards."""
@@ -96,10 +105,11 @@ def render_card(story, variant) -> SafeString:
     options = VARIANTS[variant]
     lead = options.get("lead", False)
     url = _e(story.get_absolute_url())
+    lang = lang_attribute(story)
     if options.get("brief"):
         return mark_safe(
             f'<article class="card card--brief">\n'
-            f'  <h3 class="card__headline"><a href="{url}">{_e(story.headline)}</a></h3>\n'
+            f'  <h3 class="card__headline"{lang}><a href="{url}">{_e(story.headline)}</a></h3>\n'
             f'  <p class="meta">{story_time(story.published_at)}</p>\n</article>'
         )
     photo = ""
@@ -109,7 +119,7 @@ def render_card(story, variant) -> SafeString:
         )
         photo = f'<a class="card__photo" href="{url}" tabindex="-1" aria-hidden="true">{image}</a>'
     heading = options["heading"]
-    dek = f'<p class="card__dek">{_e(story.dek)}</p>' if story.dek else ""
+    dek = f'<p class="card__dek"{lang}>{_e(story.dek)}</p>' if story.dek else ""
     names = byline(story)
     section = f'<a href="{_e(story.section.get_absolute_url())}">{_e(story.section.name)}</a>'
     headline = f'<a href="{url}">{_e(story.headline)}</a>'
@@ -117,7 +127,7 @@ def render_card(story, variant) -> SafeString:
         f'<article class="card{" card--lead" if lead else ""}">\n  {photo}\n'
         f'  <div class="card__text">\n'
         f'    <p class="kicker">{section}</p>\n'
-        f'    <{heading} class="card__headline">{headline}</{heading}>\n'
+        f'    <{heading} class="card__headline"{lang}>{headline}</{heading}>\n'
         f"    {dek}\n"
         f'    <p class="meta">{names}{" · " if names else ""}{story_time(story.published_at)}</p>\n'
         f"  </div>\n</article>"

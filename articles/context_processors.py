@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
 from . import banner, cache
+from .languages import site_language
 from .models import Section, Story
 
 
@@ -42,7 +43,7 @@ def newsroom(request):
     """
     return {
         "newsroom": settings.NEWSROOM,
-        "site_language": settings.LANGUAGE_CODE,
+        "site_language": site_language(),
         "site_time_zone": settings.TIME_ZONE,
         "nav_sections": SimpleLazyObject(lambda: nav_sections(request)),
         # The live breaking-news banner (or None), a fragment read only by public pages.

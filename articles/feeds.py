@@ -28,6 +28,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from . import blocks, cache
+from .languages import site_language
 from .live import latest_update_time
 from .metadata import absolute_url, publisher_logo, story_images, xml_text
 from .models import Author, Section, Story, tags_as_json_for_story
@@ -72,6 +73,8 @@ class NewsroomRss(Rss201rev2Feed):
         super().add_item_elements(handler, item)
         for author in item["authors"]:
             handler.addQuickElement("dc:creator", author["name"])
+        # RSS's own <language> is the channel's; Dublin Core says each item's.
+        handler.addQuickElement("dc:language", item["language"])
         if item["updateddate"] is not None:
             handler.addQuickElement("atom:updated", item["updateddate"].isoformat())
         handler.addQuickElement("content:encoded", item["content"])
@@ -83,6 +86,10 @@ class NewsroomAtom(Atom1Feed):
 
     def root_attributes(self):
         return {**super().root_attributes(), "xmlns:media": _MEDIA}
+
+    def item_attributes(self, item):
+        # The feed's xml:lang is the site's; an entry in another language says so.
+        return {**super().item_attributes(item), "xml:lang": item["language"]}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -132,6 +139,7 @@ class JsonFeed(SyndicationFeed):
             "date_modified": (item["updateddate"] or item["pubdate"]).isoformat(),
             "authors": item["authors"],
             "tags": list(item["categories"]),
+            "language": item["language"],
         }
         if item.get("image") is not None:
             data["image"] = item["image"].url
@@ -160,7 +168,9 @@ class FeedSubject:
 class StoryFeed(Feed):
     """The newest public stories of a subject; subclasses say which subject."""
 
-    language = settings.LANGUAGE_CODE
+    @property
+    def language(self):
+        return site_language()  # the channel's; each item says its own too
 
     def __init__(self, feed_type=NewsroomRss):
         super().__init__()
@@ -274,6 +284,7 @@ class StoryFeed(Feed):
                 else blocks.for_feeds(story.body)
             ),
             "image": images[0] if images else None,
+            "language": story.language,
         }
 
 

@@ -12,7 +12,7 @@ from django.utils.html import linebreaks
 from django.utils.text import capfirst
 from PIL import Image
 
-from . import blocks, embeds, images, workflow
+from . import blocks, embeds, images, languages, workflow
 from .live import LiveUpdate
 from .models import Author, RelatedHeadline, Story, StoryAuthor
 from .sanitize import sanitize_body
@@ -85,6 +85,7 @@ class StoryAdminForm(forms.ModelForm):
             "slug",
             "dek",
             "section",
+            "language",
             "tags",
             "body",
             "lead_photo",
@@ -136,6 +137,14 @@ class StoryAdminForm(forms.ModelForm):
                 "shows beside it, like [photo 12], [photo 12 | A caption for this story] "
                 "or [gallery 3], as a paragraph of its own."
             )
+        if "language" in self.fields:
+            # A menu of languages; a tag the wire brought that is not on it stays on it.
+            current = self.initial.get("language") or self.instance.language
+            self.fields["language"].widget = forms.Select(
+                choices=languages.language_choices(current)
+            )
+            # A form posted without it (a script, an older open form) keeps the story's.
+            self.fields["language"].required = False
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             # Read by static/admin-extra/story-concurrency.js, which warns while the
@@ -161,6 +170,12 @@ class StoryAdminForm(forms.ModelForm):
                 [forms.ValidationError(message, code="embed") for message in problems]
             )
         return body
+
+    def clean_language(self):
+        # "en-gb" is "en-GB": stored in the one form pages compare; the model's
+        # validator explains a tag that is not one.
+        value = self.cleaned_data["language"] or self.instance.language
+        return languages.normalize(value, default=value)
 
     def clean_new_photo(self):
         upload = self.cleaned_data.get("new_photo")

@@ -42,6 +42,7 @@ from django.utils import timezone
 from . import images
 from .cache import purge_everything
 from .history import record_story_revisions, stories_for_revisions
+from .languages import normalize, site_language
 from .models import (
     HEADLINE_MAX_LENGTH,
     Author,
@@ -560,6 +561,7 @@ def import_stories(
     authors: Iterable[str] = (),
     status: str | None = None,
     published_at: datetime | None = None,
+    language: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[tuple[Story, bool]]:
     """Import story files; return `(story, created)` pairs in the order of `paths`.
@@ -572,9 +574,10 @@ def import_stories(
     dek, body and related headlines are replaced and the address is kept. Section,
     tags, authors, status and publication time apply to new stories, and to updated
     ones only when given, so re-importing corrected copy keeps editors' changes.
-    New stories default to the section "News" and to draft; a published story gets
-    the current time unless `published_at` says otherwise (naive times are in the
-    site's time zone).
+    `language` (a BCP 47 tag, "ko") is the files' language, applied the same way; new
+    stories default to the site's. New stories default to the section "News" and to
+    draft; a published story gets the current time unless `published_at` says
+    otherwise (naive times are in the site's time zone).
 
     `progress(done, total, name, story, created)` is called after each story.
     """
@@ -582,6 +585,13 @@ def import_stories(
         raise StoryImportError(
             f"Unknown status {status!r}; use one of: {', '.join(Story.Status.values)}."
         )
+    if language is not None:
+        try:
+            language = normalize(language)
+        except ValueError:
+            raise StoryImportError(
+                f"{language!r} is not a language tag; use one such as en, en-GB or ko."
+            ) from None
     if published_at is not None and timezone.is_naive(published_at):
         published_at = timezone.make_aware(published_at)
     tag_names = _clean_names(tags, "Tag", 100)
@@ -616,6 +626,7 @@ def import_stories(
                         section=section_obj,
                         status=status or Story.Status.DRAFT,
                         published_at=published_at,
+                        language=language or site_language(),
                     )
                 else:
                     if section is not None:
@@ -624,6 +635,8 @@ def import_stories(
                         story.status = status
                     if published_at is not None:
                         story.published_at = published_at
+                    if language is not None:
+                        story.language = language
                 if story.status == Story.Status.PUBLISHED and story.published_at is None:
                     story.published_at = now
                 story.headline = item.parsed.headline

@@ -315,7 +315,7 @@ def story_json_ld(story, tags) -> list[dict]:
         "publisher": publisher_json_ld(),
         "articleSection": story.section.name,
         "keywords": [tag.name for tag in tags],
-        "inLanguage": settings.LANGUAGE_CODE,
+        "inLanguage": story.language,
     }
     if story.is_live_coverage:
         article.update(live_blog_json_ld(story, url))

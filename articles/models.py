@@ -38,6 +38,8 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from . import images
+from .languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
+from .languages import site_language, validate_language_tag
 from .roles import can_publish
 from .sanitize import sanitize_body
 
@@ -335,6 +337,14 @@ class Story(models.Model):
         sanitize=sanitize_body,
     )
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="stories")
+    # What readers' browsers, screen readers, feeds and search engines are told the
+    # story is written in (articles/languages.py): a canonical BCP 47 tag.
+    language = models.CharField(
+        max_length=LANGUAGE_MAX_LENGTH,
+        default=site_language,
+        validators=[validate_language_tag],
+        help_text="The language the story is written in.",
+    )
     authors = models.ManyToManyField(Author, through="StoryAuthor", related_name="stories")
     tags = TaggableManager(blank=True)
 
@@ -651,7 +661,7 @@ class Story(models.Model):
             Story.objects.published()
             .filter(related_from__story=self)
             .order_by("related_from__rank")
-            .only("headline", "slug", "published_at")
+            .only("headline", "slug", "published_at", "language")
         )
 
     @property

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from . import cache
+from .languages import news_language
 from .metadata import absolute_url, iso_datetime, xml_text
 from .models import Author, Section, Story, slug_path
 
@@ -216,12 +217,6 @@ def sitemap_index(request):
     )
 
 
-def news_language():
-    """The publication language as Google News wants it: ISO 639 ("en"), zh-cn/zh-tw."""
-    code = settings.LANGUAGE_CODE.lower()
-    return code if code in {"zh-cn", "zh-tw"} else code.split("-")[0]
-
-
 def news_sitemap_entries(now=None):
     """Stories published in the last two days, newest first, ready for the template."""
     now = now or timezone.now()
@@ -229,7 +224,7 @@ def news_sitemap_entries(now=None):
         Story.objects.published()
         .filter(published_at__gte=now - timedelta(days=NEWS_SITEMAP_DAYS))
         .order_by("-published_at", "-id")
-        .values("slug", "headline", "published_at")[:NEWS_SITEMAP_LIMIT]
+        .values("slug", "headline", "published_at", "language")[:NEWS_SITEMAP_LIMIT]
     )
     return [
         {
@@ -238,6 +233,8 @@ def news_sitemap_entries(now=None):
             ),
             "title": xml_text(story["headline"]),
             "publication_date": iso_datetime(story["published_at"]),
+            # Each story's own: a Korean story is listed as Korean (Google's codes).
+            "language": news_language(story["language"]),
         }
         for story in stories
     ]
@@ -253,7 +250,6 @@ def news_sitemap(request):
         {
             "entries": news_sitemap_entries(),
             "publication_name": xml_text(settings.NEWSROOM["PUBLISHER_NAME"]),
-            "publication_language": news_language(),
         },
         content_type="application/xml",
     )

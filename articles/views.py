@@ -22,6 +22,7 @@ from taggit.models import Tag
 from . import cache, live, metadata
 from .cards import cards_for, zone_card_variant
 from .fronts.resolve import resolve as resolve_front
+from .languages import site_language
 from .live import LiveUpdate
 from .models import Author, Section, Story, StorySlug
 from .pagination import Cursor, KeysetPage, cursor_for_page_number
@@ -360,6 +361,9 @@ class StoryDetailView(DetailView):
         fragment = {
             "story_html": render_to_string("articles/story_article.html", context),
             **head_fragment(context["page_meta"]),
+            # base.html's <html lang>, kept with the article for the stored page's hits.
+            "page_language": context["page_language"],
+            "chrome_lang": context["chrome_lang"],
         }
         if not self.is_preview:
             cache.set_many({key: (fragment, context["cache_tags"])})
@@ -418,6 +422,10 @@ class StoryDetailView(DetailView):
         elif "before" in self.request.GET:
             raise Http404("No such page.")
         context["page_meta"] = metadata.story_page_meta(story, tags, is_preview=self.is_preview)
+        # The page is in the story's language (<html lang>); the site's own words around
+        # it (navigation, labels) say theirs when it differs (`chrome_lang`).
+        context["page_language"] = story.language
+        context["chrome_lang"] = "" if story.language == site_language() else site_language()
         return context
 
     def live_context(self, story):

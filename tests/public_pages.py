@@ -128,6 +128,7 @@ def story_linking_a_public_story():
 
 def live_site_manifest():
     """What the live site's tests need to know about its content, as plain data."""
+    from articles.languages import site_language
     from articles.models import Story
 
     story = representative_story()
@@ -135,6 +136,11 @@ def live_site_manifest():
     author = story.story_authors.order_by("order", "pk").first().author
     word = search_word(story)
     pages = pages_for(story, tag=tag, section=story.section, author=author, word=word)
+    # A story in another language than the site's (the demo's Korean ones): its page
+    # says so in <html lang> and marks the site's own words.
+    other = Story.objects.published().exclude(language=site_language()).order_by("-pk").first()
+    if other is not None:
+        pages.append(Page("story_other_language", other.get_absolute_url()))
     linking, linked = story_linking_a_public_story()
     draft = Story.objects.filter(status=Story.Status.DRAFT).order_by("pk").first()
     return {

@@ -10,6 +10,7 @@ Identity is the slug (sections, authors, stories) or the import key (the seed st
 
 A story's `body` is a list of blocks: a block that starts with "<" is HTML as written
 (subheadings, quotes, lists); any other block is a paragraph and may hold inline HTML.
+A story in another language than the site's says so (`"language": "ko"`).
 `related` items are {"story": slug} for another demo story or {"headline", "url"} for
 a wire headline. `hours_ago` places the publication time relative to the first load.
 """
@@ -186,6 +187,7 @@ STORIES = [
         "slug": "서울-지하철-심야-운행-연장",
         "section": "nation",
         "headline": "서울 지하철 4개 노선, 3월부터 심야 운행 1시간 30분 연장",
+        "language": "ko",
         "dek": "2·5·7·9호선 막차가 평일 오전 1시 30분까지 운행된다.",
         "authors": ["yoon-so-hee"],
         "tags": ["Seoul", "한국어"],
@@ -924,6 +926,7 @@ STORIES = [
         "slug": "해운대-빛-축제-개막",
         "section": "culture",
         "headline": "부산 해운대 빛 축제 개막…겨울 바다 밝힌다",
+        "language": "ko",
         "dek": "해운대 해수욕장 일대에 한 달간 조형물과 조명이 설치된다.",
         "authors": ["yoon-so-hee"],
         "tags": ["한국어"],

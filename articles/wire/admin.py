@@ -209,6 +209,7 @@ class WireItemAdmin(admin.ModelAdmin):
         "related_headlines",
         "pictures_list",
         "section_hint",
+        "language",
         "pub_status",
         "file_name",
         "received_at",

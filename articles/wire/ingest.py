@@ -40,6 +40,7 @@ from django.utils import timezone
 from .. import images
 from ..history import record_story_revisions, stories_for_revisions
 from ..importing import PHOTO_SUFFIXES
+from ..languages import normalize, site_language
 from ..models import Author, RelatedHeadline, Section, Story, StoryAuthor, unique_slug
 from ..photos import fingerprints
 from ..photos.models import Photo
@@ -98,6 +99,9 @@ def receive(source, data, name="", folder=None):
         "urgency": copy.urgency,
         "embargo_until": copy.embargoed,
         "pub_status": copy.pub_status,
+        # Not a tag (a typo, "English"): unknown, so the draft gets the site's language
+        # and the copy is kept rather than refused for a label.
+        "language": normalize(copy.language, default=""),
         "section_hint": copy.section_hint,
         "pictures": pictures,
     }
@@ -430,6 +434,7 @@ def _write(item, story):
     story.dek = item.dek
     story.body = item.body_html
     story.embargo_until = item.embargo_until
+    story.language = item.language or story.language
     published = story.status == Story.Status.PUBLISHED
     if published and item.embargo_until and story.published_at < item.embargo_until:
         story.published_at = item.embargo_until  # never public before the embargo
@@ -521,6 +526,7 @@ def make_draft(item, user=None):
         headline=item.headline or item.file_name or "Wire item",
         dek=item.dek,
         body=item.body_html,
+        language=item.language or site_language(),
         section=_section(item, mappings),
         status=Story.Status.DRAFT,
         embargo_until=item.embargo_until,

@@ -165,6 +165,9 @@ class WireItem(models.Model):
     urgency = models.PositiveSmallIntegerField(null=True, blank=True)
     embargo_until = models.DateTimeField("embargoed until", null=True, blank=True)
     pub_status = models.CharField(max_length=20, default="usable")
+    # The item's language as the agency gave it, canonical (articles/languages.py);
+    # empty when it gave none: its draft then has the site's.
+    language = models.CharField(max_length=35, blank=True)
     section_hint = models.CharField(max_length=100, blank=True)
     # The pictures that came with it (formats.picture_entry), and what the worker made
     # of each: "file" (dropped with the item, under the wire root) or "fetch" (a trusted

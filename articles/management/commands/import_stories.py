@@ -60,6 +60,11 @@ class Command(BaseCommand):
             help=f"{' or '.join(Story.Status.values)} (default for new stories: draft).",
         )
         parser.add_argument(
+            "--language",
+            help="The stories' language, a BCP 47 tag such as ko or en-GB "
+            "(default for new stories: the site's).",
+        )
+        parser.add_argument(
             "--published-at",
             help="Publication time, ISO 8601; without an offset it is in the site's time zone.",
         )
@@ -95,6 +100,7 @@ class Command(BaseCommand):
                 authors=split_names(options["authors"]),
                 status=status,
                 published_at=published_at,
+                language=options["language"],
                 progress=progress,
             )
         except ImportFailed as exc:

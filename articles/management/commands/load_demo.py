@@ -2,7 +2,9 @@
 
 `make run` calls this every time, so it only adds what is missing: sections, authors
 and stories are identified by slug (stories also by a former slug, and the seed story
-by its import key), and nothing that exists is changed except a missing lead photo.
+by its import key), and nothing that exists is changed except a missing lead photo, and
+the language of a story the demo writes in another one than the site's (a database
+loaded before stories had a language has the site's on every story).
 Photos are drawn with Pillow on the spot; nothing is downloaded.
 """
 
@@ -27,6 +29,7 @@ from articles.cache import purge_everything
 from articles.demo import stories as demo
 from articles.fronts.defaults import ensure_default_fronts
 from articles.importing import import_stories
+from articles.languages import site_language
 from articles.live import LiveUpdate
 from articles.models import (
     Author,
@@ -281,6 +284,9 @@ class Command(BaseCommand):
             if story is None:
                 story = self.create_story(data)
                 self.created.append(story)
+            elif "language" in data and story.language == site_language():
+                story.language = data["language"]
+                Story.objects.filter(pk=story.pk).update(language=story.language)
             stories[data["slug"]] = story
         return stories
 
@@ -298,6 +304,7 @@ class Command(BaseCommand):
             headline=data["headline"],
             dek=data["dek"],
             body=body_html(data["body"]),
+            language=data.get("language", site_language()),
             section=self.sections[data["section"]],
             status=status,
             published_at=published_at,

@@ -62,6 +62,8 @@ class WireCopy:
     embargoed: datetime | None = None
     pub_status: str = USABLE
     section_hint: str = ""
+    # The item's language tag as given ("ko", "en-GB"); checked on receipt.
+    language: str = ""
     related_headlines: list[str] = field(default_factory=list)
     # Pictures that come with the item: [{uri, caption, credit, rights, renditions:
     # [{name, href, contenttype, width, height, size}]}] (picture_entry()).

@@ -215,6 +215,7 @@ def parse(data, name):
         dek=clean_text(_text(_find(content_meta, "description")), 300),
         bylines=_authors(content_meta, language, nitf_bylines),
         subjects=subjects,
+        language=_language(root, content_meta),
         urgency=parse_urgency(_text(_find(content_meta, "urgency")).strip()),
         embargoed=parse_time(_text(_find(item_meta, "embargoed")).strip(), "embargoed"),
         pub_status=status,
@@ -222,3 +223,21 @@ def parse(data, name):
         related_headlines=related,
         pictures=pictures,
     )
+
+
+def _language(item, content_meta):
+    """The item's language, most specific first: xml:lang on the body (inlineXML or its
+    root), contentMeta's <language tag>, xml:lang on contentMeta, then on the newsItem."""
+    inline = next((n for n in _find(item, "contentSet") or () if n.tag == "inlineXML"), None)
+    language = _find(content_meta, "language")
+    candidates = [
+        *(
+            [inline.get("lang"), *(child.get("lang") for child in inline)]
+            if inline is not None
+            else []
+        ),
+        language.get("tag") if language is not None else None,
+        content_meta.get("lang"),
+        item.get("lang"),
+    ]
+    return clean_text(next((value for value in candidates if value), ""), 35)

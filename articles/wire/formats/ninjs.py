@@ -286,6 +286,7 @@ def parse(data, name):
         bylines=_bylines(item),
         subjects=_subjects(item),
         urgency=parse_urgency(item.get("urgency")),
+        language=clean_text(item.get("language"), 35),
         embargoed=parse_time(item.get("embargoed"), "embargoed"),
         pub_status=pub_status,
         related_headlines=_related(item),
