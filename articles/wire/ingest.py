@@ -45,7 +45,7 @@ from ..photos import fingerprints
 from ..photos.models import Photo
 from ..tasks import background_task
 from .formats import MAX_BYTES, WITHDRAWN, WireFormatError, parse
-from .models import SubjectMapping, WireItem
+from .models import SubjectMapping, WireItem, WireSource
 
 logger = logging.getLogger(__name__)
 
@@ -98,17 +98,23 @@ def receive(source, data, name="", folder=None):
         "urgency": copy.urgency,
         "embargo_until": copy.embargoed,
         "pub_status": copy.pub_status,
+        "signals": copy.signals,
         "section_hint": copy.section_hint,
         "pictures": pictures,
     }
     key = {"source": source, "guid": copy.guid, "version": copy.version}
     try:
         with transaction.atomic():
+            # One receiver at a time per source (PostgreSQL; SQLite has one writer
+            # anyway): two versions of a guid arriving at once on two hosts must still
+            # leave exactly one marked latest.
+            WireSource.objects.select_for_update().filter(pk=source.pk).exists()
             # A guid's first version has no story to update or kill yet: nothing to
             # process, no task (most of the wire). A later one queues its processing.
             others = WireItem.objects.filter(source=source, guid=copy.guid)
             if others.exclude(status=WireItem.Status.REJECTED).exists():
                 item = WireItem.objects.create(**key, **fields)
+                mark_latest(item)
                 process_wire_item.enqueue(item.pk)
             else:
                 item = WireItem.objects.create(
@@ -122,6 +128,18 @@ def receive(source, data, name="", folder=None):
             raise
         return existing, False
     return item, True
+
+
+def mark_latest(item):
+    """Mark the newest version of `item`'s guid as the one the Wire lists (an older
+    version arriving late leaves the newer one listed)."""
+    versions = WireItem.objects.filter(source_id=item.source_id, guid=item.guid).exclude(
+        status=WireItem.Status.REJECTED
+    )
+    newest = versions.order_by("-version", "-pk").values_list("pk", flat=True).first()
+    versions.filter(latest=True).exclude(pk=newest).update(latest=False)
+    versions.filter(pk=newest, latest=False).update(latest=True)
+    item.latest = item.pk == newest
 
 
 # ------------------------------------------------------------------------ pictures
@@ -547,9 +565,13 @@ def make_draft(item, user=None):
 # ------------------------------------------------------------------------ folders
 
 
-def scan_folder(source, *, now=None):
+def scan_folder(source, *, now=None, settled=None):
     """Receive every settled file in `source`'s folder and move it to processed/ or
-    rejected/ inside it. Returns {"received", "duplicates", "rejected"} counts."""
+    rejected/ inside it. Returns {"received", "duplicates", "rejected"} counts.
+
+    `settled(path, stat)` says whether a file has finished arriving; by default, once
+    nothing has written it for SETTLE_SECONDS. The watcher (articles/wire/watch.py),
+    woken by the file's own events, knows sooner."""
     counts = {"received": 0, "duplicates": 0, "rejected": 0}
     folder = source.folder_path()
     if folder is None or not folder.is_dir():
@@ -563,7 +585,7 @@ def scan_folder(source, *, now=None):
             continue  # a picture, taken with the item that names it
 
         stat = path.stat()
-        if now - stat.st_mtime < SETTLE_SECONDS:
+        if not (settled(path, stat) if settled else now - stat.st_mtime >= SETTLE_SECONDS):
             continue  # still arriving
         if stat.st_size > MAX_BYTES:
             with path.open("rb") as handle:
