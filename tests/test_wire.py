@@ -1111,6 +1111,20 @@ def test_a_picture_dropped_with_its_item_becomes_the_drafts_lead_photo(
     assert story.lead_photo == photo
 
 
+def test_the_watcher_waits_for_the_picture_dropped_beside_an_item(watcher, inbox):
+    (inbox / "newsml-plain-picture.xml").write_bytes(sample("newsml-plain-picture.xml"))
+    time.sleep(0.5)  # the item lands first; the picture it names follows
+    (inbox / "newsml-plain-picture-1.jpg").write_bytes(image_bytes())
+    complete = time.monotonic()
+    latency = watcher.wait_for(1) - complete
+    watcher.stop()
+
+    assert 0 < latency < 1.0, latency
+    [picture] = WireItem.objects.get().pictures
+    assert picture["file"].endswith("processed/newsml-plain-picture-1.jpg")
+    assert (inbox / "processed" / "newsml-plain-picture-1.jpg").exists()
+
+
 class _PictureServer:
     """A local HTTP server that counts the requests it gets."""
 

@@ -73,18 +73,20 @@ def reject(source, data, name, reason):
     )
 
 
-def receive(source, data, name="", folder=None):
+def receive(source, data, name="", folder=None, settled=None):
     """Store one item from `source`: (item, created). Rejected items come back with
     status REJECTED and their reason; a guid and version already received return the
     existing item, unchanged, with created False. `folder`: the watched folder the item
-    was dropped in, where the pictures it names may be too."""
+    was dropped in, where the pictures it names may be too; `settled(path, stat)`: whether
+    one of them has finished arriving (scan_folder's rule)."""
     try:
         copy = parse(source.format, data, name or "item")
     except WireFormatError as error:
         logger.warning("Wire item %r from %s rejected: %s", name, source, error)
         return reject(source, data, name, str(error)), True
     pictures = [
-        _claim(_picture_to_take(picture, source, folder), folder) for picture in copy.pictures
+        _claim(_picture_to_take(picture, source, folder, settled), folder)
+        for picture in copy.pictures
     ]
     fields = {
         "file_name": name[:255],
@@ -170,31 +172,39 @@ def _renditions_by_preference(picture):
     return [rendition for *_, rendition in sorted(kept, key=lambda row: row[:2], reverse=True)]
 
 
-def _dropped_file(href, folder):
-    """The file `href` names in the drop folder ("a001.jpg", "./a001.jpg", "file:a001.jpg"),
-    if it is there, settled, a photo's suffix and not a link; else None."""
-    if folder is None:
-        return None
+def dropped_name(href):
+    """The name of the file `href` names in the drop folder ("a001.jpg", "./a001.jpg",
+    "file:a001.jpg") if it is a photo's, else None."""
     parts = urlsplit(href)
     if parts.scheme not in ("", "file") or parts.netloc:
         return None
     name = PurePosixPath(unquote(parts.path)).name
     if not name or name.startswith(".") or Path(name).suffix.lower() not in PHOTO_SUFFIXES:
         return None
+    return name
+
+
+def _dropped_file(href, folder, settled=None):
+    """The file `href` names in the drop folder ("a001.jpg", "./a001.jpg", "file:a001.jpg"),
+    if it is there, settled, a photo's suffix and not a link; else None."""
+    name = dropped_name(href) if folder is not None else None
+    if name is None:
+        return None
     path = Path(folder) / name
     if path.is_symlink() or not path.is_file():
         return None
-    if time.time() - path.stat().st_mtime < SETTLE_SECONDS:
+    stat = path.stat()
+    if not (settled(path, stat) if settled else time.time() - stat.st_mtime >= SETTLE_SECONDS):
         return None  # still arriving
     return path
 
 
-def _picture_to_take(picture, source, folder):
+def _picture_to_take(picture, source, folder, settled=None):
     """The picture as stored, with where the worker takes its file from: a file dropped
     with the item ("file") or a trusted href ("fetch"); neither: only recorded."""
     picture = dict(picture)
     for rendition in _renditions_by_preference(picture):
-        path = _dropped_file(rendition["href"], folder)
+        path = _dropped_file(rendition["href"], folder, settled)
         if path is not None:
             picture["file"] = str(path)
             return picture
@@ -595,7 +605,9 @@ def scan_folder(source, *, now=None, settled=None):
             )
             outcome = "rejected"
         else:
-            item, created = receive(source, path.read_bytes(), path.name, folder=folder)
+            item, created = receive(
+                source, path.read_bytes(), path.name, folder=folder, settled=settled
+            )
             if item.status == WireItem.Status.REJECTED:
                 outcome = "rejected"
             else:

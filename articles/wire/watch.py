@@ -9,7 +9,8 @@ within a second of its file being complete instead of waiting for the next scan:
   (inotify's close_write itself is not passed on), so after an event the file must keep
   its size and time for STEADY_SECONDS, and a file younger than the old settle time
   (ingest.SETTLE_SECONDS) must also parse: a half-written one does not, and waits for
-  its next event, or for the sweep to refuse it once it has stopped changing.
+  its next event, or for the sweep to refuse it once it has stopped changing. An item
+  naming a picture dropped beside it waits (as long) for the picture to be there too.
 - **Confinement and idempotence** are scan_folder's own (articles/wire/ingest.py): only
   folders inside NEWSROOM_WIRE_ROOT, no symbolic links, each guid and version once.
 - **A sweep** of every folder (the old rule: untouched for SETTLE_SECONDS) runs at
@@ -26,8 +27,9 @@ from pathlib import Path
 
 from watchfiles import Change, watch
 
+from ..importing import PHOTO_SUFFIXES
 from .formats import MAX_BYTES, WireFormatError, parse
-from .ingest import SETTLE_SECONDS, scan_folder
+from .ingest import SETTLE_SECONDS, dropped_name, scan_folder
 from .models import WireSource
 
 logger = logging.getLogger(__name__)
@@ -78,18 +80,31 @@ def _files(folder):
     return found
 
 
-def _looks_complete(source, path, stat):
-    """Whether a young file that stopped changing is whole: not a temporary name, not
-    empty, and it parses (a half-written JSON or XML file never does)."""
+def _looks_complete(source, path, stat, settled):
+    """Whether a young item file that stopped changing is whole: not a temporary name,
+    not empty, it parses (a half-written JSON or XML file never does), and each picture
+    it names in the folder is there and settled too (else it is taken without it)."""
     if path.name.lower().endswith(PARTIAL_SUFFIXES) or stat.st_size == 0:
         return False
     if stat.st_size > MAX_BYTES:
         return True  # refused unread, whatever else is still coming
     try:
-        parse(source.format, path.read_bytes(), path.name)
+        copy = parse(source.format, path.read_bytes(), path.name)
     except WireFormatError:
         return False
+    for picture in copy.pictures:
+        names = [dropped_name(rendition["href"]) for rendition in picture["renditions"]]
+        files = [path.parent / name for name in names if name]
+        if files and not any(_is_settled_file(file, settled) for file in files):
+            return False  # its picture is still on its way
     return True
+
+
+def _is_settled_file(path, settled):
+    try:
+        return not path.is_symlink() and path.is_file() and settled(path, path.stat())
+    except FileNotFoundError:
+        return False
 
 
 def receive_landed(folder, sources, report):
@@ -105,7 +120,9 @@ def receive_landed(folder, sources, report):
                 return False  # still being written: its next event brings it back
             if time.time() - stat.st_mtime >= SETTLE_SECONDS:
                 return True
-            return _looks_complete(source, path, stat)
+            if path.suffix.lower() in PHOTO_SUFFIXES:
+                return True  # a picture: steady is all it can show (the worker checks it)
+            return _looks_complete(source, path, stat, settled)
 
         _scan(source, report, settled=settled)
 
