@@ -503,6 +503,9 @@ NEWSROOM |= {
     # The wire desk's push endpoint (articles/wire/views.py): items a source may push
     # per minute before it is answered 429.
     "WIRE_PUSH_PER_MINUTE": env_int("NEWSROOM_WIRE_PUSH_PER_MINUTE", 120),
+    # Wrong tokens a client address may send a minute (its own budget, apart from the
+    # source's, so nobody can use up an agency's by guessing) before it is answered 429.
+    "WIRE_BAD_TOKENS_PER_MINUTE": env_int("NEWSROOM_WIRE_BAD_TOKENS_PER_MINUTE", 20),
     # Watched folders live under this one (a source names a folder inside it): an admin
     # form must not be a way to read, or move, the server's other files.
     "WIRE_ROOT": Path(os.environ.get("NEWSROOM_WIRE_ROOT", str(BASE_DIR / "var" / "wire"))),

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -11,15 +12,17 @@ from unittest import mock
 from xml.sax.saxutils import escape
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from articles import images
 from articles.history import record_story_revisions, stories_for_revisions
 from articles.models import Author, Photo, Story
 from articles.photos import fingerprints
-from articles.wire import ingest
+from articles.wire import ingest, watch
 from articles.wire.formats import MAX_BYTES, WireFormatError, ninjs, parse
 from articles.wire.models import SubjectMapping, WireItem, WireSource
 from tests.background_tasks import run_worker
@@ -86,6 +89,16 @@ def test_corrected_version_and_kill_notice():
     assert kill.withdrawn and kill.version == 3
     newsml_kill = parse("newsml", sample("newsml-kill.xml"))
     assert newsml_kill.withdrawn and newsml_kill.pub_status == "canceled"
+
+
+def test_the_parsers_report_an_items_signals():
+    assert parse("newsml", sample("newsml-quake-v3-correction.xml")).signals == ["sig:correction"]
+    assert parse("newsml", sample("newsml-nitf-v2.xml")).signals == []
+    assert parse("ninjs", sample("ninjs2-rates-v2.json")).signals == []
+    # ninjs 1.6 and 2.2 define no `signals` (their schemas refuse it); a ninjs that
+    # carries them gets them read as qcodes.
+    signals = [{"uri": "http://cv.iptc.org/newscodes/signal/correction"}, "sig:update"]
+    assert ninjs.parse_signals({"signals": signals}) == ["sig:correction", "sig:update"]
 
 
 def test_newsml_with_xhtml_body():
@@ -447,6 +460,134 @@ def test_a_huge_file_in_the_folder_is_rejected_without_reading_it(inbox):
     assert (inbox / "rejected" / "huge.xml").exists()
 
 
+class Watcher:
+    """manage.py wire_ingest's watcher (articles/wire/watch.py) in a thread, on the test's
+    own database connection (as Django's live server shares it), noting when each look
+    received something. The test reads the database only once it has stopped."""
+
+    def __init__(self, poll=False):
+        self.poll = poll
+        self.looks = []  # (time.monotonic(), counts) of each look that found files
+        self.stop_event, self.ready = threading.Event(), threading.Event()
+        self.connection = connections["default"]
+        self.connection.inc_thread_sharing()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(5), "the watcher did not start"
+
+    def _run(self):
+        connections["default"] = self.connection
+        watch.run(
+            interval=60, poll=self.poll, stop=self.stop_event, report=self._report, ready=self.ready
+        )
+
+    def _report(self, source, counts):
+        if any(counts.values()):
+            self.looks.append((time.monotonic(), counts))
+
+    def wait_for(self, looks, timeout=5):
+        """When the `looks`-th look that found something ended (None if it never did)."""
+        deadline = time.monotonic() + timeout
+        while len(self.looks) < looks and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.looks[looks - 1][0] if len(self.looks) >= looks else None
+
+    def stop(self):
+        self.stop_event.set()
+        self.thread.join(10)
+        self.connection.dec_thread_sharing()
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def watcher(inbox):
+    running = Watcher()
+    yield running
+    if running.thread.is_alive():
+        running.stop()
+
+
+def test_a_file_dropped_in_a_watched_folder_is_on_the_wire_within_a_second(
+    watcher, inbox, tmp_path
+):
+    # An agency writes the file and closes it…
+    (inbox / "quake.xml").write_bytes(sample("newsml-xhtml.xml"))
+    complete = time.monotonic()
+    in_place = watcher.wait_for(1) - complete
+    # …or writes it under a temporary name, slowly, and renames it when it is whole.
+    data = sample("newsml-nitf-v2.xml")
+    with (inbox / "quake-v2.xml.tmp").open("wb") as handle:
+        handle.write(data[:300])
+        handle.flush()
+        time.sleep(0.5)
+        handle.write(data[300:])
+    os.replace(inbox / "quake-v2.xml.tmp", inbox / "quake-v2.xml")
+    complete = time.monotonic()
+    renamed = watcher.wait_for(2) - complete
+    # The same file again changes nothing; a symbolic link is not followed.
+    (tmp_path / "secret.xml").write_bytes(sample("newsml-embargoed.xml"))
+    (inbox / "link.xml").symlink_to(tmp_path / "secret.xml")
+    (inbox / "quake-again.xml").write_bytes(sample("newsml-xhtml.xml"))
+    assert watcher.wait_for(3) is not None
+    watcher.stop()
+
+    # The requirement: on the Wire within 1 s of the file being complete (the folder
+    # scan it replaces took up to 5 s, plus 2 s for the file to settle).
+    print(f"latency: in place {in_place:.3f} s, renamed {renamed:.3f} s")
+    assert in_place < 1.0 and renamed < 1.0, (in_place, renamed)
+    assert [counts for _, counts in watcher.looks] == [
+        {"received": 1, "duplicates": 0, "rejected": 0},
+        {"received": 1, "duplicates": 0, "rejected": 0},
+        {"received": 0, "duplicates": 1, "rejected": 0},
+    ]
+    assert sorted(WireItem.objects.values_list("version", "status")) == [
+        (1, "processed"),
+        (2, "received"),
+    ]
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == [
+        "quake-again.xml",
+        "quake-v2.xml",
+        "quake.xml",
+    ]
+    assert (inbox / "link.xml").is_symlink()
+
+
+def test_a_file_still_being_written_is_received_whole_once_closed(watcher, inbox):
+    data = sample("newsml-xhtml.xml")
+    with (inbox / "slow.xml").open("wb") as handle:
+        handle.write(data[: len(data) // 2])
+        handle.flush()
+        time.sleep(0.6)  # the agency's line stalls, far past the watcher's steady check
+        handle.write(data[len(data) // 2 :])
+    complete = time.monotonic()
+    latency = watcher.wait_for(1) - complete
+    watcher.stop()
+
+    print(f"latency after a stalled write: {latency:.3f} s")
+    assert latency < 1.0, latency
+    item = WireItem.objects.get()
+    assert item.status != "rejected" and "<b>Tuesday</b>" in item.body_html
+
+
+def test_where_file_events_are_not_available_the_watcher_polls(inbox, monkeypatch):
+    events = watch.watch
+
+    def no_inotify(*paths, force_polling=None, **options):
+        if not force_polling:  # as when the kernel's inotify watches are used up
+            raise RuntimeError("Error creating recommended watcher: Too many open files")
+        yield from events(*paths, force_polling=force_polling, **options)
+
+    monkeypatch.setattr(watch, "watch", no_inotify)
+    watcher = Watcher()
+    (inbox / "quake.xml").write_bytes(sample("newsml-xhtml.xml"))
+    complete = time.monotonic()
+    latency = watcher.wait_for(1) - complete
+    watcher.stop()
+
+    assert latency < 1.0, latency
+    assert WireItem.objects.get().headline == "Strong earthquake shakes the southeast coast"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_process_one_item_twice(section):
@@ -488,9 +629,9 @@ def pushing(ninjs_source):
     return ninjs_source, token
 
 
-def push(client, body, token, slug="agency"):
+def push(client, body, token, slug="agency", **extra):
     return client.post(
-        f"/wire/{slug}/", body, content_type="application/json", HTTP_X_WIRE_TOKEN=token
+        f"/wire/{slug}/", body, content_type="application/json", HTTP_X_WIRE_TOKEN=token, **extra
     )
 
 
@@ -537,12 +678,61 @@ def test_push_of_a_bad_item_answers_400_with_the_reason(client, pushing):
 
 
 def test_push_is_rate_limited_per_source(client, pushing, settings):
-    from django.core.cache import cache
-
     cache.clear()
     settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_PUSH_PER_MINUTE": 2}
     _, token = pushing
     answers = [push(client, sample("ninjs1-budget.json"), token).status_code for _ in range(3)]
+    assert answers == [202, 202, 429]
+
+
+AGENCY, STRANGER = {"REMOTE_ADDR": "198.51.100.7"}, {"REMOTE_ADDR": "203.0.113.9"}
+
+
+def test_wrong_tokens_from_elsewhere_never_lock_the_agency_out(client, pushing):
+    cache.clear()
+    _, token = pushing
+    budget = [push(client, b"{}", "guess", **STRANGER).status_code for _ in range(125)]
+
+    answer = push(client, sample("ninjs1-budget.json"), token, **AGENCY)
+
+    assert answer.status_code == 202
+    assert set(budget[:20]) == {403} and set(budget[20:]) == {429}
+
+
+def test_an_address_past_its_wrong_token_budget_is_answered_429(client, pushing, settings):
+    cache.clear()
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_BAD_TOKENS_PER_MINUTE": 3}
+    _, token = pushing
+    guesses = [push(client, b"{}", "guess", **STRANGER).status_code for _ in range(3)]
+    unknown = push(client, b"{}", "guess", slug="nobody", **STRANGER)
+    # A made-up X-Forwarded-For from an address that is no trusted proxy changes nothing.
+    forged = push(client, b"{}", "guess", HTTP_X_FORWARDED_FOR="192.0.2.1", **STRANGER)
+    even_right = push(client, sample("ninjs1-budget.json"), token, **STRANGER)
+
+    assert guesses == [403, 403, 403]
+    assert (unknown.status_code, forged.status_code, even_right.status_code) == (429, 429, 429)
+    assert forged["Retry-After"] == "60" and "wrong tokens" in forged.json()["error"]
+    assert not WireItem.objects.exists()
+    # Behind the trusted proxy (127.0.0.1 here), each client is its forwarded address.
+    proxied = {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(3):
+        push(client, b"{}", "guess", HTTP_X_FORWARDED_FOR="192.0.2.66", **proxied)
+    locked = push(client, b"{}", token, HTTP_X_FORWARDED_FOR="192.0.2.66", **proxied)
+    agency = push(client, sample("ninjs1-budget.json"), token, HTTP_X_FORWARDED_FOR="192.0.2.7")
+    assert (locked.status_code, agency.status_code) == (429, 202)
+
+
+def test_the_sources_budget_counts_only_its_authenticated_pushes(client, pushing, settings):
+    cache.clear()
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_PUSH_PER_MINUTE": 2}
+    _, token = pushing
+    for _ in range(5):
+        push(client, b"{}", "guess", **STRANGER)
+
+    answers = [
+        push(client, sample("ninjs1-budget.json"), token, **AGENCY).status_code for _ in range(3)
+    ]
+
     assert answers == [202, 202, 429]
 
 
@@ -921,6 +1111,20 @@ def test_a_picture_dropped_with_its_item_becomes_the_drafts_lead_photo(
     assert story.lead_photo == photo
 
 
+def test_the_watcher_waits_for_the_picture_dropped_beside_an_item(watcher, inbox):
+    (inbox / "newsml-plain-picture.xml").write_bytes(sample("newsml-plain-picture.xml"))
+    time.sleep(0.5)  # the item lands first; the picture it names follows
+    (inbox / "newsml-plain-picture-1.jpg").write_bytes(image_bytes())
+    complete = time.monotonic()
+    latency = watcher.wait_for(1) - complete
+    watcher.stop()
+
+    assert 0 < latency < 1.0, latency
+    [picture] = WireItem.objects.get().pictures
+    assert picture["file"].endswith("processed/newsml-plain-picture-1.jpg")
+    assert (inbox / "processed" / "newsml-plain-picture-1.jpg").exists()
+
+
 class _PictureServer:
     """A local HTTP server that counts the requests it gets."""
 
@@ -1068,3 +1272,67 @@ def test_picture_work_is_done_outside_any_transaction(section, picture_server):
 
     assert sorted(seen) == [("_fetch", False), ("dhash", False), ("validate_photo", False)]
     assert Photo.objects.count() == 1
+
+
+def _rows(client, query=""):
+    response = client.get(WIRE + query)
+    return response, [
+        (item.guid.rsplit(":", 1)[-1], item.version) for item in response.context["cl"].result_list
+    ]
+
+
+def test_the_wire_lists_each_item_once_with_its_versions_in_words(
+    news_editor_client, ninjs_source, newsml_source
+):
+    for name in ("ninjs1-budget.json", "ninjs1-budget-v2.json", "ninjs2-kill.json"):
+        ingest.receive(ninjs_source, sample(name), name)
+    # The update first, its original late: the update stays the item's row.
+    ingest.receive(ninjs_source, sample("ninjs2-rates-v2.json"), "rates-v2.json")
+    ingest.receive(ninjs_source, sample("ninjs2-embargoed.json"), "rates.json")
+    for name in ("newsml-xhtml.xml", "newsml-nitf-v2.xml", "newsml-quake-v3-correction.xml"):
+        ingest.receive(newsml_source, sample(name), name)
+    run_worker()
+
+    response, rows = _rows(news_editor_client)
+
+    assert sorted(rows) == [("budget-001", 3), ("quake-042", 3), ("rates-007", 2)]
+    html = response.content.decode()
+    assert "v3 · <strong>Kill</strong>" in html and "3 versions" in html
+    assert "v2 · Update" in html and "2 versions" in html
+    assert "v3 · <strong>Correction</strong>" in html  # G2's <signal qcode="sig:correction">
+    # The item's page lists its history, each version in words and linked.
+    kill = WireItem.objects.get(guid__endswith="budget-001", version=3)
+    page = news_editor_client.get(f"{WIRE}{kill.pk}/change/").content.decode()
+    history = page.split('id="versions"')[1].split("</ul>")[0]
+    pk = dict(WireItem.objects.filter(guid__endswith="budget-001").values_list("version", "pk"))
+    assert [line.split(" · ")[:2] for line in history.split("<li>")[1:]] == [
+        ["v3", "<strong>Kill</strong>"],
+        [f'<a href="{WIRE}{pk[2]}/change/">v2', "Update"],
+        [f'<a href="{WIRE}{pk[1]}/change/">v1', "New"],
+    ]
+    assert "(this version)" in history
+    # An older version's own page opens too, with the same history.
+    first = news_editor_client.get(f"{WIRE}{pk[1]}/change/").content.decode()
+    assert f'<a href="{WIRE}{pk[3]}/change/">v3 · <strong>Kill</strong>' in first
+
+
+def test_the_wire_costs_the_same_queries_however_many_versions(
+    news_editor_client, ninjs_source, django_assert_max_num_queries
+):
+    def add_items(start, count):
+        for n in range(start, start + count):
+            for version in (1, 2, 3):
+                item = {"uri": f"urn:test:{n}", "version": str(version), "headline": f"Item {n}"}
+                if version == 3:
+                    item["pubstatus"] = "canceled"
+                ingest.receive(ninjs_source, json.dumps(item).encode(), f"{n}-{version}.json")
+
+    add_items(0, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert news_editor_client.get(WIRE).status_code == 200
+    add_items(2, 20)
+
+    with django_assert_max_num_queries(len(few)):
+        response = news_editor_client.get(WIRE)
+    assert len(response.context["cl"].result_list) == 22
+    assert response.content.decode().count("3 versions") == 22

@@ -8,8 +8,9 @@ Editors and reporters read the wire and make drafts from it (`view_wireitem`,
 from datetime import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -30,6 +31,8 @@ from .models import SubjectMapping, WireItem, WireSource
 
 MAKE_DRAFT_PERMISSION = "articles.make_story_from_wireitem"
 URGENCY_WORDS = {1: "Flash", 2: "Bulletin"}
+# Versions that change what a story says (or unpublish it) stand out in bold.
+LOUD_KINDS = {"Kill", "Withheld", "Correction"}
 
 
 @admin.register(WireSource)
@@ -166,13 +169,37 @@ class NewSinceFilter(admin.SimpleListFilter):
         session[cls.SESSION_CURRENT] = timezone.now().isoformat()
 
 
+class WireChangeList(ChangeList):
+    """The Wire: one row per item (its latest version, through the partial index on
+    `latest`), with how many versions it has, counted in the same query."""
+
+    @property
+    def root_queryset(self):
+        return self._root_queryset
+
+    @root_queryset.setter
+    def root_queryset(self, queryset):
+        # Set by ChangeList.__init__ and used for the list, its counts and its filters.
+        versions = (
+            WireItem.objects.filter(source_id=OuterRef("source_id"), guid=OuterRef("guid"))
+            .exclude(status=WireItem.Status.REJECTED)
+            .order_by()
+            .values("source_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        self._root_queryset = queryset.filter(latest=True).annotate(
+            version_count=Subquery(versions)
+        )
+
+
 @admin.register(WireItem)
 class WireItemAdmin(admin.ModelAdmin):
     list_display = [
         "urgency_label",
         "headline_column",
         "source",
-        "version",
+        "version_label",
         "embargo",
         "state",
         "received_at",
@@ -196,6 +223,7 @@ class WireItemAdmin(admin.ModelAdmin):
         "source",
         "guid",
         "version",
+        "versions",
         "status",
         "reason",
         "attention",
@@ -252,6 +280,40 @@ class WireItemAdmin(admin.ModelAdmin):
             choice,
         )
 
+    @admin.display(description="versions")
+    def versions(self, obj):
+        """The item's history: every version of its guid, newest first, each said in
+        words (new, update, correction, kill), linked to its own page."""
+        if obj.status == WireItem.Status.REJECTED:
+            rows = [obj]
+        else:
+            rows = (
+                WireItem.objects.filter(source_id=obj.source_id, guid=obj.guid)
+                .exclude(status=WireItem.Status.REJECTED)
+                .order_by("-version", "-pk")
+            )
+        items = []
+        for row in rows:
+            label = format_html(
+                "v{} · {} · received {} · {}",
+                row.version,
+                _kind(row),
+                timezone.localtime(row.received_at).strftime("%Y-%m-%d %H:%M:%S"),
+                row,
+            )
+            if row.pk == obj.pk:
+                items.append((format_html("{} <em>(this version)</em>", label),))
+            else:
+                url = reverse("admin:articles_wireitem_change", args=[row.pk])
+                items.append((format_html('<a href="{}">{}</a>', url, label),))
+        return format_html(
+            '<ul id="versions" class="wire-versions">{}</ul>',
+            format_html_join("", "<li>{}</li>", items),
+        )
+
+    def get_changelist(self, request, **kwargs):
+        return WireChangeList
+
     def has_add_permission(self, request):
         return False
 
@@ -286,6 +348,19 @@ class WireItemAdmin(admin.ModelAdmin):
             return format_html("<strong>{}</strong>", str(obj))
         return str(obj)
 
+    @admin.display(description="version", ordering="version")
+    def version_label(self, obj):
+        """The latest version, what it is in words, and how many versions the item has
+        (its page lists them)."""
+        if obj.status == WireItem.Status.REJECTED:
+            return "—"
+        count = getattr(obj, "version_count", None) or 1
+        history = "1 version"
+        if count > 1:
+            url = reverse("admin:articles_wireitem_change", args=[obj.pk])
+            history = format_html('<a href="{}#versions">{} versions</a>', url, count)
+        return format_html("v{} · {}<br>{}", obj.version, _kind(obj), history)
+
     @admin.display(description="embargo", ordering="embargo_until")
     def embargo(self, obj):
         if obj.embargo_until and obj.embargo_until > timezone.now():
@@ -308,7 +383,7 @@ class WireItemAdmin(admin.ModelAdmin):
         if obj.status == WireItem.Status.REJECTED:
             return "—"
         if obj.withdrawn and not obj.story_id:
-            return format_html("<strong>Withdrawn</strong>")
+            return mark_safe("<strong>Withdrawn</strong>")
         label = "Open the draft" if obj.story_id else "Make a draft story"
         # A button of the changelist's own form (it carries the CSRF token): one click.
         return format_html(
@@ -482,6 +557,11 @@ def _pictures_list(item):
             )
         )
     return format_html('<ul class="wire-pictures">{}</ul>', mark_safe("".join(rows)))
+
+
+def _kind(item):
+    kind = item.kind
+    return format_html("<strong>{}</strong>", kind) if kind in LOUD_KINDS else kind
 
 
 def _safe_body(html):

@@ -46,7 +46,7 @@ from ..photos import fingerprints
 from ..photos.models import Photo
 from ..tasks import background_task
 from .formats import MAX_BYTES, WITHDRAWN, WireFormatError, parse
-from .models import SubjectMapping, WireItem
+from .models import SubjectMapping, WireItem, WireSource
 
 logger = logging.getLogger(__name__)
 
@@ -74,18 +74,20 @@ def reject(source, data, name, reason):
     )
 
 
-def receive(source, data, name="", folder=None):
+def receive(source, data, name="", folder=None, settled=None):
     """Store one item from `source`: (item, created). Rejected items come back with
     status REJECTED and their reason; a guid and version already received return the
     existing item, unchanged, with created False. `folder`: the watched folder the item
-    was dropped in, where the pictures it names may be too."""
+    was dropped in, where the pictures it names may be too; `settled(path, stat)`: whether
+    one of them has finished arriving (scan_folder's rule)."""
     try:
         copy = parse(source.format, data, name or "item")
     except WireFormatError as error:
         logger.warning("Wire item %r from %s rejected: %s", name, source, error)
         return reject(source, data, name, str(error)), True
     pictures = [
-        _claim(_picture_to_take(picture, source, folder), folder) for picture in copy.pictures
+        _claim(_picture_to_take(picture, source, folder, settled), folder)
+        for picture in copy.pictures
     ]
     fields = {
         "file_name": name[:255],
@@ -102,17 +104,23 @@ def receive(source, data, name="", folder=None):
         # Not a tag (a typo, "English"): unknown, so the draft gets the site's language
         # and the copy is kept rather than refused for a label.
         "language": normalize(copy.language, default=""),
+        "signals": copy.signals,
         "section_hint": copy.section_hint,
         "pictures": pictures,
     }
     key = {"source": source, "guid": copy.guid, "version": copy.version}
     try:
         with transaction.atomic():
+            # One receiver at a time per source (PostgreSQL; SQLite has one writer
+            # anyway): two versions of a guid arriving at once on two hosts must still
+            # leave exactly one marked latest.
+            WireSource.objects.select_for_update().filter(pk=source.pk).exists()
             # A guid's first version has no story to update or kill yet: nothing to
             # process, no task (most of the wire). A later one queues its processing.
             others = WireItem.objects.filter(source=source, guid=copy.guid)
             if others.exclude(status=WireItem.Status.REJECTED).exists():
                 item = WireItem.objects.create(**key, **fields)
+                mark_latest(item)
                 process_wire_item.enqueue(item.pk)
             else:
                 item = WireItem.objects.create(
@@ -126,6 +134,18 @@ def receive(source, data, name="", folder=None):
             raise
         return existing, False
     return item, True
+
+
+def mark_latest(item):
+    """Mark the newest version of `item`'s guid as the one the Wire lists (an older
+    version arriving late leaves the newer one listed)."""
+    versions = WireItem.objects.filter(source_id=item.source_id, guid=item.guid).exclude(
+        status=WireItem.Status.REJECTED
+    )
+    newest = versions.order_by("-version", "-pk").values_list("pk", flat=True).first()
+    versions.filter(latest=True).exclude(pk=newest).update(latest=False)
+    versions.filter(pk=newest, latest=False).update(latest=True)
+    item.latest = item.pk == newest
 
 
 # ------------------------------------------------------------------------ pictures
@@ -156,31 +176,39 @@ def _renditions_by_preference(picture):
     return [rendition for *_, rendition in sorted(kept, key=lambda row: row[:2], reverse=True)]
 
 
-def _dropped_file(href, folder):
-    """The file `href` names in the drop folder ("a001.jpg", "./a001.jpg", "file:a001.jpg"),
-    if it is there, settled, a photo's suffix and not a link; else None."""
-    if folder is None:
-        return None
+def dropped_name(href):
+    """The name of the file `href` names in the drop folder ("a001.jpg", "./a001.jpg",
+    "file:a001.jpg") if it is a photo's, else None."""
     parts = urlsplit(href)
     if parts.scheme not in ("", "file") or parts.netloc:
         return None
     name = PurePosixPath(unquote(parts.path)).name
     if not name or name.startswith(".") or Path(name).suffix.lower() not in PHOTO_SUFFIXES:
         return None
+    return name
+
+
+def _dropped_file(href, folder, settled=None):
+    """The file `href` names in the drop folder ("a001.jpg", "./a001.jpg", "file:a001.jpg"),
+    if it is there, settled, a photo's suffix and not a link; else None."""
+    name = dropped_name(href) if folder is not None else None
+    if name is None:
+        return None
     path = Path(folder) / name
     if path.is_symlink() or not path.is_file():
         return None
-    if time.time() - path.stat().st_mtime < SETTLE_SECONDS:
+    stat = path.stat()
+    if not (settled(path, stat) if settled else time.time() - stat.st_mtime >= SETTLE_SECONDS):
         return None  # still arriving
     return path
 
 
-def _picture_to_take(picture, source, folder):
+def _picture_to_take(picture, source, folder, settled=None):
     """The picture as stored, with where the worker takes its file from: a file dropped
     with the item ("file") or a trusted href ("fetch"); neither: only recorded."""
     picture = dict(picture)
     for rendition in _renditions_by_preference(picture):
-        path = _dropped_file(rendition["href"], folder)
+        path = _dropped_file(rendition["href"], folder, settled)
         if path is not None:
             picture["file"] = str(path)
             return picture
@@ -553,9 +581,13 @@ def make_draft(item, user=None):
 # ------------------------------------------------------------------------ folders
 
 
-def scan_folder(source, *, now=None):
+def scan_folder(source, *, now=None, settled=None):
     """Receive every settled file in `source`'s folder and move it to processed/ or
-    rejected/ inside it. Returns {"received", "duplicates", "rejected"} counts."""
+    rejected/ inside it. Returns {"received", "duplicates", "rejected"} counts.
+
+    `settled(path, stat)` says whether a file has finished arriving; by default, once
+    nothing has written it for SETTLE_SECONDS. The watcher (articles/wire/watch.py),
+    woken by the file's own events, knows sooner."""
     counts = {"received": 0, "duplicates": 0, "rejected": 0}
     folder = source.folder_path()
     if folder is None or not folder.is_dir():
@@ -569,7 +601,7 @@ def scan_folder(source, *, now=None):
             continue  # a picture, taken with the item that names it
 
         stat = path.stat()
-        if now - stat.st_mtime < SETTLE_SECONDS:
+        if not (settled(path, stat) if settled else now - stat.st_mtime >= SETTLE_SECONDS):
             continue  # still arriving
         if stat.st_size > MAX_BYTES:
             with path.open("rb") as handle:
@@ -579,7 +611,9 @@ def scan_folder(source, *, now=None):
             )
             outcome = "rejected"
         else:
-            item, created = receive(source, path.read_bytes(), path.name, folder=folder)
+            item, created = receive(
+                source, path.read_bytes(), path.name, folder=folder, settled=settled
+            )
             if item.status == WireItem.Status.REJECTED:
                 outcome = "rejected"
             else:

@@ -173,6 +173,10 @@ class WireItem(models.Model):
     # of each: "file" (dropped with the item, under the wire root) or "fetch" (a trusted
     # href) to take, then "photo" (the library photo's id) or "note" (why not).
     pictures = models.JSONField(default=list, blank=True)
+    signals = models.JSONField(default=list, blank=True)  # ["sig:correction", …]
+    # The newest version of its guid (a rejected item stands alone): the Wire lists one
+    # row per item, through the index below (kept by ingest.mark_latest).
+    latest = models.BooleanField(default=True, editable=False)
 
     # The story made from this item (or from an earlier version of it), and that
     # story's version when the wire last wrote it: a different version means an editor
@@ -200,7 +204,14 @@ class WireItem(models.Model):
                 name="wire_item_unique_version",
             ),
         ]
-        indexes = [models.Index(fields=["source", "guid"], name="wire_item_guid_idx")]
+        indexes = [
+            models.Index(fields=["source", "guid"], name="wire_item_guid_idx"),
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=Q(latest=True),
+                name="wire_item_latest_idx",
+            ),
+        ]
         permissions = [("make_story_from_wireitem", "Can make a draft story from a wire item")]
 
     def __str__(self):
@@ -217,3 +228,16 @@ class WireItem(models.Model):
     @property
     def picture_photo_ids(self):
         return [picture["photo"] for picture in self.pictures if picture.get("photo")]
+
+    @property
+    def kind(self):
+        """What this version is, in words: a kill, a correction, an update or new."""
+        if self.status == self.Status.REJECTED:
+            return "Rejected"
+        if self.withdrawn:
+            return "Withheld" if self.pub_status == "withheld" else "Kill"
+        if "sig:correction" in self.signals:
+            return "Correction"
+        if self.version > 1 or "sig:update" in self.signals:
+            return "Update"
+        return "New"

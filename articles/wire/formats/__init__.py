@@ -68,6 +68,8 @@ class WireCopy:
     # Pictures that come with the item: [{uri, caption, credit, rights, renditions:
     # [{name, href, contenttype, width, height, size}]}] (picture_entry()).
     pictures: list[dict] = field(default_factory=list)
+    # IPTC signals as qcodes: "sig:correction", "sig:update" (ninjs `signals`, G2 <signal>).
+    signals: list[str] = field(default_factory=list)
 
     @property
     def withdrawn(self):
@@ -124,6 +126,8 @@ _SCHEMES = {
     "https://cv.iptc.org/newscodes/mediatopic/": "medtop:",
     "http://cv.iptc.org/newscodes/subjectcode/": "subj:",
     "https://cv.iptc.org/newscodes/subjectcode/": "subj:",
+    "http://cv.iptc.org/newscodes/signal/": "sig:",
+    "https://cv.iptc.org/newscodes/signal/": "sig:",
 }
 
 

@@ -222,6 +222,11 @@ def parse(data, name):
         section_hint=clean_text(_text(_find(service, "name")) if service is not None else "", 100),
         related_headlines=related,
         pictures=pictures,
+        signals=[
+            qcode(sig.get("qcode") or sig.get("uri"))[:100]
+            for sig in item_meta.iter("signal")
+            if sig.get("qcode") or sig.get("uri")
+        ],
     )
 
 

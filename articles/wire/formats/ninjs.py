@@ -291,4 +291,18 @@ def parse(data, name):
         pub_status=pub_status,
         related_headlines=_related(item),
         pictures=_pictures(item),
+        signals=parse_signals(item),
     )
+
+
+def parse_signals(item):
+    """`signals` ([{name, uri}], or bare codes) as qcodes: "sig:correction". ninjs 1.6
+    and 2.2 define none (their schemas refuse the property); read where one does."""
+    signals = item.get("signals")
+    found = []
+    for signal in signals if isinstance(signals, list) else []:
+        if isinstance(signal, dict):
+            signal = signal.get("uri") or signal.get("qcode") or signal.get("code")
+        if isinstance(signal, str) and signal.strip():
+            found.append(qcode(signal)[:100])
+    return found
