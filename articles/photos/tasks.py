@@ -47,9 +47,9 @@ def make_photo_renditions(photo_id: int, force: bool = False) -> str:
         .exclude(state__in=[PhotoUploadFile.State.DUPLICATE, PhotoUploadFile.State.REFUSED])
         .first()
     )
-    if entry is not None and entry.state == PhotoUploadFile.State.CHECKING:
-        if not check_uploaded(photo, entry):
-            return "duplicate"
+    checking = entry is not None and entry.state == PhotoUploadFile.State.CHECKING
+    if checking and not check_uploaded(photo, entry):
+        return "duplicate"
     if photo.renditions_are_current() and not force:
         return "current"
     source, focal = photo.original.name, (photo.focal_x, photo.focal_y)
