@@ -49,7 +49,7 @@ def make_photo_renditions(photo_id: int, force: bool = False) -> str:
     )
     checking = entry is not None and entry.state == PhotoUploadFile.State.CHECKING
     if checking and not check_uploaded(photo, entry):
-        return "duplicate"
+        return "not added"
     if photo.renditions_are_current() and not force:
         return "current"
     source, focal = photo.original.name, (photo.focal_x, photo.focal_y)
@@ -76,9 +76,7 @@ def make_photo_renditions(photo_id: int, force: bool = False) -> str:
             Photo.objects.filter(pk=photo_id).update(renditions=made)
             previous = current.renditions
             if previous:
-                transaction.on_commit(
-                    lambda: delete_files_unless_used(None, previous), robust=True
-                )
+                transaction.on_commit(lambda: delete_files_unless_used(None, previous), robust=True)
             # The stories showing it: from no photo (processing), or old crops, to these.
             purge_stories_using(photo_id)
     if stale:

@@ -110,4 +110,3 @@ def receive_all(user, files, shared) -> PhotoUpload:
     for position, upload in enumerate(files):
         receive(batch, position, upload, shared)
     return batch
-
