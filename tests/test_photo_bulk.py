@@ -3,7 +3,10 @@ file at once, the worker the rest (at a low priority), each file's fate is on th
 upload's page, captions are typed for many photos on one page, and a photo deleted
 while processing leaves no files behind."""
 
+import json
 import os
+import shutil
+import subprocess
 import threading
 from unittest import mock
 
@@ -20,6 +23,9 @@ from articles.photos import fingerprints
 from articles.photos.models import PhotoUploadFile
 from articles.photos.tasks import make_photo_renditions
 from tests.background_tasks import run_worker
+from tests.conftest import require
+from tests.live import VNU_JAR
+from tests.test_html_validity import VNU_OPTIONS
 from tests.test_photo_library import scene, stored_files, upload
 
 BULK = reverse("admin:articles_photo_bulk_upload")
@@ -282,3 +288,27 @@ def test_photo_deleted_from_a_page_opened_while_processing_leaves_no_files(
     opened_while_processing.delete()
 
     assert stored_files(tmp_path) == []
+
+
+# ------------------------------------------------------------ valid pages
+
+
+def test_upload_and_captions_pages_are_valid_html(editor_client, tmp_path):
+    java = shutil.which("java")
+    require(java, "Java for vnu.jar (apt-get install default-jre-headless)")
+    require(VNU_JAR.is_file(), f"vnu.jar at {VNU_JAR} (npm ci, which `make test` runs)")
+    page = bulk_upload(editor_client, [upload(scene(47), "a.jpg"), upload(b"<svg/>", "b.jpg")])
+    photo = Photo.objects.get()
+    files = []
+    for name, url in (("upload", page), ("captions", f"{CAPTIONS}?ids={photo.pk}")):
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(editor_client.get(url).content)
+        files.append(str(path))
+    result = subprocess.run(
+        [java, "-Xss16m", "-XX:TieredStopAtLevel=1", "-jar", str(VNU_JAR), *VNU_OPTIONS, *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stderr)["messages"]
+    assert [(m.get("url"), m.get("lastLine"), m["message"]) for m in messages] == []

@@ -288,7 +288,10 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description="Edit captions, credits and alt text")
     def edit_captions(self, request, queryset):
-        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True)[:MAX_CAPTIONS])
+        ids = list(queryset.values_list("pk", flat=True)[: MAX_CAPTIONS + 1])
+        if len(ids) > MAX_CAPTIONS:
+            messages.warning(request, f"Only the first {MAX_CAPTIONS} chosen photos are listed.")
+        ids = ",".join(str(pk) for pk in ids[:MAX_CAPTIONS])
         return HttpResponseRedirect(f"{reverse('admin:articles_photo_captions')}?ids={ids}")
 
     def get_urls(self):
