@@ -45,7 +45,9 @@ def store_original(upload, name: str) -> tuple[str, str]:
     (stored name, SHA-256), the bytes read once."""
     field = Photo._meta.get_field("original")
     hashing = _HashingFile(upload, name)
-    stored = images.originals_storage.save(field.generate_filename(None, name), hashing)
+    stored = images.originals_storage.save(
+        field.generate_filename(None, name), hashing, max_length=field.max_length
+    )
     if hashing.seen != upload.size:
         # A storage that read the file its own way (object storage): hash it here.
         upload.seek(0)
