@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import connections, transaction
 from django.dispatch import receiver
 from django.template.defaultfilters import filesizeformat
 from django.utils.encoding import filepath_to_uri
@@ -253,7 +253,17 @@ def at_low_priority(function, *args, **kwargs):
                 initializer=_lower_this_thread,
                 initargs=(nice,),
             )
-    return pool.submit(function, *args, **kwargs).result()
+    return pool.submit(_closing_connections, function, *args, **kwargs).result()
+
+
+def _closing_connections(function, *args, **kwargs):
+    """Run `function`, then close any database connection it opened in this thread
+    (on_commit() outside a transaction connects to ask for autocommit): an idle session
+    per worker would otherwise stay open for good."""
+    try:
+        return function(*args, **kwargs)
+    finally:
+        connections.close_all()
 
 
 # --------------------------------------------------------------------- renditions
