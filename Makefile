@@ -69,7 +69,8 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed: apt-get install wrk (Debian/Ubuntu)"; exit 2; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# Upload-to-renditions time for a 24-megapixel JPEG, and bytes saved (bench/photos.py).
+# 30 × 24-megapixel photos in one bulk upload (request and worker times), a story save
+# while renditions are made, and one photo's renditions and bytes saved (bench/photos.py).
 bench-photos: install
 	$(BIN)/python -m bench.photos $(BENCH_ARGS)
 

@@ -17,8 +17,10 @@ import json
 import logging
 import os
 import secrets
+import threading
 import warnings
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -27,12 +29,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import connections, transaction
 from django.dispatch import receiver
 from django.template.defaultfilters import filesizeformat
 from django.utils.encoding import filepath_to_uri
 from django.utils.functional import LazyObject, empty
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import AvifImagePlugin, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +111,14 @@ class PhotoInfo:
         return ACCEPTED_FORMATS[self.format]
 
 
-def validate_photo(upload, *, min_width=None, min_height=None) -> PhotoInfo:
+def validate_photo(upload, *, min_width=None, min_height=None, decode=True) -> PhotoInfo:
     """Check an uploaded file is a photo we accept, by reading it; raise ValidationError.
+
+    With `decode=False` only the header is read (format, size, pixel count, and
+    Pillow's verify(), which for JPEG reads no pixels): what refuses a file at once.
+    The library's bulk upload checks that much in the request and leaves the full
+    decode (a truncated file) to the worker, which refuses the file then
+    (`UnreadablePhoto`).
 
     The name and content type the browser sent are ignored. Refused, each with its own
     message and code: files over NEWSROOM["PHOTO_MAX_BYTES"] (`too_large`), anything
@@ -149,10 +157,11 @@ def validate_photo(upload, *, min_width=None, min_height=None) -> PhotoInfo:
             if info.width * info.height > max_pixels:
                 raise too_many_pixels
             image.verify()
-        # verify() leaves the image unusable and misses truncated pixel data: decode
-        # it for real (the first frame is what renditions use).
-        with _opened(upload) as image:
-            image.load()
+        if decode:
+            # verify() leaves the image unusable and misses truncated pixel data: decode
+            # it for real (the first frame is what renditions use).
+            with _opened(upload) as image:
+                image.load()
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -165,11 +174,7 @@ def validate_photo(upload, *, min_width=None, min_height=None) -> PhotoInfo:
             params={"accepted": ACCEPTED_LABEL},
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ValidationError(
-            "This image is damaged or incomplete (it could not be read to the end). "
-            "Export it again and upload the new file.",
-            code="corrupt",
-        ) from exc
+        raise ValidationError(CORRUPT_MESSAGE, code="corrupt") from exc
     if info.width < min_width or info.height < min_height:
         raise ValidationError(
             "This photo is %(width)s×%(height)s pixels; it must be at least "
@@ -185,6 +190,17 @@ def validate_photo(upload, *, min_width=None, min_height=None) -> PhotoInfo:
     return info
 
 
+CORRUPT_MESSAGE = (
+    "This image is damaged or incomplete (it could not be read to the end). "
+    "Export it again and upload the new file."
+)
+
+
+class UnreadablePhoto(Exception):
+    """A stored original whose pixels cannot be decoded (truncated, corrupt): what the
+    header check of a bulk upload lets through, found when renditions are made."""
+
+
 @contextmanager
 def _opened(upload):
     """Image.open on a copy of the upload's bytes (some of Pillow's checks close the
@@ -197,6 +213,57 @@ def _opened(upload):
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(io.BytesIO(data)) as image:
             yield image
+
+
+# ------------------------------------------------------------- the worker's priority
+
+_image_threads: dict[int, ThreadPoolExecutor] = {}
+_image_threads_lock = threading.Lock()
+
+
+def _lower_this_thread(nice: int):
+    """Make the calling thread (and the encoder threads it starts, which inherit it)
+    `nice` steps nicer.
+
+    Linux keeps a niceness per thread: setpriority() with the thread's own id changes
+    this thread only, so the worker's other tasks (a story publishing on time) keep
+    their priority. An unprivileged thread can never be made less nice again, hence a
+    thread kept for image work rather than the task's own.
+    """
+    if nice <= 0:
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except (AttributeError, OSError):  # not Linux, or not allowed: full priority, still works
+        logger.warning("Could not lower the priority of image work", exc_info=True)
+
+
+def at_low_priority(function, *args, **kwargs):
+    """Run `function` in the process's image thread, niced by
+    NEWSROOM["PHOTO_WORKER_NICE"], and return its result (or raise its exception).
+    Pillow releases the GIL while it decodes, resizes and encodes: the caller waits."""
+    nice = settings.NEWSROOM["PHOTO_WORKER_NICE"]
+    with _image_threads_lock:
+        pool = _image_threads.get(nice)
+        if pool is None:
+            pool = _image_threads[nice] = ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix="image-work",
+                initializer=_lower_this_thread,
+                initargs=(nice,),
+            )
+    return pool.submit(_closing_connections, function, *args, **kwargs).result()
+
+
+def _closing_connections(function, *args, **kwargs):
+    """Run `function`, then close any database connection it opened in this thread
+    (on_commit() outside a transaction connects to ask for autocommit): an idle session
+    per worker would otherwise stay open for good."""
+    try:
+        return function(*args, **kwargs)
+    finally:
+        connections.close_all()
 
 
 # --------------------------------------------------------------------- renditions
@@ -226,6 +293,8 @@ def upright_pixels(fileobj) -> Image.Image:
     Only pixels survive: no EXIF, XMP or comments reach what is made from it.
     Transparent areas become white (JPEG has no transparency).
     """
+    # Pillow takes the AVIF decoder's threads from a module global only.
+    AvifImagePlugin.DEFAULT_MAX_THREADS = encoder_threads()
     with Image.open(fileobj) as image:
         image.seek(0)
         image = ImageOps.exif_transpose(image)
@@ -251,6 +320,13 @@ def _in_srgb(image: Image.Image) -> Image.Image:
         return image  # an unreadable profile: the pixels as they are
 
 
+def encoder_threads() -> int:
+    """Threads an AVIF encode or decode may use (NEWSROOM["PHOTO_ENCODER_THREADS"]; 0:
+    Pillow's default, every CPU). One by default: a worker making renditions then
+    keeps one core of two free for editors' requests."""
+    return settings.NEWSROOM["PHOTO_ENCODER_THREADS"] or AvifImagePlugin._get_default_max_threads()
+
+
 def _encode(image: Image.Image, fmt: str) -> bytes:
     options = photo_settings()
     buffer = io.BytesIO()
@@ -259,7 +335,13 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     elif fmt == "webp":
         image.save(buffer, "WEBP", quality=options["modern_quality"], method=4)
     else:
-        image.save(buffer, "AVIF", quality=options["modern_quality"], speed=8)
+        image.save(
+            buffer,
+            "AVIF",
+            quality=options["modern_quality"],
+            speed=8,
+            max_threads=encoder_threads(),
+        )
     return buffer.getvalue()
 
 
@@ -281,7 +363,11 @@ def make_renditions(original_name: str, focal=(0.5, 0.5)) -> dict:
     options = photo_settings()
     with originals_storage.open(original_name, "rb") as fileobj:
         original_bytes = fileobj.size
-        image = upright_pixels(fileobj)
+        try:
+            image = upright_pixels(fileobj)
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            # The file was read (storage errors are raised by open()): its pixels are not.
+            raise UnreadablePhoto(CORRUPT_MESSAGE) from exc
     folder = f"{RENDITIONS_FOLDER}/{secrets.token_hex(8)}"
     formats = (options["modern_format"], "jpeg")
     files, total = [], 0

@@ -440,6 +440,11 @@ NEWSROOM |= {
     # a photo past its usage rights' end date disappears from public pages.
     "PHOTO_BULK_MAX_FILES": env_int("NEWSROOM_PHOTO_BULK_MAX_FILES", 30),
     "HIDE_EXPIRED_PHOTOS": env_bool("NEWSROOM_HIDE_EXPIRED_PHOTOS", False),
+    # The worker's image work (fingerprints, renditions) runs in a thread of its own at
+    # this niceness (0: as the worker), its AVIF encoder on this many threads (0: one
+    # per CPU), so that editors' requests keep a core while a card of photos is made.
+    "PHOTO_WORKER_NICE": env_int("NEWSROOM_PHOTO_WORKER_NICE", 19),
+    "PHOTO_ENCODER_THREADS": env_int("NEWSROOM_PHOTO_ENCODER_THREADS", 1),
 }
 if NEWSROOM["PHOTO_MODERN_FORMAT"] not in {"avif", "webp"}:
     raise ImproperlyConfigured("NEWSROOM_PHOTO_MODERN_FORMAT must be avif or webp.")

@@ -30,7 +30,7 @@ from taggit.models import Tag
 
 from articles.live import LiveUpdate
 from articles.models import Author, Banner, Photo, Section, Story
-from articles.photos.models import Gallery, GalleryPhoto
+from articles.photos.models import Gallery, GalleryPhoto, PhotoUpload, PhotoUploadFile
 from tests.background_tasks import flaky
 from tests.conftest import image_bytes
 
@@ -161,6 +161,10 @@ MATRIX = {
     "articles_photo_changelist": same(LOGIN, 200, 200, 200),
     "articles_photo_add": same(LOGIN, 200, 200, 200),
     "articles_photo_bulk_upload": same(LOGIN, 200, 200, 200),
+    # A bulk upload's page (its files' fate, their captions): its uploader's only.
+    "articles_photo_upload": same(LOGIN, 200, 404, 404, objects=["photo upload"]),
+    # Captions, credits and alt text of chosen photos: whoever may change photos.
+    "articles_photo_captions": same(LOGIN, 200, 200, 200, objects=["photo"]),
     "articles_photo_change": same(LOGIN, 200, 200, 200, objects=["photo"]),
     "articles_photo_history": same(LOGIN, 200, 200, 200, objects=["photo"]),
     "articles_photo_delete": same(LOGIN, 403, 403, 200, objects=["photo"]),
@@ -358,6 +362,14 @@ def build_world():
             original=SimpleUploadedFile("matrix.jpg", image_bytes()), caption="Matrix photo"
         ),
     }
+    objects["photo upload"] = PhotoUpload.objects.create(uploaded_by=users["reporter A"])
+    PhotoUploadFile.objects.create(
+        upload=objects["photo upload"],
+        position=0,
+        name="matrix.jpg",
+        state=PhotoUploadFile.State.ACCEPTED,
+        photo=objects["photo"],
+    )
     # A breaking-news banner saved twice (history, revert), and one deleted (recover).
     for name in ("gallery", "deleted gallery"):
         with reversion.create_revision():
@@ -464,6 +476,8 @@ def url_for(world, name, obj):
         old, new = world.versions[obj][:2]
         url = reverse(f"admin:{name}", args=[world.stories[obj].pk])
         return f"{url}?from={old.pk}&to={new.pk}"
+    if name == "articles_photo_captions":
+        return f"{reverse(f'admin:{name}')}?ids={world.objects[obj].pk}"
     if obj is None:
         return reverse(f"admin:{name}")
     target = world.stories.get(obj) or world.objects[obj]

@@ -98,12 +98,14 @@ def test_each_card_has_a_labelled_checkbox_and_a_bulk_action_runs(news_editor_cl
     assert list(Photo.objects.all()) == [library["typhoon"]]
 
 
-def test_reporter_sees_the_grid_without_actions(reporter_client, library):
+def test_reporter_sees_the_grid_with_captions_but_no_delete_action(reporter_client, library):
     response = reporter_client.get(CHANGELIST)
     assert response.status_code == 200  # as tests/test_permissions.py's MATRIX says
     page = response.content.decode()
     assert len(cards(page)) == 2
-    assert "action-select" not in page and 'id="action-toggle"' not in page
+    # Reporters describe photos (many at once) but do not delete them.
+    assert 'value="edit_captions"' in page and "action-select" in page
+    assert 'value="delete_selected"' not in page
 
 
 def test_popup_keeps_djangos_table(editor_client, library):

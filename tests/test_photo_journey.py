@@ -91,9 +91,15 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
             expect(admin.locator(".photo-upload__ok code").first).to_have_text(
                 re.compile(r"^\[photo \d+\]$")
             )
+            expect(admin.locator(".photo-upload__ok").first).to_contain_text("being checked")
             run_worker()
             photos = list(Photo.objects.order_by("pk"))
             assert len(photos) == 5 and not any(p.is_processing for p in photos)
+            # The page follows the worker by itself (admin-extra/upload-progress.js).
+            expect(admin.locator(".photo-upload__ok").nth(4)).to_contain_text(
+                "Ready.", timeout=10_000
+            )
+            expect(admin.locator("#upload-progress")).to_contain_text("Every file")
 
             # Caption one, then find it by its caption.
             admin.locator(".photo-upload__ok a").nth(1).click()

@@ -16,9 +16,12 @@ from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,10 +30,17 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from .. import images
-from ..forms import PhotoField
-from .forms import BulkUploadForm, PhotoAdminForm, duplicate_error, find_duplicates
+from .forms import BulkUploadForm, PhotoAdminForm, PhotoCaptionForm
 from .inline import code_for
-from .models import RIGHTS_PERMISSION, Gallery, GalleryPhoto, Photo
+from .models import (
+    RIGHTS_PERMISSION,
+    Gallery,
+    GalleryPhoto,
+    Photo,
+    PhotoUpload,
+    PhotoUploadFile,
+)
+from .uploads import receive_all
 
 THUMBNAIL_WIDTH = 160
 RIGHTS_FIELDS = ("rights_note", "rights_expire_on")
@@ -123,7 +133,7 @@ class PhotoChangeList(ChangeList):
     @cached_property
     def cards(self):
         admin = self.model_admin
-        # Reporters have no action (deleting is for editors): no checkbox then.
+        # No action for this user (a popup, or no permission for any): no checkbox then.
         with_checkbox = "action_checkbox" in self.list_display
         return [
             {
@@ -272,7 +282,17 @@ class PhotoAdmin(admin.ModelAdmin):
             round(picture.height * shown_width / picture.width),
         )
 
-    # Bulk upload
+    # Bulk upload, and captions for many photos at once
+
+    actions = ["edit_captions"]
+
+    @admin.action(permissions=["change"], description="Edit captions, credits and alt text")
+    def edit_captions(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True)[: MAX_CAPTIONS + 1])
+        if len(ids) > MAX_CAPTIONS:
+            messages.warning(request, f"Only the first {MAX_CAPTIONS} chosen photos are listed.")
+        ids = ",".join(str(pk) for pk in ids[:MAX_CAPTIONS])
+        return HttpResponseRedirect(f"{reverse('admin:articles_photo_captions')}?ids={ids}")
 
     def get_urls(self):
         return [
@@ -281,6 +301,16 @@ class PhotoAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.bulk_upload_view),
                 name="articles_photo_bulk_upload",
             ),
+            path(
+                "upload/<int:upload_id>/",
+                self.admin_site.admin_view(self.upload_view),
+                name="articles_photo_upload",
+            ),
+            path(
+                "captions/",
+                self.admin_site.admin_view(self.captions_view),
+                name="articles_photo_captions",
+            ),
             *super().get_urls(),
         ]
 
@@ -288,19 +318,21 @@ class PhotoAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         may_set_rights = request.user.has_perm(RIGHTS_PERMISSION)
-        results = []
         if request.method == "POST":
             form = BulkUploadForm(request.POST, request.FILES, may_set_rights=may_set_rights)
             if form.is_valid():
-                shared = form.cleaned_data
-                results = [self._upload_one(request, upload, shared) for upload in shared["files"]]
-                accepted = sum(1 for result in results if result["photo"])
+                batch = receive_all(request.user, form.cleaned_data["files"], form.cleaned_data)
+                accepted = batch.files.filter(photo__isnull=False).count()
                 if accepted:
                     messages.success(
                         request,
                         f"{accepted} photo{'s' if accepted != 1 else ''} added to the library; "
-                        "renditions are being made.",
+                        "each is checked and its renditions made in the background.",
                     )
+                # See other: a reload shows the progress, never sends the files again.
+                return HttpResponseRedirect(
+                    reverse("admin:articles_photo_upload", args=[batch.pk]), status=303
+                )
         else:
             form = BulkUploadForm(may_set_rights=may_set_rights)
         context = {
@@ -308,40 +340,148 @@ class PhotoAdmin(admin.ModelAdmin):
             "title": "Upload photos",
             "opts": self.opts,
             "form": form,
-            "results": results,
-            "refused": sum(1 for result in results if not result["photo"]),
             "max_files": settings.NEWSROOM["PHOTO_BULK_MAX_FILES"],
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/articles/photo/bulk_upload.html", context)
 
-    def _upload_one(self, request, upload, shared):
-        """Check and store one file; refused or duplicate files store nothing."""
-        name = upload.name
-        try:
-            checked = PhotoField().clean(upload)
-            found = find_duplicates(checked)
-            if found:
-                raise duplicate_error(found)
-            with transaction.atomic():
-                photo = Photo(
-                    original=checked,
-                    credit=shared.get("credit", ""),
-                    source=shared.get("source", ""),
-                    rights_note=shared.get("rights_note") or "",
-                    rights_expire_on=shared.get("rights_expire_on"),
-                    uploaded_by=request.user,
-                )
-                photo.full_clean(exclude=["original"])
-                photo.save()
-        except ValidationError as error:
-            return {"name": name, "photo": None, "errors": error.messages}
-        return {
-            "name": name,
-            "photo": photo,
-            "url": reverse("admin:articles_photo_change", args=[photo.pk]),
-            "errors": [],
-        }
+    def upload_view(self, request, upload_id):
+        """A bulk upload's files, each with its fate so far, and the captions, credits and
+        alt text of the photos it added, typed on this one page. The uploader's page."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(PhotoUpload, pk=upload_id, uploaded_by=request.user)
+        entries = list(batch.files.select_related("photo", "duplicate_of"))
+        photos = [entry.photo for entry in entries if entry.photo is not None]
+        saved = self._captions_posted(request, photos)
+        if saved is True:
+            return HttpResponseRedirect(request.path)
+        forms = saved or {photo.pk: caption_form(photo) for photo in photos}
+        rows = [
+            {
+                "entry": entry,
+                "state": upload_state(entry),
+                "form": forms.get(entry.photo_id) if entry.photo_id else None,
+                "thumbnail": photo_thumbnail(entry.photo) if entry.photo_id else "",
+                "url": reverse("admin:articles_photo_change", args=[entry.photo_id])
+                if entry.photo_id
+                else "",
+            }
+            for entry in entries
+        ]
+        pending = sum(1 for row in rows if row["state"]["pending"])
+        refused = sum(1 for entry in entries if entry.photo_id is None)
+        return self._captions_page(
+            request,
+            "admin/articles/photo/upload_results.html",
+            {
+                "title": f"Uploaded photos: {len(entries)} file{pluralize(len(entries))}",
+                "rows": rows,
+                "pending": pending,
+                "refused": refused,
+                "may_change": self.has_change_permission(request),
+            },
+        )
+
+    def captions_view(self, request):
+        """Captions, credits and alt text of the photos chosen in the library (the
+        "Edit captions" action), on one page, with the photo form's own checks."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        raw = request.POST.get("ids") if request.method == "POST" else request.GET.get("ids")
+        wanted = [int(pk) for pk in (raw or "").split(",") if pk.strip().isdigit()]
+        photos = list(Photo.objects.filter(pk__in=wanted[:MAX_CAPTIONS]).order_by("pk"))
+        saved = self._captions_posted(request, photos)
+        if saved is True:
+            return HttpResponseRedirect(reverse("admin:articles_photo_changelist"))
+        forms = saved or {photo.pk: caption_form(photo) for photo in photos}
+        rows = [
+            {
+                "photo": photo,
+                "form": forms[photo.pk],
+                "thumbnail": photo_thumbnail(photo),
+                "url": reverse("admin:articles_photo_change", args=[photo.pk]),
+            }
+            for photo in photos
+        ]
+        return self._captions_page(
+            request,
+            "admin/articles/photo/captions.html",
+            {
+                "title": "Edit captions, credits and alt text",
+                "rows": rows,
+                "ids": ",".join(str(photo.pk) for photo in photos),
+                "gone": len(set(wanted)) - len(photos),
+                "may_change": True,
+            },
+        )
+
+    def _captions_page(self, request, template, context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "media": self.media,
+                **context,
+            },
+        )
+
+    def _captions_posted(self, request, photos):
+        """Save the posted captions of `photos`: True when saved (or nothing to save),
+        the bound forms when one has an error, None for a GET."""
+        if request.method != "POST":
+            return None
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        forms = {photo.pk: caption_form(photo, request.POST) for photo in photos}
+        if not all(form.is_valid() for form in forms.values()):
+            messages.error(request, "Please correct the errors below: nothing was saved.")
+            return forms
+        changed = [form for form in forms.values() if form.has_changed()]
+        saved = 0
+        for form in changed:
+            photo = form.save(commit=False)
+            try:
+                with transaction.atomic():
+                    photo.save(update_fields=form.changed_data)
+            except DatabaseError:
+                continue  # deleted meanwhile (a look-alike the worker removed)
+            self.log_change(request, photo, self.construct_change_message(request, form, None))
+            saved += 1
+        messages.success(
+            request,
+            f"Saved the captions of {saved} photo{pluralize(saved)}."
+            if saved
+            else "Nothing was changed.",
+        )
+        return True
+
+
+MAX_CAPTIONS = 100
+
+
+def caption_form(photo, data=None):
+    return PhotoCaptionForm(data, instance=photo, prefix=f"photo-{photo.pk}")
+
+
+def upload_state(entry):
+    """What became of a bulk upload's file, in words, and whether it is still moving."""
+    State = PhotoUploadFile.State
+    photo = entry.photo
+    if entry.state == State.REFUSED:
+        return {"ok": False, "pending": False, "text": f"Not added. {entry.message}"}
+    if entry.state == State.DUPLICATE:
+        return {"ok": False, "pending": False, "text": "Not added: already in the library."}
+    if photo is None:
+        return {"ok": False, "pending": False, "text": "Deleted since."}
+    if entry.state == State.CHECKING:
+        return {"ok": True, "pending": True, "text": "Accepted; being checked."}
+    note = f" {entry.message}" if entry.message else ""
+    if photo.is_processing:
+        return {"ok": True, "pending": True, "text": f"Processing: renditions being made.{note}"}
+    return {"ok": True, "pending": False, "text": f"Ready.{note}"}
 
 
 class GalleryPhotoInline(SortableTabularInline):

@@ -63,10 +63,21 @@ class PhotoAdminForm(forms.ModelForm):
         upload = self.cleaned_data.get("original")
         # Only a new photo's file is here: an existing photo's is read-only (the admin).
         if upload and self.instance.pk is None:
-            found = find_duplicates(upload)
+            sha256, dhash = fingerprints.sha256_of(upload), fingerprints.dhash(upload)
+            found = Photo.objects.duplicates_of(sha256, dhash)
             if found:
                 raise duplicate_error(found)
+            # Kept for the save, which then does not fingerprint the file again.
+            self.instance.sha256, self.instance.dhash = sha256, dhash
         return upload
+
+
+class PhotoCaptionForm(PhotoAdminForm):
+    """The words of one photo among many (the upload's page, "Edit captions"): the
+    photo form's own fields, widgets and checks, without the rest."""
+
+    class Meta(PhotoAdminForm.Meta):
+        fields = ["caption", "credit", "alt"]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

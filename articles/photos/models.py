@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -26,6 +26,8 @@ from ..images import get_originals_storage
 from . import fingerprints
 
 RIGHTS_PERMISSION = "articles.change_photo_rights"
+# The fields renditions are made from: a save of other fields makes none.
+RENDITION_INPUTS = {"original", "focal_x", "focal_y"}
 
 
 class TaggedPhoto(TaggedItemBase):
@@ -184,13 +186,19 @@ class Photo(models.Model):
     def save(self, *args, **kwargs):
         if self.original and not self.original._committed:
             upload = self.original.file
-            self.sha256 = fingerprints.sha256_of(upload)
-            self.dhash = fingerprints.dhash(upload)
+            # A caller that fingerprinted the file already (a form's duplicate check)
+            # set both: a camera photo is not decoded twice.
+            if not self.sha256:
+                self.sha256 = fingerprints.sha256_of(upload)
+                self.dhash = fingerprints.dhash(upload)
             # Stored here rather than by the field's pre_save, so that it is known to be
             # this save's own file, to remove if the save does not commit.
             self.original.save(self.original.name, upload, save=False)
             images.discard_unless_committed(images.originals_storage, [self.original.name])
         super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not RENDITION_INPUTS & set(update_fields):
+            return  # words only (a caption): the renditions' task has nothing to redo
         if self.original and not self.renditions_are_current():
             # In the same transaction: the task exists exactly when this change does.
             from .tasks import make_photo_renditions
@@ -263,6 +271,25 @@ def _photo_saved(sender, instance, raw=False, **kwargs):
     # Caption, credit, alt text or rights changed: every story showing it changes.
     if not raw:
         purge_stories_using(instance.pk)
+
+
+@receiver(pre_delete, sender=Photo)
+def _renditions_as_stored(sender, instance, **kwargs):
+    """The renditions the row names now, locked until the deletion commits.
+
+    The instance being deleted may have been read before the worker stored the
+    renditions (a photo deleted while "processing"): its own `renditions` would miss
+    them. Locking the row makes a task finishing meanwhile wait, then find the row gone
+    and remove what it made (articles/photos/tasks.py).
+    """
+    stored = (
+        Photo.objects.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list("renditions", flat=True)
+        .first()
+    )
+    if stored is not None:
+        instance.renditions = stored
 
 
 @receiver(post_delete, sender=Photo)
@@ -462,3 +489,51 @@ def _gallery_changed(sender, instance, **kwargs):
 @receiver(post_delete, sender=GalleryPhoto)
 def _gallery_photo_changed(sender, instance, **kwargs):
     purge_gallery(instance.gallery_id)
+
+
+# Bulk uploads: what became of each file (articles/photos/admin.py, tasks.py)
+
+
+class PhotoUpload(models.Model):
+    """One bulk upload: its page lists each file's fate, updated as the worker goes."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"Upload of {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class PhotoUploadFile(models.Model):
+    """A file of a bulk upload. The request refuses what its header gives away (type,
+    size, pixels) and exact copies; the worker finds the rest (a look-alike of a library
+    photo, pixels that cannot be decoded) and removes the photo it had been given."""
+
+    class State(models.TextChoices):
+        CHECKING = "checking", "accepted, being checked"
+        ACCEPTED = "accepted", "accepted"
+        DUPLICATE = "duplicate", "already in the library"
+        REFUSED = "refused", "refused"
+
+    upload = models.ForeignKey(PhotoUpload, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=255)
+    state = models.CharField(max_length=10, choices=State.choices)
+    message = models.CharField(max_length=500, blank=True)
+    photo = models.ForeignKey(
+        Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload_files"
+    )
+    duplicate_of = models.ForeignKey(
+        Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["upload", "position"]
+
+    def __str__(self):
+        return self.name
