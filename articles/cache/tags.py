@@ -201,11 +201,18 @@ _MISSING = object()
 
 
 def hit_state():
-    """(token of the last purge, whether the next scheduled publication has come): what a
-    hit reads before trusting a copy it has already checked."""
+    """(token of the last purge, the next timed change as a timestamp: 0.0 for none,
+    None when unknown): what a hit reads before trusting a copy it has already checked,
+    and what ends the lifetime its reply announces. One read of the state cache."""
     found = state_cache().get_many([PURGED_KEY, NEXT_KEY])
-    when = found.get(NEXT_KEY)
-    return found.get(PURGED_KEY), when is None or bool(when and when <= _now())
+    return found.get(PURGED_KEY), found.get(NEXT_KEY)
+
+
+def next_change_now():
+    """The next timed change as the state cache says now (timestamp, 0.0 for none,
+    None when unknown): read again after a render, which a schedule made meanwhile may
+    have overtaken."""
+    return state_cache().get(NEXT_KEY)
 
 
 def tags_of(entry_stamp):
