@@ -253,14 +253,13 @@ def static_root(tmp_path_factory):
 
 
 @pytest.fixture
-def two_hosts_env(request, tmp_path):
+def two_hosts_env(tmp_path):
     """(DATABASE_URL, cache settings) two hosts share: the suite's PostgreSQL database
     and Redis on PostgreSQL, else a SQLite file and one cache folder."""
     from django.conf import settings
 
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         require(os.environ.get("REDIS_URL"), "REDIS_URL: a Redis server shared by the hosts")
-        request.getfixturevalue("transactional_db")
         from tests.servers import shared_database_url
 
         # Its own key prefix: nothing another test left in Redis is taken for ours.
@@ -276,6 +275,7 @@ def two_hosts_env(request, tmp_path):
     }
 
 
+@pytest.mark.django_db(transaction=True)  # on PostgreSQL the hosts see committed rows
 def test_two_hosts_end_every_lifetime_by_a_story_scheduled_while_pages_are_cached(
     two_hosts_env, static_root
 ):
