@@ -180,6 +180,28 @@ def test_a_photos_rights_ending_tonight_ends_the_lifetime_of_the_pages_showing_i
             assert_ends_by(client.get(url)["Cache-Control"], 40, url)
 
 
+def test_a_lead_photo_whose_rights_end_tonight_ends_the_lifetime_of_the_pages(
+    client, make_story, page_cache, settings
+):
+    settings.NEWSROOM = {**settings.NEWSROOM, "HIDE_EXPIRED_PHOTOS": True}
+    local = timezone.localtime()
+    midnight = timezone.make_aware(
+        datetime.combine(local.date() + timedelta(days=1), datetime.min.time())
+    )
+    with mock.patch("django.utils.timezone.now", return_value=midnight - timedelta(seconds=40)):
+        photo = library_photo(caption="Tonight only", rights_expire_on=timezone.localdate())
+        story = make_story("Picture to come")
+        urls = ("/", story.get_absolute_url(), "/stories/")
+        for url in urls:
+            warm(client, url)
+
+        story.lead_photo = photo  # an editor picks it as the lead photo
+        story.save()
+
+        for url in urls:
+            assert_ends_by(client.get(url)["Cache-Control"], 40, url)
+
+
 # A render that a schedule overtakes: made on another host while this page renders.
 _while_rendering = []
 

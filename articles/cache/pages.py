@@ -7,7 +7,9 @@
   response storable with the stamp of its tags.
 - `PageCacheMiddleware` answers right after WhiteNoise, before sessions, CSRF, auth
   and CSP: the page from this process's copy (else the shared cache), checked against
-  the tag versions in one read of the state cache, no SQL. A miss passes through and
+  the tag versions in one read of the state cache, no SQL; its Cache-Control (and a
+  304's) is set afresh, ending by the next timed change read in that same state read
+  (articles/cache/tags.py, "Scheduled changes"). A miss passes through and
   the response is stored with the headers every middleware added (CSP,
   X-Frame-Options, …), so a hit carries the same headers as the page it replays.
 - **Private content is never stored.** A request carrying a session cookie (editors)

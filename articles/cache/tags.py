@@ -31,7 +31,10 @@ Drupal's cache tags (Varnish's xkey, Fastly's surrogate keys) with a shared cach
   does anything else registered with `register_schedule`: a pin or banner that starts
   or ends at a time). The next such moment is kept in the state cache; the first
   request after it passes purges the tags of what changed (for stories, the lists they
-  enter) and looks up the next one. No entry, and no `max-age`, outlives that moment.
+  enter) and looks up the next one. No entry outlives that moment, nor any reply's
+  `max-age` or `s-maxage + stale-while-revalidate`: a hit reads the moment with the
+  purge token (`hit_state`) and caps the lifetimes it replays by it, so a page cached
+  before a change was scheduled still ends every cache's copy on time.
 
 The state lives apart from pages (`CACHES["state"]`): a full cache culls pages, never
 tag versions; on Redis they are the keys without a TTL, which `volatile-lru` keeps.
