@@ -94,6 +94,19 @@ def test_a_page_cached_before_a_story_is_scheduled_is_replayed_ending_at_its_tim
         assert b"Coming soon" in response.content or b"/coming-soon/" in response.content
 
 
+def test_a_browsers_own_lifetime_ends_at_the_change_too(client, make_story, page_cache, settings):
+    settings.PAGE_CACHE = {**page_cache, "MAX_AGE": 120}  # a site that lets browsers keep pages
+    make_story("Already out")
+    client.get("/")
+    assert lifetimes(client.get("/")["Cache-Control"])["max-age"] == 120
+
+    make_story("Coming soon", published_at=timezone.now() + timedelta(seconds=40))
+
+    response = client.get("/")
+    assert response["X-Cache"] == "hit"
+    assert lifetimes(response["Cache-Control"])["max-age"] <= 40
+
+
 def _scheduled_story(make_story, stories, when):
     make_story("Embargoed until soon", embargo_until=when, published_at=when)
 
@@ -231,7 +244,7 @@ def test_a_render_overtaken_by_a_schedule_ends_its_lifetime_at_it(client, make_s
 
 # Two hosts: two gunicorn processes sharing one database and one cache.
 
-LEAD = 15  # seconds between scheduling the story and its time
+LEAD = 20  # seconds between scheduling the story and its time
 
 SEED = """
 from datetime import timedelta
