@@ -111,7 +111,9 @@ def _remember_stored_story(sender, instance, **kwargs):
     if instance.pk:
         instance._cache_before = (
             sender.objects.filter(pk=instance.pk)
-            .values("section_id", "status", "published_at", "slug")
+            .values(
+                "section_id", "status", "published_at", "embargo_until", "lead_photo_id", "slug"
+            )
             .first()
         )
 
@@ -147,6 +149,10 @@ def _story_saved(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwar
         before is None
         or before["status"] != instance.status
         or before["published_at"] != instance.published_at
+        # An embargo's end is a moment of its own (articles/cache/tags.py), and so is
+        # the end of its lead photo's rights (articles/photos/models.py).
+        or before["embargo_until"] != instance.embargo_until
+        or before["lead_photo_id"] != instance.lead_photo_id
     )
     purge(tags, schedule=schedule, using=using)
 

@@ -7,7 +7,9 @@
   response storable with the stamp of its tags.
 - `PageCacheMiddleware` answers right after WhiteNoise, before sessions, CSRF, auth
   and CSP: the page from this process's copy (else the shared cache), checked against
-  the tag versions in one read of the state cache, no SQL. A miss passes through and
+  the tag versions in one read of the state cache, no SQL; its Cache-Control (and a
+  304's) is set afresh, ending by the next timed change read in that same state read
+  (articles/cache/tags.py, "Scheduled changes"). A miss passes through and
   the response is stored with the headers every middleware added (CSP,
   X-Frame-Options, …), so a hit carries the same headers as the page it replays.
 - **Private content is never stored.** A request carrying a session cookie (editors)
@@ -100,10 +102,14 @@ def _is_storable(response):
     return "private" not in cache_control and "no-store" not in cache_control
 
 
-def _replay(request, entry):
-    status, headers, content, expires_at, _ = entry
+def _replay(request, entry, until):
+    """The stored page as a response. `until`: when its announced lifetimes end (its
+    own expiry, or the next timed change if sooner, as read for this very hit): the
+    Cache-Control it was first served with is never replayed, since a story scheduled
+    since then must end every cache's copy by its time."""
+    status, headers, content, _, _ = entry
     if status == 200 and "HTTP_IF_NONE_MATCH" in request.META:
-        response = _not_modified(request, headers, expires_at)
+        response = _not_modified(request, headers, until)
         if response is not None:
             return response
     response = HttpResponse(content, status=status)
@@ -112,7 +118,7 @@ def _replay(request, entry):
     # validated again one by one on every hit (a third of a hit's time in process).
     response.headers._store.update(headers)
     response["X-Cache"] = "hit"
-    response["Cache-Control"] = _replayed_cache_control(expires_at - _now())
+    response["Cache-Control"] = _replayed_cache_control(until - _now())
     etag = response.get("ETag")
     if etag and status == 200:
         # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
@@ -120,7 +126,7 @@ def _replay(request, entry):
     return response
 
 
-def _not_modified(request, headers, expires_at):
+def _not_modified(request, headers, until):
     """The 304 for a reader whose copy is current, else None; built directly, with the
     headers Django's `get_conditional_response` keeps (ETag, Vary, Cache-Control), not
     by building the whole page's response first: a live page's script revalidates its
@@ -138,34 +144,39 @@ def _not_modified(request, headers, expires_at):
     if "vary" in headers:
         response["Vary"] = headers["vary"][1]
     response["X-Cache"] = "hit"
-    response["Cache-Control"] = _replayed_cache_control(expires_at - _now())
+    response["Cache-Control"] = _replayed_cache_control(until - _now())
     return response
 
 
 def _lookup(key):
-    """The stored page under `key` if its tags are still current, else None.
+    """(the stored page under `key`, when its reply's lifetimes end) if its tags are
+    still current, else None.
 
     This process's copy is kept as [entry, token of the last purge when it was last
     found valid]: while no purge has happened since, it is valid without reading its
-    tags' versions.
+    tags' versions. The next timed change comes in the same read as the purge token, so
+    capping the reply's lifetime by it costs a hit nothing more.
     """
-    mark, due = tags.hit_state()
-    if due:
-        return None  # a scheduled story has gone live: the render purges its lists
+    mark, when = tags.hit_state()
+    now = _now()
+    if when is None or (when and when <= now):
+        return None  # a timed change has come (or is unknown): the render purges for it
     held = local.pages.get(key)
-    if held is not None and held[1] is not None and held[1] == mark and held[0][3] > _now():
-        return held[0]
-    entry = held[0] if held is not None else cache.get(key)
-    if entry is not None and not isinstance(entry[1], dict):
-        entry = None  # stored by an older release under the same NEWSROOM_BUILD_ID
-    if entry is None or entry[3] <= _now() or not tags.valid([entry[4]])[0]:
-        local.pages.delete(key)
-        return None
-    if held is None:
-        local.pages.set(key, [entry, mark])
+    if held is not None and held[1] is not None and held[1] == mark and held[0][3] > now:
+        entry = held[0]
     else:
-        held[1] = mark  # read before the versions: a purge since then is seen next time
-    return entry
+        entry = held[0] if held is not None else cache.get(key)
+        if entry is not None and not isinstance(entry[1], dict):
+            entry = None  # stored by an older release under the same NEWSROOM_BUILD_ID
+        if entry is None or entry[3] <= now or not tags.valid([entry[4]])[0]:
+            local.pages.delete(key)
+            return None
+        if held is None:
+            local.pages.set(key, [entry, mark])
+        else:
+            held[1] = mark  # read before the versions: a purge since then is seen next time
+    expires_at = entry[3]
+    return entry, (when if when and when < expires_at else expires_at)
 
 
 class PageCacheMiddleware:
@@ -184,9 +195,9 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE["ENABLED"] or not _is_anonymous(request):
             return self.get_response(request)
         key = page_key(request)
-        entry = _lookup(key)
-        if entry is not None:
-            return _replay(request, entry)
+        found = _lookup(key)
+        if found is not None:
+            return _replay(request, *found)
         response = self.get_response(request)
         page_stamp = getattr(response, "page_cache_stamp", None)
         timeout = getattr(response, "page_cache_timeout", 0)
@@ -249,6 +260,11 @@ def _render_public(request, render, view, args, kwargs):
     if response.status_code == 404:
         tags.depends_on("missing")  # until any new public address appears
     timeout = config["SECONDS"] if config["ENABLED"] else 0
+    # A change scheduled while this rendered (another worker or host) may come sooner
+    # than the one seen at the start: the lifetimes announced end by the sooner.
+    when = tags.next_change_now()
+    if when and (deadline is None or when < deadline):
+        deadline = when
     if deadline is not None:
         # Rendered while a story waits to go live: keep it only until that moment
         # (measured after rendering, which took time too).

@@ -31,7 +31,10 @@ Drupal's cache tags (Varnish's xkey, Fastly's surrogate keys) with a shared cach
   does anything else registered with `register_schedule`: a pin or banner that starts
   or ends at a time). The next such moment is kept in the state cache; the first
   request after it passes purges the tags of what changed (for stories, the lists they
-  enter) and looks up the next one. No entry, and no `max-age`, outlives that moment.
+  enter) and looks up the next one. No entry outlives that moment, nor any reply's
+  `max-age` or `s-maxage + stale-while-revalidate`: a hit reads the moment with the
+  purge token (`hit_state`) and caps the lifetimes it replays by it, so a page cached
+  before a change was scheduled still ends every cache's copy on time.
 
 The state lives apart from pages (`CACHES["state"]`): a full cache culls pages, never
 tag versions; on Redis they are the keys without a TTL, which `volatile-lru` keeps.
@@ -201,11 +204,18 @@ _MISSING = object()
 
 
 def hit_state():
-    """(token of the last purge, whether the next scheduled publication has come): what a
-    hit reads before trusting a copy it has already checked."""
+    """(token of the last purge, the next timed change as a timestamp: 0.0 for none,
+    None when unknown): what a hit reads before trusting a copy it has already checked,
+    and what ends the lifetime its reply announces. One read of the state cache."""
     found = state_cache().get_many([PURGED_KEY, NEXT_KEY])
-    when = found.get(NEXT_KEY)
-    return found.get(PURGED_KEY), when is None or bool(when and when <= _now())
+    return found.get(PURGED_KEY), found.get(NEXT_KEY)
+
+
+def next_change_now():
+    """The next timed change as the state cache says now (timestamp, 0.0 for none,
+    None when unknown): read again after a render, which a schedule made meanwhile may
+    have overtaken."""
+    return state_cache().get(NEXT_KEY)
 
 
 def tags_of(entry_stamp):

@@ -22,6 +22,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from .. import images
+from ..cache import tags as cache_tags
 from ..images import get_originals_storage
 from . import fingerprints
 
@@ -271,6 +272,10 @@ def _photo_saved(sender, instance, raw=False, **kwargs):
     # Caption, credit, alt text or rights changed: every story showing it changes.
     if not raw:
         purge_stories_using(instance.pk)
+        if hide_expired():
+            # Its rights' end may have moved: the next timed change is looked up again,
+            # so that no page or Cache-Control outlives the new one.
+            cache_tags.purge((), schedule=True)
 
 
 @receiver(pre_delete, sender=Photo)
