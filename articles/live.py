@@ -30,13 +30,12 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django_prose_editor.fields import ProseEditorField
 
 from . import images
 from .images import get_originals_storage
-from .sanitize import sanitize_body
+from .sanitize import sanitize_body, text_of
 
 # Key events listed in a live page's summary.
 KEY_EVENTS_SHOWN = 10
@@ -176,7 +175,9 @@ class LiveUpdate(models.Model):
 
     @property
     def text(self):
-        return " ".join(strip_tags(self.body).split())
+        # One helper for the JSON-LD, the key events and the admin's rows: paragraphs and
+        # line breaks stay separate words even when the HTML has no space between them.
+        return text_of(self.body)
 
     @property
     def title(self):

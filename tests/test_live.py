@@ -309,6 +309,30 @@ def test_live_blog_json_ld(client, make_live_story):
     assert blog["liveBlogUpdate"][0]["datePublished"]
 
 
+def test_paragraphs_without_whitespace_stay_separate_words(
+    client, news_editor_client, make_live_story
+):
+    story = make_live_story()
+    update = LiveUpdate.objects.create(
+        story=story,
+        body="<p>Alpha</p><p>Beta<br>Gamma</p><ul><li>Delta</li><li>Echo</li></ul>",
+        pinned=True,
+    )
+    words = "Alpha Beta Gamma Delta Echo"
+    html = client.get(story.get_absolute_url()).content.decode()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    items = [i for b in map(json.loads, blocks) for i in (b if isinstance(b, list) else [b])]
+    blog = next(item for item in items if item.get("@type") == "LiveBlogPosting")
+    assert blog["liveBlogUpdate"][0]["articleBody"] == words
+    assert blog["liveBlogUpdate"][0]["headline"] == words
+    # The summary's key event and the admin's row name it with the same words.
+    summary = html[html.index('id="live-key-events"') : html.index('id="live-heading"')]
+    assert words in summary
+    assert str(update) == words
+    admin = news_editor_client.get(live_url(story)).content.decode()
+    assert words in admin
+
+
 def test_feeds_show_a_live_storys_latest_update(client, make_live_story):
     story = make_live_story(published_at=timezone.now() - timedelta(days=2))
     Story.objects.filter(pk=story.pk).update(updated_at=timezone.now() - timedelta(days=2))
