@@ -20,6 +20,7 @@ from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
 from . import cache, live, metadata
+from .cache import pages
 from .cards import cards_for, zone_card_variant
 from .fronts.resolve import resolve as resolve_front
 from .live import LiveUpdate
@@ -504,7 +505,7 @@ def live_updates_poll(request, slug):
         }
         for update in updates[:limit]
     ]
-    return JsonResponse(
+    response = JsonResponse(
         {
             "live": story.is_live,
             "latest": newest,
@@ -512,6 +513,11 @@ def live_updates_poll(request, slug):
             "updates": items,
         }
     )
+    if not settings.PAGE_CACHE["PURGE_HOOK"]:
+        # A CDN that is not told of new updates keeps the answer at most one interval
+        # (revalidation grace included): readers behind it are one poll late, not 90 s.
+        setattr(response, pages.SHARED_MAX_ATTRIBUTE, settings.NEWSROOM["LIVE_POLL_SECONDS"])
+    return response
 
 
 _SLUG = re.compile(r"[-\w]+")

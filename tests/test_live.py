@@ -383,6 +383,44 @@ def test_an_unchanged_poll_is_a_304_with_no_sql(
     assert "Breaking." in changed.json()["updates"][0]["html"]
 
 
+def _shared_lifetime(response):
+    directives = dict(
+        part.strip().partition("=")[::2] for part in response["Cache-Control"].split(",")
+    )
+    return int(directives["s-maxage"]) + int(directives.get("stale-while-revalidate", 0))
+
+
+def test_a_shared_cache_keeps_the_poll_at_most_one_interval(
+    client, make_live_story, page_cache, settings
+):
+    settings.PAGE_CACHE = {**page_cache, "S_MAXAGE": 60, "STALE_WHILE_REVALIDATE": 30}
+    settings.NEWSROOM = {**settings.NEWSROOM, "LIVE_POLL_SECONDS": 15}
+    story = make_live_story()
+    url = poll_url(story)
+    miss = client.get(url)
+    hit = client.get(url)
+    revalidated = client.get(url, headers={"If-None-Match": miss["ETag"]})
+    assert (miss["X-Cache"], hit["X-Cache"], revalidated.status_code) == ("miss", "hit", 304)
+    for response in (miss, hit, revalidated):
+        assert 0 < _shared_lifetime(response) <= 15, response["Cache-Control"]
+    # The story's page is not the poll: it keeps the site's lifetimes.
+    assert _shared_lifetime(client.get(story.get_absolute_url())) == 90
+
+
+def test_with_a_purge_hook_the_poll_keeps_the_sites_lifetimes(
+    client, make_live_story, page_cache, settings
+):
+    settings.PAGE_CACHE = {
+        **page_cache,
+        "S_MAXAGE": 60,
+        "STALE_WHILE_REVALIDATE": 30,
+        "PURGE_HOOK": "tests.test_cache_tags.record_purge",
+    }
+    story = make_live_story()
+    assert _shared_lifetime(client.get(poll_url(story))) == 90
+    assert _shared_lifetime(client.get(poll_url(story))) == 90  # the hit too
+
+
 def test_the_poll_says_when_coverage_ends(client, make_live_story, page_cache):
     story = make_live_story()
     assert client.get(poll_url(story)).json()["live"] is True

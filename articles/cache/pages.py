@@ -46,22 +46,32 @@ def _now():
 # Cache-Control
 
 
-def _lifetimes(remaining):
-    """(max-age, s-maxage, stale-while-revalidate), none longer than `remaining`."""
+def _lifetimes(remaining, shared_max=None):
+    """(max-age, s-maxage, stale-while-revalidate), none longer than `remaining`; and
+    s-maxage + stale-while-revalidate at most `shared_max` (a response's own limit, see
+    `SHARED_MAX_ATTRIBUTE`)."""
     config = settings.PAGE_CACHE
     max_age = config["MAX_AGE"]
     s_maxage = config["S_MAXAGE"]
     stale = config["STALE_WHILE_REVALIDATE"]
-    if remaining is not None:
-        remaining = max(0, math.floor(remaining))
-        max_age, s_maxage = min(max_age, remaining), min(s_maxage, remaining)
-        stale = min(stale, remaining - s_maxage)
+    for limit in (remaining, shared_max):
+        if limit is not None:
+            limit = max(0, math.floor(limit))
+            max_age, s_maxage = min(max_age, limit), min(s_maxage, limit)
+            stale = min(stale, limit - s_maxage)
     return max_age, s_maxage, stale
+
+
+# A view sets this attribute on its response to bound how long a shared cache (a CDN)
+# may keep and serve it, revalidation grace included: kept with the stored page, so a
+# hit says the same. (The live poll: a CDN that is not purged must not hold it longer
+# than one poll interval.)
+SHARED_MAX_ATTRIBUTE = "page_cache_shared_max"
 
 
 def _public_cache_control(response, remaining):
     """`public, max-age, s-maxage, stale-while-revalidate`, none longer than `remaining`."""
-    max_age, s_maxage, stale = _lifetimes(remaining)
+    max_age, s_maxage, stale = _lifetimes(remaining, getattr(response, SHARED_MAX_ATTRIBUTE, None))
     patch_cache_control(
         response,
         public=True,
@@ -72,10 +82,10 @@ def _public_cache_control(response, remaining):
     patch_vary_headers(response, ["Cookie"])
 
 
-def _replayed_cache_control(remaining):
+def _replayed_cache_control(remaining, shared_max=None):
     # A stored page carries no Cache-Control (it is set per reply) and already says
     # `Vary: Cookie`: the value is written directly, not merged by patch_cache_control.
-    max_age, s_maxage, stale = _lifetimes(remaining)
+    max_age, s_maxage, stale = _lifetimes(remaining, shared_max)
     return f"public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate={stale}"
 
 
@@ -101,9 +111,9 @@ def _is_storable(response):
 
 
 def _replay(request, entry):
-    status, headers, content, expires_at, _ = entry
+    status, headers, content, expires_at, _, shared_max = entry
     if status == 200 and "HTTP_IF_NONE_MATCH" in request.META:
-        response = _not_modified(request, headers, expires_at)
+        response = _not_modified(request, headers, expires_at, shared_max)
         if response is not None:
             return response
     response = HttpResponse(content, status=status)
@@ -112,7 +122,7 @@ def _replay(request, entry):
     # validated again one by one on every hit (a third of a hit's time in process).
     response.headers._store.update(headers)
     response["X-Cache"] = "hit"
-    response["Cache-Control"] = _replayed_cache_control(expires_at - _now())
+    response["Cache-Control"] = _replayed_cache_control(expires_at - _now(), shared_max)
     etag = response.get("ETag")
     if etag and status == 200:
         # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
@@ -120,7 +130,7 @@ def _replay(request, entry):
     return response
 
 
-def _not_modified(request, headers, expires_at):
+def _not_modified(request, headers, expires_at, shared_max=None):
     """The 304 for a reader whose copy is current, else None; built directly, with the
     headers Django's `get_conditional_response` keeps (ETag, Vary, Cache-Control), not
     by building the whole page's response first: a live page's script revalidates its
@@ -138,7 +148,7 @@ def _not_modified(request, headers, expires_at):
     if "vary" in headers:
         response["Vary"] = headers["vary"][1]
     response["X-Cache"] = "hit"
-    response["Cache-Control"] = _replayed_cache_control(expires_at - _now())
+    response["Cache-Control"] = _replayed_cache_control(expires_at - _now(), shared_max)
     return response
 
 
@@ -156,7 +166,7 @@ def _lookup(key):
     if held is not None and held[1] is not None and held[1] == mark and held[0][3] > _now():
         return held[0]
     entry = held[0] if held is not None else cache.get(key)
-    if entry is not None and not isinstance(entry[1], dict):
+    if entry is not None and (len(entry) != 6 or not isinstance(entry[1], dict)):
         entry = None  # stored by an older release under the same NEWSROOM_BUILD_ID
     if entry is None or entry[3] <= _now() or not tags.valid([entry[4]])[0]:
         local.pages.delete(key)
@@ -196,7 +206,15 @@ class PageCacheMiddleware:
                 for name, value in response.items()
                 if name.lower() not in NOT_REPLAYED_HEADERS
             }
-            entry = (response.status_code, headers, response.content, _now() + timeout, page_stamp)
+            shared_max = getattr(response, SHARED_MAX_ATTRIBUTE, None)
+            entry = (
+                response.status_code,
+                headers,
+                response.content,
+                _now() + timeout,
+                page_stamp,
+                shared_max,
+            )
             cache.set(key, entry, timeout=timeout)
             local.pages.set(key, [entry, None])  # checked on its first hit
         return response
