@@ -23,7 +23,7 @@ event) shown newest first on the story's page.
 """
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -32,9 +32,12 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django_prose_editor.fields import ProseEditorField
+from PIL import Image as PILImage
 
 from . import images
-from .images import get_originals_storage
+from .cache import purge
+from .photos import fingerprints
+from .photos.models import Photo, photo_changed
 from .sanitize import sanitize_body, text_of
 
 # Key events listed in a live page's summary.
@@ -52,8 +55,10 @@ class LiveUpdateQuerySet(models.QuerySet):
         """What an update on the page shows: its bylines in one more query."""
         from .models import Author
 
-        return self.newest_first().prefetch_related(
-            Prefetch("authors", queryset=Author.objects.order_by("name", "pk"))
+        return (
+            self.newest_first()
+            .select_related("photo")
+            .prefetch_related(Prefetch("authors", queryset=Author.objects.order_by("name", "pk")))
         )
 
     def older_than(self, update):
@@ -102,9 +107,15 @@ class LiveUpdate(models.Model):
     authors = models.ManyToManyField(
         "articles.Author", blank=True, related_name="live_updates", verbose_name="bylines"
     )
-    # The original, private like lead photos' originals; readers get the renditions.
-    photo = models.ImageField(
-        upload_to="live/%Y/%m/", storage=get_originals_storage, max_length=200, blank=True
+    # A photo of the library (articles/photos/), made from the upload: its renditions
+    # are made by the worker, outside any transaction, and the update shows it once they
+    # exist (never a broken one). PROTECT: a photo an update shows is in use.
+    photo = models.ForeignKey(
+        "articles.Photo",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="live_updates",
     )
     photo_alt = models.CharField(
         "photo alt text",
@@ -112,7 +123,6 @@ class LiveUpdate(models.Model):
         blank=True,
         help_text="What the photo shows, for readers who cannot see it.",
     )
-    photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
     pinned = models.BooleanField(
         "key event", default=False, help_text="Pinned to the summary at the top of the page."
     )
@@ -143,25 +153,9 @@ class LiveUpdate(models.Model):
     def __str__(self):
         return self.headline or Truncator(self.text).words(12) or f"Update #{self.pk}"
 
-    # One transaction: the photo files this save writes are kept only if it commits.
-    @transaction.atomic(savepoint=False)
     def save(self, *args, **kwargs):
         self.body = sanitize_body(self.body)
-        stored = None
-        if self.pk:
-            stored = LiveUpdate.objects.filter(pk=self.pk).values_list("photo", flat=True).first()
-        if self.photo and not self.photo._committed:
-            self.photo.save(self.photo.name, self.photo.file, save=False)
-            images.discard_unless_committed(images.originals_storage, [self.photo.name])
-        previous = self.photo_renditions
-        if not self.photo:
-            self.photo_renditions = {}
-        elif (self.photo_renditions or {}).get("source") != self.photo.name:
-            # Made here, in the writer's request: never in a reader's.
-            self.photo_renditions = images.make_renditions(self.photo.name)
         super().save(*args, **kwargs)
-        if stored and stored != self.photo.name:
-            transaction.on_commit(lambda: images.delete_files(stored, previous), robust=True)
 
     def get_absolute_url(self):
         """Opens the story's page at this update (redirects to the page that holds it)."""
@@ -171,7 +165,13 @@ class LiveUpdate(models.Model):
 
     @cached_property
     def picture(self):
-        return images.Picture.from_sizes((self.photo_renditions or {}).get("lead"))
+        """The photo as readers see it, or None while it is processing (or hidden)."""
+        photo = self.photo if self.photo_id else None
+        return photo.lead_picture if photo is not None and photo.is_public else None
+
+    @property
+    def picture_alt(self):
+        return self.photo_alt or (self.photo.alt if self.photo_id else "")
 
     @property
     def text(self):
@@ -189,20 +189,58 @@ class LiveUpdate(models.Model):
         return f"update-{self.pk}"
 
 
-@receiver(post_delete, sender=LiveUpdate)
-def _delete_photo_files(sender, instance, **kwargs):
-    original, made = instance.photo.name, instance.photo_renditions
-    if original or made:
-        transaction.on_commit(lambda: images.delete_files(original, made), robust=True)
-
-
 @receiver(post_save, sender=LiveUpdate)
 @receiver(post_delete, sender=LiveUpdate)
 def _purge_live(sender, instance, using="default", **kwargs):
     """The poll (`live:<pk>`) and everything showing the story (`story:<pk>`)."""
-    from .cache import purge
-
     purge({f"live:{instance.story_id}", f"story:{instance.story_id}"}, using=using)
+
+
+@receiver(photo_changed)
+def _photo_changed(sender, photo_id, **kwargs):
+    """A photo an update shows has its renditions now (or a new caption, alt text,
+    crop): the update changed for readers, and open pages get it at their next poll."""
+    updates = LiveUpdate.objects.filter(photo_id=photo_id)
+    stories = set(updates.values_list("story_id", flat=True))
+    if stories:
+        updates.update(updated_at=timezone.now())
+        purge({tag for pk in stories for tag in (f"live:{pk}", f"story:{pk}")})
+
+
+def photo_from_upload(upload, *, alt="", user=None):
+    """A new, unsaved library Photo for `upload`, its file already stored.
+
+    The file is written and fingerprinted here, before the caller's transaction: with
+    SQLite's one writer, nobody's post waits while a camera photo is read. The caller
+    saves the photo in its own short transaction (the worker then makes the renditions)
+    and calls `discard_stored(photo)` if that transaction fails.
+    """
+    upload.seek(0)
+    sha256, dhash = fingerprints.sha256_of(upload), fingerprints.dhash(upload)
+    field = Photo._meta.get_field("original")
+    name = field.storage.save(field.generate_filename(None, upload.name), upload)
+    width, height = _dimensions(upload)
+    return Photo(
+        original=name,
+        width=width,
+        height=height,
+        alt=alt,
+        uploaded_by=user,
+        sha256=sha256,
+        dhash=dhash,
+    )
+
+
+def _dimensions(upload):
+    upload.seek(0)
+    with PILImage.open(upload) as image:  # the header only
+        return image.size
+
+
+def discard_stored(photo):
+    """Remove the file `photo_from_upload` stored, its transaction having failed."""
+    if photo is not None and photo.original.name:
+        images.originals_storage.delete(photo.original.name)
 
 
 def live_page(story, before=None, per_page=None):

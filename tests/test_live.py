@@ -14,6 +14,7 @@ from reversion.models import Version
 from articles import history
 from articles.live import LiveUpdate
 from articles.models import Story
+from tests.background_tasks import run_worker
 
 
 @pytest.fixture
@@ -77,13 +78,27 @@ def test_an_update_body_is_sanitised_like_a_story_body(make_live_story):
     assert update.body == "<p>Hi <b>there</b></p>"
 
 
-def test_an_update_photo_gets_the_lead_photo_renditions(make_live_story, photo_upload):
+def test_an_update_photo_is_a_library_photo_shown_once_its_renditions_exist(
+    client, news_editor_client, make_live_story, photo_upload, page_cache
+):
     story = make_live_story()
-    update = LiveUpdate.objects.create(
-        story=story, body="<p>Flooding.</p>", photo=photo_upload(), photo_alt="A flooded street"
-    )
-    assert update.photo_renditions["source"] == update.photo.name
-    assert update.picture is not None and update.picture.width > 0
+    response = _post(news_editor_client, story, photo=photo_upload(), photo_alt="A flooded street")
+    assert response.status_code == 302
+    update = LiveUpdate.objects.select_related("photo").get(story=story)
+    photo = update.photo
+    assert photo.alt == "A flooded street" and photo.sha256
+    assert photo.is_processing  # made by the worker, not by the post
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "live-update__photo" not in page  # no broken photo meanwhile
+    poll = client.get(poll_url(story))
+    assert "live-update__photo" not in poll.content.decode()
+    run_worker()
+    photo.refresh_from_db()
+    assert not photo.is_processing
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert 'class="live-update__photo"' in page and 'alt="A flooded street"' in page
+    html = client.get(poll_url(story)).json()["updates"][0]["html"]
+    assert 'class="live-update__photo"' in html
 
 
 # ------------------------------------------------------------------------ the admin
@@ -139,7 +154,7 @@ def test_a_photo_needs_alt_text(news_editor_client, make_live_story, photo_uploa
     assert not LiveUpdate.objects.exists()
     response = _post(news_editor_client, story, photo=photo_upload(), photo_alt="Waves")
     assert response.status_code == 302
-    assert LiveUpdate.objects.get().picture is not None
+    assert LiveUpdate.objects.get().photo.alt == "Waves"
 
 
 def test_a_non_image_photo_is_refused(news_editor_client, make_live_story):

@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
@@ -256,6 +256,12 @@ def purge_stories_using(photo_id):
     if pks:
         shown |= {f"story:{pk}" for pk in pks} | {"sitemap", "search"}
     purge(shown)
+    photo_changed.send(sender=Photo, photo_id=photo_id)
+
+
+# Sent when what readers see of a photo changes (its renditions made, its caption, alt
+# text or crop edited): live updates showing it are marked changed (articles/live.py).
+photo_changed = Signal()
 
 
 @receiver(post_save, sender=Photo)
