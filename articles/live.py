@@ -22,6 +22,8 @@ event) shown newest first on the story's page.
   If-None-Match gets a 304 with no SQL.
 """
 
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, Subquery
@@ -148,6 +150,8 @@ class LiveUpdate(models.Model):
             models.Index(fields=["story", "-posted_at", "-id"], name="live_update_story_idx"),
             # The summary's key events.
             models.Index(fields=["story", "pinned"], name="live_update_pinned_idx"),
+            # The poll's "changed since": edited updates reach open pages.
+            models.Index(fields=["story", "updated_at"], name="live_update_changed_idx"),
         ]
 
     def __str__(self):
@@ -187,6 +191,33 @@ class LiveUpdate(models.Model):
     @property
     def anchor(self):
         return f"update-{self.pk}"
+
+
+class LiveUpdateRemoval(models.Model):
+    """A deleted update's tombstone: the poll tells open pages to take it away.
+
+    The story is a plain number, not a key: a tombstone outlives nothing it needs, and
+    deleting a story (which deletes its updates, leaving tombstones) is not held up.
+    """
+
+    story_id = models.BigIntegerField()
+    update_id = models.BigIntegerField()
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        app_label = "articles"
+        verbose_name = "removed live update"
+        indexes = [
+            models.Index(fields=["story_id", "removed_at"], name="live_removal_story_idx"),
+        ]
+
+    def __str__(self):
+        return f"Update #{self.update_id} (removed)"
+
+
+@receiver(post_delete, sender=LiveUpdate)
+def _leave_tombstone(sender, instance, **kwargs):
+    LiveUpdateRemoval.objects.create(story_id=instance.story_id, update_id=instance.pk)
 
 
 @receiver(post_save, sender=LiveUpdate)
@@ -275,3 +306,50 @@ def page_holding(update, per_page=None):
     if pages_above == 0:
         return None
     return siblings.newest_first().values_list("pk", flat=True)[pages_above * per_page - 1]
+
+
+# Changes since a reader's state (the poll's `since`): edits and deletions. A reader's
+# state is the time of the story's last change it has seen, a number shared by every
+# reader at that point (so the poll's answer, its ETag and 304s are shared too).
+# Changes up to CHANGE_MARGIN before it are sent again: a change is stamped when it is
+# saved, and its transaction may commit just after a poll read the stamp.
+CHANGE_MARGIN = timedelta(seconds=5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def stamp_of(moment):
+    """A time as the poll's `since` number (microseconds since 1970); 0 for None."""
+    return (moment - _EPOCH) // timedelta(microseconds=1) if moment else 0
+
+
+def moment_of(stamp):
+    return _EPOCH + timedelta(microseconds=stamp)
+
+
+def last_change(story_id):
+    """The stamp of `story_id`'s last edit, new update or deletion (two index reads)."""
+    edited = (
+        LiveUpdate.objects.filter(story_id=story_id)
+        .order_by("-updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    removed = (
+        LiveUpdateRemoval.objects.filter(story_id=story_id)
+        .order_by("-removed_at")
+        .values_list("removed_at", flat=True)
+        .first()
+    )
+    return stamp_of(max(filter(None, (edited, removed)), default=None))
+
+
+def removed_since(story_id, stamp):
+    """Ids of `story_id`'s updates deleted since `stamp` (and a margin before it)."""
+    return list(
+        LiveUpdateRemoval.objects.filter(
+            story_id=story_id, removed_at__gt=moment_of(stamp) - CHANGE_MARGIN
+        )
+        .order_by("update_id")
+        .values_list("update_id", flat=True)
+        .distinct()[: POLL_UPDATES_MAX + 1]
+    )

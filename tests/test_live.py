@@ -13,8 +13,9 @@ from reversion.models import Version
 
 from articles import history
 from articles.live import LiveUpdate
-from articles.models import Story
+from articles.models import Photo, Story
 from tests.background_tasks import run_worker
+from tests.test_photo_library import at_migration  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -155,6 +156,26 @@ def test_a_photo_needs_alt_text(news_editor_client, make_live_story, photo_uploa
     response = _post(news_editor_client, story, photo=photo_upload(), photo_alt="Waves")
     assert response.status_code == 302
     assert LiveUpdate.objects.get().photo.alt == "Waves"
+
+
+def test_editing_an_update_adds_replaces_and_clears_its_photo(
+    news_editor_client, make_live_story, photo_upload
+):
+    story = make_live_story()
+    update = post_updates(story, 1)[0]
+    edit = reverse("admin:articles_story_live_edit", args=[story.pk, update.pk])
+    data = {"body": "Waves.", "headline": "", "photo_alt": "Waves"}
+    assert news_editor_client.post(edit, {**data, "photo": photo_upload()}).status_code == 302
+    first = LiveUpdate.objects.get(pk=update.pk).photo
+    assert first is not None and first.alt == "Waves"
+    assert first.original.name in news_editor_client.get(edit).content.decode()  # shown
+    assert news_editor_client.post(edit, {**data, "photo": photo_upload()}).status_code == 302
+    second = LiveUpdate.objects.get(pk=update.pk).photo
+    assert second.pk != first.pk
+    assert news_editor_client.post(edit, {**data, "photo-clear": "on"}).status_code == 302
+    assert LiveUpdate.objects.get(pk=update.pk).photo is None
+    # Both stay in the library, like a story's former lead photos.
+    assert {first.pk, second.pk} <= set(Photo.objects.values_list("pk", flat=True))
 
 
 def test_a_non_image_photo_is_refused(news_editor_client, make_live_story):
@@ -398,6 +419,44 @@ def test_an_unchanged_poll_is_a_304_with_no_sql(
     assert "Breaking." in changed.json()["updates"][0]["html"]
 
 
+def test_the_poll_carries_edits_and_deletions_since_the_readers_state(
+    client, news_editor_client, make_live_story, page_cache, django_assert_max_num_queries
+):
+    story = make_live_story()
+    updates = post_updates(story, 3)
+    page = client.get(story.get_absolute_url()).content.decode()
+    since = re.search(r'data-live-since="(\d+)"', page).group(1)
+    after = updates[-1].pk
+    url = f"{poll_url(story, after)}&since={since}"
+    first = client.get(url)
+    assert first.json()["removed"] == []
+    # (The last changes before the reader's state are sent again, unchanged: a change
+    # committed just after a poll read the state is never missed. The page skips them.)
+    assert str(first.json()["since"]) == since
+    # Unchanged: still a 304 from the page cache, with no SQL.
+    with django_assert_max_num_queries(0):
+        assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    # An editor corrects one update and deletes another.
+    edit = reverse("admin:articles_story_live_edit", args=[story.pk, updates[1].pk])
+    assert news_editor_client.post(edit, {"body": "Corrected: 180 km/h."}).status_code == 302
+    delete = reverse("admin:articles_story_live_delete", args=[story.pk, updates[0].pk])
+    assert news_editor_client.post(delete).status_code == 302
+    answer = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert answer.status_code == 200
+    data = answer.json()
+    changed = {item["id"]: item["html"] for item in data["changed"]}
+    assert "Corrected: 180 km/h." in changed[updates[1].pk]
+    assert updates[0].pk not in changed
+    assert data["removed"] == [updates[0].pk]
+    assert data["updates"] == []  # nothing new
+    assert int(data["since"]) > int(since)
+    # A fresh page is at the new state; asking from there is as cheap as before.
+    fresh = client.get(story.get_absolute_url()).content.decode()
+    assert re.search(r'data-live-since="(\d+)"', fresh).group(1) == str(data["since"])
+    with django_assert_max_num_queries(6):
+        client.get(f"{poll_url(story, after)}&since={data['since']}")
+
+
 def _shared_lifetime(response):
     directives = dict(
         part.strip().partition("=")[::2] for part in response["Cache-Control"].split(",")
@@ -548,3 +607,71 @@ def test_odd_update_addresses_are_not_found(client, make_live_story):
         "/stories/no-such-story/updates/",
     ):
         assert client.get(path).status_code == 404, path
+
+
+# ------------------------------------------------ migrating update photos (0020)
+
+
+def test_migration_makes_each_update_photo_a_library_photo_with_the_same_files(
+    at_migration,  # noqa: F811 (the fixture imported above)
+):
+    from django.core import serializers
+    from django.core.files.base import ContentFile
+
+    from articles import images
+    from tests.test_photo_library import scene
+
+    # An update's own photo, as before: its original and renditions, made then.
+    name = images.originals_storage.save("live/2026/11/harbour.jpg", ContentFile(scene(7)))
+    made = images.make_renditions(name)
+    apps = at_migration("0019_photo_tags")
+    section = apps.get_model("articles", "Section").objects.create(name="Nation", slug="nation")
+    story = apps.get_model("articles", "Story").objects.create(
+        headline="Typhoon",
+        slug="typhoon",
+        section=section,
+        status="published",
+        published_at=timezone.now(),
+        live_started_at=timezone.now(),
+    )
+    OldUpdate = apps.get_model("articles", "LiveUpdate")
+    fields = {"photo": name, "photo_renditions": made, "photo_alt": "Waves over the wall"}
+    first = OldUpdate.objects.create(story=story, body="<p>One.</p>", **fields)
+    second = OldUpdate.objects.create(story=story, body="<p>Two.</p>", **fields)  # a copy
+    plain = OldUpdate.objects.create(story=story, body="<p>Words only.</p>")
+    # The story's history holds the update as it was (its photo named by file).
+    content_type = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="articles", model="liveupdate"
+    )[0]
+    revision = apps.get_model("reversion", "Revision").objects.create(date_created=timezone.now())
+    apps.get_model("reversion", "Version").objects.create(
+        revision=revision,
+        object_id=str(first.pk),
+        content_type=content_type,
+        db="default",
+        format="json",
+        serialized_data=serializers.serialize("json", [first]),
+        object_repr="One.",
+    )
+
+    at_migration("0020_live_update_library_photo")
+    update = LiveUpdate.objects.select_related("photo").get(pk=first.pk)
+    photo = update.photo
+    assert photo.original.name == name  # the same file, not a copy
+    assert photo.renditions == made  # the same renditions and URLs
+    assert (photo.alt, photo.width, photo.height) == ("Waves over the wall", 1200, 800)
+    assert photo.sha256 and photo.dhash is not None
+    assert update.picture.src.rsplit("/", 2)[1] in made["files"][0]  # the same URLs
+    assert LiveUpdate.objects.get(pk=second.pk).photo_id == photo.pk  # one Photo
+    assert LiveUpdate.objects.get(pk=plain.pk).photo_id is None
+    version = Version.objects.get(object_id=str(first.pk), content_type=content_type.pk)
+    assert version._object_version.object.photo_id == photo.pk
+
+    # And back: lossless.
+    apps = at_migration("0019_photo_tags")
+    old = apps.get_model("articles", "LiveUpdate").objects.get(pk=second.pk)
+    assert old.photo.name == name and old.photo_renditions == made
+    assert old.photo_alt == "Waves over the wall"
+    assert not apps.get_model("articles", "LiveUpdate").objects.get(pk=plain.pk).photo
+    recorded = json.loads(Version.objects.get(pk=version.pk).serialized_data)[0]["fields"]
+    assert recorded["photo"] == name and recorded["photo_renditions"] == made
