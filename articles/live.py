@@ -14,12 +14,15 @@ event) shown newest first on the story's page.
   own version in it), so the story's history says who changed which update. Restoring
   an old version of the story writes the story's own fields and rows only
   (articles/history.py), never its updates: updates posted after that version stay.
-- Photos go through the same checks (`images.validate_photo`, in the admin form) and
-  renditions (`images.make_renditions`, when the update is saved) as lead photos; a
-  reader's request only prints what was made.
-- The poll endpoint (`/stories/<slug>/updates/?after=<id>`, articles/views.py) is a
-  public page like any other: the page cache answers it, and a matching
-  If-None-Match gets a 304 with no SQL.
+- Photos go through the same checks as lead photos (`images.validate_photo`, in the
+  admin form) and become library photos (`photo_from_upload`, stored and read before
+  the update's transaction); the worker makes their renditions outside any transaction
+  (articles/photos/tasks.py), and the update shows its photo once they exist. No post
+  waits for another's photo: SQLite has one writer, held for a few INSERTs only.
+- The poll endpoint (`/stories/<slug>/updates/?after=<id>&since=<stamp>`,
+  articles/views.py) is a public page like any other: the page cache answers it, and a
+  matching If-None-Match gets a 304 with no SQL. It carries new updates, and the edits
+  (`updated_at`) and deletions (`LiveUpdateRemoval` tombstones) since the reader's state.
 """
 
 from datetime import UTC, datetime, timedelta

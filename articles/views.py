@@ -442,6 +442,8 @@ class StoryDetailView(DetailView):
         else:
             latest = LiveUpdate.objects.filter(story=story).newest_first().first()
         polls = story.is_live and before is None and not self.is_preview
+        # Their photos: a photo leaving public pages (its rights ended) purges its tag.
+        cache.depends_on(*(f"photo:{update.photo_id}" for update in updates if update.photo_id))
         # Read by story_json_ld (liveBlogUpdate: the updates on this page).
         story.live_page_updates = updates
         story.live_latest_at = latest.posted_at if latest else None
@@ -508,6 +510,7 @@ def live_updates_poll(request, slug):
         wanted |= Q(updated_at__gt=live.moment_of(int(since)) - live.CHANGE_MARGIN)
     rows = list(LiveUpdate.objects.filter(story=story).filter(wanted).for_page()[: 2 * limit + 1])
     updates = [update for update in rows if update.pk > after]
+    cache.depends_on(*(f"photo:{update.photo_id}" for update in rows if update.photo_id))
     changed = [update for update in rows if update.pk <= after][:limit]
     newest = max((update.pk for update in updates), default=after)
 

@@ -306,8 +306,13 @@ def next_rights_expiry():
     """When the next photo in use leaves public pages, or None (none, or not hidden)."""
     if not hide_expired():
         return None  # no query: the default costs cold starts nothing
-    # In use: a story's lead, between a body's paragraphs, or in a gallery.
-    in_use = Q(stories__isnull=False) | Q(body_uses__isnull=False) | Q(gallery_items__isnull=False)
+    # In use: a story's lead, between a body's paragraphs, in a gallery or a live update.
+    in_use = (
+        Q(stories__isnull=False)
+        | Q(body_uses__isnull=False)
+        | Q(gallery_items__isnull=False)
+        | Q(live_updates__isnull=False)
+    )
     day = (
         Photo.objects.filter(in_use, rights_expire_on__gte=timezone.localdate())
         .order_by("rights_expire_on")
