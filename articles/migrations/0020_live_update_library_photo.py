@@ -70,6 +70,13 @@ def _update_versions(apps, using):
         yield version, data, fields
 
 
+def _check_constraints_now(schema_editor):
+    # PostgreSQL checks the new rows' keys at commit, and refuses to alter a table with
+    # such checks pending: the field changes below come in the same transaction.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def forwards(apps, schema_editor):
     using = schema_editor.connection.alias
     LiveUpdate = apps.get_model("articles", "LiveUpdate")
@@ -100,6 +107,7 @@ def forwards(apps, schema_editor):
         fields["photo"] = photo.pk if photo else None
         fields.pop("photo_renditions", None)
         Version.objects.using(using).filter(pk=version.pk).update(serialized_data=json.dumps(data))
+    _check_constraints_now(schema_editor)
 
 
 def backwards(apps, schema_editor):
@@ -124,6 +132,7 @@ def backwards(apps, schema_editor):
         fields["photo"] = photo.original.name if photo else ""
         fields["photo_renditions"] = photo.renditions if photo else {}
         Version.objects.using(using).filter(pk=version.pk).update(serialized_data=json.dumps(data))
+    _check_constraints_now(schema_editor)
 
 
 class Migration(migrations.Migration):
