@@ -14,6 +14,7 @@ story takes updates: posting them is what live coverage is for.
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,7 +24,7 @@ from django.views.decorators.cache import never_cache
 
 from . import history
 from .forms import LiveUpdateForm
-from .live import LiveUpdate
+from .live import LiveUpdate, discard_stored, photo_from_upload
 from .models import Story
 
 # Updates listed on the admin pages (the public page has them all, a page at a time).
@@ -118,12 +119,10 @@ class LiveUpdatesAdminMixin:
                 raise PermissionDenied
             form = LiveUpdateForm(request.POST, request.FILES)
             if form.is_valid():
-                with transaction.atomic():
-                    update = form.save(commit=False)
-                    update.story = story
-                    update.created_by = request.user
-                    update.save()
-                    form.save_m2m()
+                update = form.save(commit=False)
+                update.story = story
+                update.created_by = request.user
+                _save(form, update, request.user)
                 messages.success(request, "Update posted: readers see it within a poll.")
                 if request.POST.get("from") == "change":
                     url = reverse("admin:articles_story_change", args=[story.pk])
@@ -152,13 +151,12 @@ class LiveUpdatesAdminMixin:
         if request.method == "POST":
             form = LiveUpdateForm(request.POST, request.FILES, instance=update)
             if form.is_valid():
-                with transaction.atomic():
-                    form.save()
-                    history.record_live_change(
-                        update,
-                        user=request.user,
-                        comment=f"Edited live update #{update.pk}: {update}",
-                    )
+                _save(
+                    form,
+                    form.save(commit=False),
+                    request.user,
+                    comment=f"Edited live update #{update.pk}",
+                )
                 messages.success(request, "Update saved.")
                 return redirect("admin:articles_story_live", story.pk)
         return TemplateResponse(
@@ -202,6 +200,33 @@ class LiveUpdatesAdminMixin:
                 "title": f"Delete live update #{update.pk}?",
             },
         )
+
+
+def _save(form, update, user, comment=None):
+    """Save a valid form's update, with a new photo if one was uploaded.
+
+    The upload is stored and read before the transaction opens (`photo_from_upload`),
+    and its renditions are made by the worker: the transaction holds SQLite's one write
+    lock for a few INSERTs only, so a second editor's post never waits for a photo.
+    """
+    upload = form.cleaned_data.get("photo")
+    photo = None
+    if isinstance(upload, UploadedFile):
+        photo = photo_from_upload(upload, alt=form.cleaned_data.get("photo_alt", ""), user=user)
+    try:
+        with transaction.atomic():
+            if photo is not None:
+                photo.save()
+                update.photo = photo
+            elif upload is False:  # "clear" ticked: the photo stays in the library
+                update.photo = None
+            update.save()
+            form.save_m2m()
+            if comment:
+                history.record_live_change(update, user=user, comment=f"{comment}: {update}")
+    except BaseException:
+        discard_stored(photo)
+        raise
 
 
 def _pk(object_id):

@@ -449,11 +449,13 @@ class LiveUpdateForm(forms.ModelForm):
     blank line, or HTML, which goes through the story body's sanitiser either way.
     """
 
+    # An upload, not the model's field: a new one becomes a library photo
+    # (`live.photo_from_upload`, stored before the update's transaction opens).
     photo = PhotoField(required=False, widget=PhotoInput)
 
     class Meta:
         model = LiveUpdate
-        fields = ["headline", "body", "authors", "photo", "photo_alt", "pinned"]
+        fields = ["headline", "body", "authors", "photo_alt", "pinned"]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 5, "cols": 60}),
             "authors": forms.SelectMultiple(attrs={"size": 4}),
@@ -465,6 +467,8 @@ class LiveUpdateForm(forms.ModelForm):
         self.fields["authors"].required = False
         self.fields["body"].help_text = "A blank line starts a new paragraph."
         self.fields["body"].error_messages["required"] = "Write the update's text."
+        if self.instance.photo_id:
+            self.initial["photo"] = self.instance.photo.original
 
     def clean_body(self):
         text = (self.cleaned_data.get("body") or "").strip()
@@ -477,7 +481,7 @@ class LiveUpdateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        has_photo = bool(cleaned.get("photo")) or bool(self.instance.photo)
+        has_photo = bool(cleaned.get("photo")) or bool(self.instance.photo_id)
         if cleaned.get("photo") is False:  # "clear" ticked
             has_photo = False
         if has_photo and not (cleaned.get("photo_alt") or "").strip():

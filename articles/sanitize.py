@@ -3,6 +3,8 @@
 Stored bodies have been through `sanitize_body`, so templates may mark them safe.
 """
 
+from html.parser import HTMLParser
+
 import nh3
 
 # Paragraphs, bold, italic, links, subheadings, lists and quotes: what a news story needs.
@@ -30,3 +32,35 @@ def sanitize_body(html):
     cleaned = _cleaner.clean(html).strip()
     # ProseMirror submits an empty paragraph for an empty editor.
     return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned
+
+
+# Elements whose edges separate words: text on either side is never run together, even
+# when the HTML has no whitespace between them (`<p>Alpha</p><p>Beta</p>`).
+_BLOCKS = BODY_TAGS - {"strong", "b", "em", "i", "u", "s", "sub", "sup", "a"} | {"div", "h1"}
+
+
+class _TextOf(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        self.handle_starttag(tag, ())
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def text_of(html):
+    """The words of an HTML fragment as one line of plain text: paragraphs, line breaks,
+    list items and headings become separate words; entities are decoded."""
+    if not html:
+        return ""
+    parser = _TextOf()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).replace("\xa0", " ").split())

@@ -74,7 +74,7 @@ QUERY_PARAMETERS = {
     "sitemap": ("p",),
     # Live coverage: older updates of a live story, and the poll's "updates after".
     "story_detail": ("before",),
-    "live_updates": ("after",),
+    "live_updates": ("after", "since"),
 }
 
 # Every page above is public: anonymous readers get it from the page cache, until what

@@ -5,6 +5,7 @@ import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import (
     Http404,
     HttpResponsePermanentRedirect,
@@ -20,6 +21,7 @@ from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
 from . import cache, live, metadata
+from .cache import pages
 from .cards import cards_for, zone_card_variant
 from .fronts.resolve import resolve as resolve_front
 from .languages import site_language
@@ -447,6 +449,9 @@ class StoryDetailView(DetailView):
             latest = updates[0] if updates else None
         else:
             latest = LiveUpdate.objects.filter(story=story).newest_first().first()
+        polls = story.is_live and before is None and not self.is_preview
+        # Their photos: a photo leaving public pages (its rights ended) purges its tag.
+        cache.depends_on(*(f"photo:{update.photo_id}" for update in updates if update.photo_id))
         # Read by story_json_ld (liveBlogUpdate: the updates on this page).
         story.live_page_updates = updates
         story.live_latest_at = latest.posted_at if latest else None
@@ -456,7 +461,10 @@ class StoryDetailView(DetailView):
             "live_is_first_page": before is None,
             "live_key_events": key_events,
             "live_latest": latest,
-            "live_polls": story.is_live and before is None and not self.is_preview,
+            "live_polls": polls,
+            # The last change this page shows: its script asks for edits and deletions
+            # since then (articles/live.py).
+            "live_since": live.last_change(story.pk) if polls else 0,
             "live_poll_ms": settings.NEWSROOM["LIVE_POLL_SECONDS"] * 1000,
             "live_jitter_ms": settings.NEWSROOM["LIVE_POLL_JITTER"] * 1000,
         }
@@ -479,16 +487,20 @@ def live_update_permalink(request, slug, update_id):
 
 
 def live_updates_poll(request, slug):
-    """`/stories/<slug>/updates/?after=<id>`: what a live page's script asks every poll.
+    """`/stories/<slug>/updates/?after=<id>&since=<stamp>`: what a live page's script
+    asks every poll.
 
     A small JSON answer, the same for every reader at the same point (cached under
     `live:<pk>`, so an unchanged answer is a 304 from the page cache, no SQL): whether
-    the coverage is still live, the newest update's id, and the updates after `after`,
-    newest first, as the HTML the page shows them in. Drafts and scheduled stories
-    answer 404 like their pages.
+    the coverage is still live, the newest update's id, the updates after `after`,
+    newest first, as the HTML the page shows them in; and, since `since` (the stamp
+    of the last change the page has seen, articles/live.py), the updates edited
+    (`changed`, their new HTML) and the ids of those deleted (`removed`), with the
+    stamp to ask from next. Drafts and scheduled stories answer 404 like their pages.
     """
     after = request.GET.get("after", "0")
-    if not after.isdecimal() or len(after) > 18:
+    since = request.GET.get("since", "")
+    if not after.isdecimal() or len(after) > 18 or not _stamp_like(since):
         raise Http404("No such update.")
     story = get_object_or_404(
         Story.objects.published()
@@ -498,28 +510,47 @@ def live_updates_poll(request, slug):
     )
     cache.depends_on(f"live:{story.pk}", f"story:{story.pk}")
     limit = live.POLL_UPDATES_MAX
-    updates = list(
-        LiveUpdate.objects.filter(story=story, pk__gt=int(after)).for_page()[: limit + 1]
-    )
-    newest = max((update.pk for update in updates), default=int(after))
-    items = [
-        {
+    after = int(after)
+    wanted = Q(pk__gt=after)
+    if since:
+        # One query for the new and the edited: the edited are a range of the
+        # (story, updated_at) index.
+        wanted |= Q(updated_at__gt=live.moment_of(int(since)) - live.CHANGE_MARGIN)
+    rows = list(LiveUpdate.objects.filter(story=story).filter(wanted).for_page()[: 2 * limit + 1])
+    updates = [update for update in rows if update.pk > after]
+    cache.depends_on(*(f"photo:{update.photo_id}" for update in rows if update.photo_id))
+    changed = [update for update in rows if update.pk <= after][:limit]
+    newest = max((update.pk for update in updates), default=after)
+
+    def item(update):
+        return {
             "id": update.pk,
             "pinned": update.pinned,
             "html": render_to_string(
                 "includes/live_update.html", {"update": update, "story": story}
             ),
         }
-        for update in updates[:limit]
-    ]
-    return JsonResponse(
+
+    response = JsonResponse(
         {
             "live": story.is_live,
             "latest": newest,
             "more": len(updates) > limit,
-            "updates": items,
+            "updates": [item(update) for update in updates[:limit]],
+            "changed": [item(update) for update in changed],
+            "removed": live.removed_since(story.pk, int(since)) if since else [],
+            "since": live.last_change(story.pk),
         }
     )
+    if not settings.PAGE_CACHE["PURGE_HOOK"]:
+        # A CDN that is not told of new updates keeps the answer at most one interval
+        # (revalidation grace included): readers behind it are one poll late, not 90 s.
+        setattr(response, pages.SHARED_MAX_ATTRIBUTE, settings.NEWSROOM["LIVE_POLL_SECONDS"])
+    return response
+
+
+def _stamp_like(value):
+    return value == "" or (value.isdecimal() and len(value) <= 18)
 
 
 _SLUG = re.compile(r"[-\w]+")

@@ -7,6 +7,7 @@
     DATABASE_URL=postgres://… REDIS_URL=redis://… \
       make bench BENCH_ARGS="--workload newsroom --stories 100000"   # bench/newsroom.py
     make bench BENCH_ARGS="--workload live"      # 2,000 pollers of a live story (bench/live.py)
+    make bench BENCH_ARGS="--workload live-photo"  # text post during a photo (bench/live_photo.py)
 
 Seeds a database of its own (SQLite in a temporary folder, or `<name>_bench` beside a
 PostgreSQL DATABASE_URL) with the demo newsroom plus generated stories, then runs one
@@ -30,7 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import extras, growth, live, newsroom, report
+from bench import extras, growth, live, live_photo, newsroom, report
 from bench.pages import CACHE_ON_ONLY, LUA, PAGES, REFERENCES
 from bench.results import write_results
 from bench.server import ROOT, Site, drop_postgres_database, is_postgres
@@ -58,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--stories", type=int, default=1000, help="generated stories (1000)")
     add(
         "--workload",
-        choices=("pages", "newsroom", "live"),
+        choices=("pages", "newsroom", "live", "live-photo"),
         default="pages",
         help="pages: each page type alone (default); newsroom: readers over many pages, "
         "with saves and with tracking parameters (bench/newsroom.py); live: 2,000 readers "
@@ -285,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         return newsroom.main(args, bench_site)
     if args.workload == "live":
         return live.main(args, bench_site)
+    if args.workload == "live-photo":
+        return live_photo.main(args)
 
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     engine = "PostgreSQL" if is_postgres(os.environ.get("DATABASE_URL")) else "SQLite"

@@ -322,8 +322,8 @@ def test_a_page_stored_by_an_older_release_is_rendered_again(client, make_story,
     make_story("Still here")
     client.get("/")
     key = keys.page_key(client.get("/").wsgi_request)
-    status, headers, content, expires_at, stamp = cache.get(key)
-    cache.set(key, (status, list(headers.values()), content, expires_at, stamp))
+    status, headers, content, expires_at, stamp, *rest = cache.get(key)
+    cache.set(key, (status, list(headers.values()), content, expires_at, stamp, *rest))
     local.pages.clear()
     response = client.get("/")
     assert response.status_code == 200 and b"Still here" in response.content

@@ -13,7 +13,9 @@ from reversion.models import Version
 
 from articles import history
 from articles.live import LiveUpdate
-from articles.models import Story
+from articles.models import Photo, Story
+from tests.background_tasks import run_worker
+from tests.test_photo_library import at_migration  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -77,13 +79,27 @@ def test_an_update_body_is_sanitised_like_a_story_body(make_live_story):
     assert update.body == "<p>Hi <b>there</b></p>"
 
 
-def test_an_update_photo_gets_the_lead_photo_renditions(make_live_story, photo_upload):
+def test_an_update_photo_is_a_library_photo_shown_once_its_renditions_exist(
+    client, news_editor_client, make_live_story, photo_upload, page_cache
+):
     story = make_live_story()
-    update = LiveUpdate.objects.create(
-        story=story, body="<p>Flooding.</p>", photo=photo_upload(), photo_alt="A flooded street"
-    )
-    assert update.photo_renditions["source"] == update.photo.name
-    assert update.picture is not None and update.picture.width > 0
+    response = _post(news_editor_client, story, photo=photo_upload(), photo_alt="A flooded street")
+    assert response.status_code == 302
+    update = LiveUpdate.objects.select_related("photo").get(story=story)
+    photo = update.photo
+    assert photo.alt == "A flooded street" and photo.sha256
+    assert photo.is_processing  # made by the worker, not by the post
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "live-update__photo" not in page  # no broken photo meanwhile
+    poll = client.get(poll_url(story))
+    assert "live-update__photo" not in poll.content.decode()
+    run_worker()
+    photo.refresh_from_db()
+    assert not photo.is_processing
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert 'class="live-update__photo"' in page and 'alt="A flooded street"' in page
+    html = client.get(poll_url(story)).json()["updates"][0]["html"]
+    assert 'class="live-update__photo"' in html
 
 
 # ------------------------------------------------------------------------ the admin
@@ -139,7 +155,27 @@ def test_a_photo_needs_alt_text(news_editor_client, make_live_story, photo_uploa
     assert not LiveUpdate.objects.exists()
     response = _post(news_editor_client, story, photo=photo_upload(), photo_alt="Waves")
     assert response.status_code == 302
-    assert LiveUpdate.objects.get().picture is not None
+    assert LiveUpdate.objects.get().photo.alt == "Waves"
+
+
+def test_editing_an_update_adds_replaces_and_clears_its_photo(
+    news_editor_client, make_live_story, photo_upload
+):
+    story = make_live_story()
+    update = post_updates(story, 1)[0]
+    edit = reverse("admin:articles_story_live_edit", args=[story.pk, update.pk])
+    data = {"body": "Waves.", "headline": "", "photo_alt": "Waves"}
+    assert news_editor_client.post(edit, {**data, "photo": photo_upload()}).status_code == 302
+    first = LiveUpdate.objects.get(pk=update.pk).photo
+    assert first is not None and first.alt == "Waves"
+    assert first.original.name in news_editor_client.get(edit).content.decode()  # shown
+    assert news_editor_client.post(edit, {**data, "photo": photo_upload()}).status_code == 302
+    second = LiveUpdate.objects.get(pk=update.pk).photo
+    assert second.pk != first.pk
+    assert news_editor_client.post(edit, {**data, "photo-clear": "on"}).status_code == 302
+    assert LiveUpdate.objects.get(pk=update.pk).photo is None
+    # Both stay in the library, like a story's former lead photos.
+    assert {first.pk, second.pk} <= set(Photo.objects.values_list("pk", flat=True))
 
 
 def test_a_non_image_photo_is_refused(news_editor_client, make_live_story):
@@ -309,6 +345,30 @@ def test_live_blog_json_ld(client, make_live_story):
     assert blog["liveBlogUpdate"][0]["datePublished"]
 
 
+def test_paragraphs_without_whitespace_stay_separate_words(
+    client, news_editor_client, make_live_story
+):
+    story = make_live_story()
+    update = LiveUpdate.objects.create(
+        story=story,
+        body="<p>Alpha</p><p>Beta<br>Gamma</p><ul><li>Delta</li><li>Echo</li></ul>",
+        pinned=True,
+    )
+    words = "Alpha Beta Gamma Delta Echo"
+    html = client.get(story.get_absolute_url()).content.decode()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    items = [i for b in map(json.loads, blocks) for i in (b if isinstance(b, list) else [b])]
+    blog = next(item for item in items if item.get("@type") == "LiveBlogPosting")
+    assert blog["liveBlogUpdate"][0]["articleBody"] == words
+    assert blog["liveBlogUpdate"][0]["headline"] == words
+    # The summary's key event and the admin's row name it with the same words.
+    summary = html[html.index('id="live-key-events"') : html.index('id="live-heading"')]
+    assert words in summary
+    assert str(update) == words
+    admin = news_editor_client.get(live_url(story)).content.decode()
+    assert words in admin
+
+
 def test_feeds_show_a_live_storys_latest_update(client, make_live_story):
     story = make_live_story(published_at=timezone.now() - timedelta(days=2))
     Story.objects.filter(pk=story.pk).update(updated_at=timezone.now() - timedelta(days=2))
@@ -357,6 +417,82 @@ def test_an_unchanged_poll_is_a_304_with_no_sql(
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert "Breaking." in changed.json()["updates"][0]["html"]
+
+
+def test_the_poll_carries_edits_and_deletions_since_the_readers_state(
+    client, news_editor_client, make_live_story, page_cache, django_assert_max_num_queries
+):
+    story = make_live_story()
+    updates = post_updates(story, 3)
+    page = client.get(story.get_absolute_url()).content.decode()
+    since = re.search(r'data-live-since="(\d+)"', page).group(1)
+    after = updates[-1].pk
+    url = f"{poll_url(story, after)}&since={since}"
+    first = client.get(url)
+    assert first.json()["removed"] == []
+    # (The last changes before the reader's state are sent again, unchanged: a change
+    # committed just after a poll read the state is never missed. The page skips them.)
+    assert str(first.json()["since"]) == since
+    # Unchanged: still a 304 from the page cache, with no SQL.
+    with django_assert_max_num_queries(0):
+        assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    # An editor corrects one update and deletes another.
+    edit = reverse("admin:articles_story_live_edit", args=[story.pk, updates[1].pk])
+    assert news_editor_client.post(edit, {"body": "Corrected: 180 km/h."}).status_code == 302
+    delete = reverse("admin:articles_story_live_delete", args=[story.pk, updates[0].pk])
+    assert news_editor_client.post(delete).status_code == 302
+    answer = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert answer.status_code == 200
+    data = answer.json()
+    changed = {item["id"]: item["html"] for item in data["changed"]}
+    assert "Corrected: 180 km/h." in changed[updates[1].pk]
+    assert updates[0].pk not in changed
+    assert data["removed"] == [updates[0].pk]
+    assert data["updates"] == []  # nothing new
+    assert int(data["since"]) > int(since)
+    # A fresh page is at the new state; asking from there is as cheap as before.
+    fresh = client.get(story.get_absolute_url()).content.decode()
+    assert re.search(r'data-live-since="(\d+)"', fresh).group(1) == str(data["since"])
+    with django_assert_max_num_queries(6):
+        client.get(f"{poll_url(story, after)}&since={data['since']}")
+
+
+def _shared_lifetime(response):
+    directives = dict(
+        part.strip().partition("=")[::2] for part in response["Cache-Control"].split(",")
+    )
+    return int(directives["s-maxage"]) + int(directives.get("stale-while-revalidate", 0))
+
+
+def test_a_shared_cache_keeps_the_poll_at_most_one_interval(
+    client, make_live_story, page_cache, settings
+):
+    settings.PAGE_CACHE = {**page_cache, "S_MAXAGE": 60, "STALE_WHILE_REVALIDATE": 30}
+    settings.NEWSROOM = {**settings.NEWSROOM, "LIVE_POLL_SECONDS": 15}
+    story = make_live_story()
+    url = poll_url(story)
+    miss = client.get(url)
+    hit = client.get(url)
+    revalidated = client.get(url, headers={"If-None-Match": miss["ETag"]})
+    assert (miss["X-Cache"], hit["X-Cache"], revalidated.status_code) == ("miss", "hit", 304)
+    for response in (miss, hit, revalidated):
+        assert 0 < _shared_lifetime(response) <= 15, response["Cache-Control"]
+    # The story's page is not the poll: it keeps the site's lifetimes.
+    assert _shared_lifetime(client.get(story.get_absolute_url())) == 90
+
+
+def test_with_a_purge_hook_the_poll_keeps_the_sites_lifetimes(
+    client, make_live_story, page_cache, settings
+):
+    settings.PAGE_CACHE = {
+        **page_cache,
+        "S_MAXAGE": 60,
+        "STALE_WHILE_REVALIDATE": 30,
+        "PURGE_HOOK": "tests.test_cache_tags.record_purge",
+    }
+    story = make_live_story()
+    assert _shared_lifetime(client.get(poll_url(story))) == 90
+    assert _shared_lifetime(client.get(poll_url(story))) == 90  # the hit too
 
 
 def test_the_poll_says_when_coverage_ends(client, make_live_story, page_cache):
@@ -471,3 +607,71 @@ def test_odd_update_addresses_are_not_found(client, make_live_story):
         "/stories/no-such-story/updates/",
     ):
         assert client.get(path).status_code == 404, path
+
+
+# ------------------------------------------------ migrating update photos (0024)
+
+
+def test_migration_makes_each_update_photo_a_library_photo_with_the_same_files(
+    at_migration,  # noqa: F811 (the fixture imported above)
+):
+    from django.core import serializers
+    from django.core.files.base import ContentFile
+
+    from articles import images
+    from tests.test_photo_library import scene
+
+    # An update's own photo, as before: its original and renditions, made then.
+    name = images.originals_storage.save("live/2026/11/harbour.jpg", ContentFile(scene(7)))
+    made = images.make_renditions(name)
+    apps = at_migration("0023_photos_uploads")
+    section = apps.get_model("articles", "Section").objects.create(name="Nation", slug="nation")
+    story = apps.get_model("articles", "Story").objects.create(
+        headline="Typhoon",
+        slug="typhoon",
+        section=section,
+        status="published",
+        published_at=timezone.now(),
+        live_started_at=timezone.now(),
+    )
+    OldUpdate = apps.get_model("articles", "LiveUpdate")
+    fields = {"photo": name, "photo_renditions": made, "photo_alt": "Waves over the wall"}
+    first = OldUpdate.objects.create(story=story, body="<p>One.</p>", **fields)
+    second = OldUpdate.objects.create(story=story, body="<p>Two.</p>", **fields)  # a copy
+    plain = OldUpdate.objects.create(story=story, body="<p>Words only.</p>")
+    # The story's history holds the update as it was (its photo named by file).
+    content_type = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="articles", model="liveupdate"
+    )[0]
+    revision = apps.get_model("reversion", "Revision").objects.create(date_created=timezone.now())
+    apps.get_model("reversion", "Version").objects.create(
+        revision=revision,
+        object_id=str(first.pk),
+        content_type=content_type,
+        db="default",
+        format="json",
+        serialized_data=serializers.serialize("json", [first]),
+        object_repr="One.",
+    )
+
+    at_migration()  # to the latest: today's models read it
+    update = LiveUpdate.objects.select_related("photo").get(pk=first.pk)
+    photo = update.photo
+    assert photo.original.name == name  # the same file, not a copy
+    assert photo.renditions == made  # the same renditions and URLs
+    assert (photo.alt, photo.width, photo.height) == ("Waves over the wall", 1200, 800)
+    assert photo.sha256 and photo.dhash is not None
+    assert update.picture.src.rsplit("/", 2)[1] in made["files"][0]  # the same URLs
+    assert LiveUpdate.objects.get(pk=second.pk).photo_id == photo.pk  # one Photo
+    assert LiveUpdate.objects.get(pk=plain.pk).photo_id is None
+    version = Version.objects.get(object_id=str(first.pk), content_type=content_type.pk)
+    assert version._object_version.object.photo_id == photo.pk
+
+    # And back: lossless.
+    apps = at_migration("0023_photos_uploads")
+    old = apps.get_model("articles", "LiveUpdate").objects.get(pk=second.pk)
+    assert old.photo.name == name and old.photo_renditions == made
+    assert old.photo_alt == "Waves over the wall"
+    assert not apps.get_model("articles", "LiveUpdate").objects.get(pk=plain.pk).photo
+    recorded = json.loads(Version.objects.get(pk=version.pk).serialized_data)[0]["fields"]
+    assert recorded["photo"] == name and recorded["photo_renditions"] == made

@@ -16,6 +16,7 @@ import subprocess
 
 import pytest
 
+from bench.live_photo import start_worker
 from bench.server import Site
 from tests.conftest import image_bytes, require
 from tests.live import VNU_JAR, new_context
@@ -60,12 +61,17 @@ def site(tmp_path_factory):
         workers=2,
         extra_env={"NEWSROOM_LIVE_POLL_SECONDS": "1", "NEWSROOM_LIVE_POLL_JITTER": "0"},
     )
+    worker = None
     try:
         site.prepare()
         site.story = json.loads(site.python(SEED).strip().splitlines()[-1])
         site.start()
+        worker = start_worker(site)  # makes the photos' renditions, as in production
         yield site
     finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
         site.stop()
 
 
@@ -154,8 +160,9 @@ def test_reporter_posts_editor_pins_reader_follows(browser, site, tmp_path):
         expect(notice).to_have_text("1 new update")
         # What the reader was reading has not moved on the screen.
         assert abs(reading.bounding_box()["y"] - top_before) < 2
+    # The photo shows once the worker has made its renditions (never a broken one).
     expect(reader.locator(".live__updates > .live-update").first.locator("img")).to_have_attribute(
-        "alt", "Waves over the harbour wall"
+        "alt", "Waves over the harbour wall", timeout=30_000
     )
     assert reader.locator("section.live").get_attribute("aria-labelledby") == "live-heading"
     assert notice.get_attribute("aria-live") == "polite"
@@ -168,6 +175,15 @@ def test_reporter_posts_editor_pins_reader_follows(browser, site, tmp_path):
     desk.check("input[name=pinned]")
     desk.click("input[type=submit]")
     desk.wait_for_selector(".messagelist .success")
+    # The reader's open page shows the edit, and loses a deleted update, at once.
+    ferries = reader.locator(".live-update", has_text="Ferries to Jeju")
+    expect(ferries.locator(".live-update__key")).to_have_text("Key event")
+    row = desk.locator("tr", has_text="Winds of 180 km/h")
+    row.get_by_role("link", name="Delete").click()
+    desk.click("input[value='Yes, delete it']")
+    desk.wait_for_selector(".messagelist .success")
+    expect(reader.locator(".live-update", has_text="Winds of 180 km/h")).to_have_count(0)
+    assert abs(reading.bounding_box()["y"] - top_before) < 2  # the reader's place kept
 
     # The permalink opens the page at the update (also a new reader's key event link).
     fresh = reader_context.new_page()

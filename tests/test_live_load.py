@@ -85,3 +85,31 @@ def test_make_bench_measures_the_live_page_and_the_poll(tmp_path):
     assert rows["live-poll"]["errors"] == 0 and rows["live-poll"]["queries"] == 0
     assert rows["live"]["errors"] == 0 and rows["live"]["queries"] == 0
     assert rows["live-poll"]["bytes"] < 200  # a small answer
+
+
+def test_a_text_post_answers_in_its_normal_time_while_a_photo_update_processes(tmp_path):
+    """Two editors on one live story, on a SQLite file (one writer, real locks) behind
+    gunicorn and `manage.py worker`: while a 24-megapixel photo update is stored and its
+    renditions are made, the other editor's text posts answer about as fast as when
+    nothing else happens (`make bench BENCH_ARGS="--workload live-photo"` reports it)."""
+    from bench import live_photo
+    from bench.photos import camera_like_jpeg
+
+    site, story = live_photo.prepared_site(tmp_path / "site")
+    worker = None
+    try:
+        site.start()
+        worker = live_photo.start_worker(site)
+        row = live_photo.measure(site, story, camera_like_jpeg(6000, 4000))
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+        site.stop()
+    assert row["photo_post_status"] == 302, row
+    assert row["photo_shown_after_s"] is not None, row  # its renditions were made
+    assert row["text_meanwhile_posts"] >= 1, row
+    # Generous bounds against the idle time measured above: on today's main a post
+    # waited for the photo's renditions (seconds), holding SQLite's write lock.
+    assert row["text_meanwhile_median_s"] < 3 * row["text_idle_median_s"], row
+    assert row["text_meanwhile_max_s"] < 0.5, row

@@ -48,22 +48,32 @@ def _now():
 # Cache-Control
 
 
-def _lifetimes(remaining):
-    """(max-age, s-maxage, stale-while-revalidate), none longer than `remaining`."""
+def _lifetimes(remaining, shared_max=None):
+    """(max-age, s-maxage, stale-while-revalidate), none longer than `remaining`; and
+    s-maxage + stale-while-revalidate at most `shared_max` (a response's own limit, see
+    `SHARED_MAX_ATTRIBUTE`)."""
     config = settings.PAGE_CACHE
     max_age = config["MAX_AGE"]
     s_maxage = config["S_MAXAGE"]
     stale = config["STALE_WHILE_REVALIDATE"]
-    if remaining is not None:
-        remaining = max(0, math.floor(remaining))
-        max_age, s_maxage = min(max_age, remaining), min(s_maxage, remaining)
-        stale = min(stale, remaining - s_maxage)
+    for limit in (remaining, shared_max):
+        if limit is not None:
+            limit = max(0, math.floor(limit))
+            max_age, s_maxage = min(max_age, limit), min(s_maxage, limit)
+            stale = min(stale, limit - s_maxage)
     return max_age, s_maxage, stale
+
+
+# A view sets this attribute on its response to bound how long a shared cache (a CDN)
+# may keep and serve it, revalidation grace included: kept with the stored page, so a
+# hit says the same. (The live poll: a CDN that is not purged must not hold it longer
+# than one poll interval.)
+SHARED_MAX_ATTRIBUTE = "page_cache_shared_max"
 
 
 def _public_cache_control(response, remaining):
     """`public, max-age, s-maxage, stale-while-revalidate`, none longer than `remaining`."""
-    max_age, s_maxage, stale = _lifetimes(remaining)
+    max_age, s_maxage, stale = _lifetimes(remaining, getattr(response, SHARED_MAX_ATTRIBUTE, None))
     patch_cache_control(
         response,
         public=True,
@@ -74,10 +84,10 @@ def _public_cache_control(response, remaining):
     patch_vary_headers(response, ["Cookie"])
 
 
-def _replayed_cache_control(remaining):
+def _replayed_cache_control(remaining, shared_max=None):
     # A stored page carries no Cache-Control (it is set per reply) and already says
     # `Vary: Cookie`: the value is written directly, not merged by patch_cache_control.
-    max_age, s_maxage, stale = _lifetimes(remaining)
+    max_age, s_maxage, stale = _lifetimes(remaining, shared_max)
     return f"public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate={stale}"
 
 
@@ -107,9 +117,9 @@ def _replay(request, entry, until):
     own expiry, or the next timed change if sooner, as read for this very hit): the
     Cache-Control it was first served with is never replayed, since a story scheduled
     since then must end every cache's copy by its time."""
-    status, headers, content, _, _ = entry
+    status, headers, content, _, _, shared_max = entry
     if status == 200 and "HTTP_IF_NONE_MATCH" in request.META:
-        response = _not_modified(request, headers, until)
+        response = _not_modified(request, headers, until, shared_max)
         if response is not None:
             return response
     response = HttpResponse(content, status=status)
@@ -118,7 +128,7 @@ def _replay(request, entry, until):
     # validated again one by one on every hit (a third of a hit's time in process).
     response.headers._store.update(headers)
     response["X-Cache"] = "hit"
-    response["Cache-Control"] = _replayed_cache_control(until - _now())
+    response["Cache-Control"] = _replayed_cache_control(until - _now(), shared_max)
     etag = response.get("ETag")
     if etag and status == 200:
         # Answered here, before ConditionalGetMiddleware: a revalidation costs no render.
@@ -126,7 +136,7 @@ def _replay(request, entry, until):
     return response
 
 
-def _not_modified(request, headers, until):
+def _not_modified(request, headers, until, shared_max=None):
     """The 304 for a reader whose copy is current, else None; built directly, with the
     headers Django's `get_conditional_response` keeps (ETag, Vary, Cache-Control), not
     by building the whole page's response first: a live page's script revalidates its
@@ -144,7 +154,7 @@ def _not_modified(request, headers, until):
     if "vary" in headers:
         response["Vary"] = headers["vary"][1]
     response["X-Cache"] = "hit"
-    response["Cache-Control"] = _replayed_cache_control(until - _now())
+    response["Cache-Control"] = _replayed_cache_control(until - _now(), shared_max)
     return response
 
 
@@ -166,7 +176,7 @@ def _lookup(key):
         entry = held[0]
     else:
         entry = held[0] if held is not None else cache.get(key)
-        if entry is not None and not isinstance(entry[1], dict):
+        if entry is not None and (len(entry) != 6 or not isinstance(entry[1], dict)):
             entry = None  # stored by an older release under the same NEWSROOM_BUILD_ID
         if entry is None or entry[3] <= now or not tags.valid([entry[4]])[0]:
             local.pages.delete(key)
@@ -207,7 +217,15 @@ class PageCacheMiddleware:
                 for name, value in response.items()
                 if name.lower() not in NOT_REPLAYED_HEADERS
             }
-            entry = (response.status_code, headers, response.content, _now() + timeout, page_stamp)
+            shared_max = getattr(response, SHARED_MAX_ATTRIBUTE, None)
+            entry = (
+                response.status_code,
+                headers,
+                response.content,
+                _now() + timeout,
+                page_stamp,
+                shared_max,
+            )
             cache.set(key, entry, timeout=timeout)
             local.pages.set(key, [entry, None])  # checked on its first hit
         return response

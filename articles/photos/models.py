@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
@@ -265,6 +265,12 @@ def purge_stories_using(photo_id):
     if pks:
         shown |= {f"story:{pk}" for pk in pks} | {"sitemap", "search"}
     purge(shown)
+    photo_changed.send(sender=Photo, photo_id=photo_id)
+
+
+# Sent when what readers see of a photo changes (its renditions made, its caption, alt
+# text or crop edited): live updates showing it are marked changed (articles/live.py).
+photo_changed = Signal()
 
 
 @receiver(post_save, sender=Photo)
@@ -332,8 +338,13 @@ def next_rights_expiry():
     """When the next photo in use leaves public pages, or None (none, or not hidden)."""
     if not hide_expired():
         return None  # no query: the default costs cold starts nothing
-    # In use: a story's lead, between a body's paragraphs, or in a gallery.
-    in_use = Q(stories__isnull=False) | Q(body_uses__isnull=False) | Q(gallery_items__isnull=False)
+    # In use: a story's lead, between a body's paragraphs, in a gallery or a live update.
+    in_use = (
+        Q(stories__isnull=False)
+        | Q(body_uses__isnull=False)
+        | Q(gallery_items__isnull=False)
+        | Q(live_updates__isnull=False)
+    )
     day = (
         Photo.objects.filter(in_use, rights_expire_on__gte=timezone.localdate())
         .order_by("rights_expire_on")

@@ -2,13 +2,15 @@
  * Live coverage: new updates without a reload (progressive enhancement).
  *
  * The live page's section carries data-live-poll (the poll URL), data-live-after (the
- * newest update shown), data-live-interval and data-live-jitter (milliseconds). Every
- * interval plus a random part of the jitter, while the tab is visible, it asks
- * `<poll>?after=<id>`; `cache: "no-cache"` makes the browser send If-None-Match with
- * the ETag it holds, so an unchanged answer is a 304 with no body. New updates go in
- * at the top of the list without moving what the reader is reading (scroll position
- * kept), and an aria-live region says how many arrived. Polling stops for good when
- * the answer says the coverage has ended, and pauses while the tab is hidden.
+ * newest update shown), data-live-since (the last change the page shows),
+ * data-live-interval and data-live-jitter (milliseconds). Every interval plus a random
+ * part of the jitter, while the tab is visible, it asks `<poll>?after=<id>&since=<n>`;
+ * `cache: "no-cache"` makes the browser send If-None-Match with the ETag it holds, so
+ * an unchanged answer is a 304 with no body. New updates go in at the top of the list,
+ * edited ones replace what is shown and deleted ones go, all without moving what the
+ * reader is reading (scroll position kept); an aria-live region says how many new
+ * ones arrived. Polling stops for good when the answer says the coverage has ended,
+ * and pauses while the tab is hidden.
  */
 (function () {
   "use strict";
@@ -20,6 +22,7 @@
   var notice = section.querySelector(".live__notice");
   var url = section.getAttribute("data-live-poll");
   var after = section.getAttribute("data-live-after") || "0";
+  var since = section.getAttribute("data-live-since") || "0";
   var interval = parseInt(section.getAttribute("data-live-interval"), 10) || 15000;
   var jitter = parseInt(section.getAttribute("data-live-jitter"), 10) || 0;
   var timer = null;
@@ -48,20 +51,66 @@
     notice.textContent = count === 1 ? "1 new update" : count + " new updates";
   }
 
-  function insert(updates) {
-    // The first element at or below the top of the viewport, and where it is now:
-    // after the insertion it is put back at the same place on screen.
-    var anchor = null;
-    var anchorTop = 0;
+  // The first update at or below the top of the viewport (not `except`, which is
+  // about to go), and where it is now: after a change it is put back at the same
+  // place on screen.
+  function place(except) {
     var children = list.children;
     for (var i = 0; i < children.length; i++) {
+      if (except && except[children[i].id]) {
+        continue;
+      }
       var rect = children[i].getBoundingClientRect();
       if (rect.bottom > 0) {
-        anchor = children[i];
-        anchorTop = rect.top;
-        break;
+        return { element: children[i], top: rect.top };
       }
     }
+    return null;
+  }
+
+  function keep(anchor) {
+    if (anchor && window.scrollY > 0 && anchor.element.isConnected) {
+      var moved = anchor.element.getBoundingClientRect().top - anchor.top;
+      if (moved) {
+        window.scrollTo({ top: window.scrollY + moved, behavior: "instant" });
+      }
+    }
+  }
+
+  function parse(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    return template.content.firstElementChild;
+  }
+
+  // Edited updates replace the ones shown; deleted ones are taken away.
+  function apply(changed, removed) {
+    var going = {};
+    for (var i = 0; i < removed.length; i++) {
+      going["update-" + removed[i]] = true;
+    }
+    var anchor = place(going);
+    for (var j = 0; j < changed.length; j++) {
+      var shown = document.getElementById("update-" + changed[j].id);
+      var fresh = parse(changed[j].html);
+      if (shown && fresh && shown.outerHTML !== fresh.outerHTML) {
+        if (anchor && anchor.element === shown) {
+          anchor.element = fresh;
+        }
+        shown.replaceWith(fresh);
+      }
+    }
+    for (var id in going) {
+      var gone = document.getElementById(id);
+      if (gone && gone.parentNode === list) {
+        gone.remove();
+      }
+    }
+    keep(anchor);
+  }
+
+  function insert(updates) {
+    var anchor = place(null);
     var fragment = document.createDocumentFragment();
     var template = document.createElement("template");
     for (var j = 0; j < updates.length; j++) {
@@ -78,12 +127,7 @@
     }
     var added = fragment.children.length;
     list.insertBefore(fragment, list.firstChild);
-    if (anchor && window.scrollY > 0) {
-      var moved = anchor.getBoundingClientRect().top - anchorTop;
-      if (moved) {
-        window.scrollTo({ top: window.scrollY + moved, behavior: "instant" });
-      }
-    }
+    keep(anchor);
     return added;
   }
 
@@ -93,7 +137,8 @@
     }
     busy = true;
     var separator = url.indexOf("?") === -1 ? "?" : "&";
-    fetch(url + separator + "after=" + encodeURIComponent(after), {
+    var query = "after=" + encodeURIComponent(after) + "&since=" + encodeURIComponent(since);
+    fetch(url + separator + query, {
       cache: "no-cache",
       credentials: "omit",
       headers: { Accept: "application/json" },
@@ -107,8 +152,15 @@
       })
       .then(function (answer) {
         if (answer) {
+          if ((answer.changed || []).length || (answer.removed || []).length) {
+            apply(answer.changed || [], answer.removed || []);
+          }
           if (answer.updates && answer.updates.length) {
             announce(insert(answer.updates));
+          }
+          if (answer.since) {
+            since = String(answer.since);
+            section.setAttribute("data-live-since", since);
           }
           if (answer.latest) {
             after = String(answer.latest);
