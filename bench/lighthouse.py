@@ -38,21 +38,29 @@ CHROME_FLAGS = (
 def run_lighthouse(url: str, chrome_path: str, workdir: Path) -> dict:
     """One Lighthouse run of `url`: the score (0-100) and the audits behind it."""
     report = workdir / "report.json"
-    subprocess.run(
-        [
-            str(LIGHTHOUSE),
-            url,
-            "--only-categories=performance",
-            "--output=json",
-            f"--output-path={report}",
-            f"--chrome-flags={CHROME_FLAGS}",
-            "--quiet",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CHROME_PATH": chrome_path},
-        check=True,
-        timeout=180,
-    )
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--only-categories=performance",
+        "--output=json",
+        f"--output-path={report}",
+        f"--chrome-flags={CHROME_FLAGS}",
+        "--quiet",
+    ]
+    # Chromium now and then fails to start on a loaded machine: one more try.
+    for attempt in (1, 2):
+        result = subprocess.run(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "CHROME_PATH": chrome_path},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        if result.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"Lighthouse failed on {url}:\n{result.stderr[-2000:]}")
     data = json.loads(report.read_text())
     audits = data["audits"]
     breakdown = {
