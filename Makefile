@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install node-tools migrate demo serve bench bench-photos bench-wire clean
+.PHONY: run test lint format install node-tools migrate demo serve bench bench-photos bench-wire bench-lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,12 @@ bench-photos: install
 # items received and processed, items per second and peak memory (bench/wire.py).
 bench-wire: install
 	$(BIN)/python -m bench.wire $(BENCH_ARGS)
+
+# Lighthouse performance (mobile, default throttling) of the home and a story page on
+# the demo served by gunicorn, in Debian's Chromium; fails below 98 (bench/lighthouse.py).
+bench-lighthouse: install node-tools
+	@test -x "$${CHROME_PATH:-/usr/bin/chromium}" || { echo "Chromium not found: apt-get install chromium (or set CHROME_PATH)"; exit 2; }
+	CHROME_PATH="$${CHROME_PATH:-/usr/bin/chromium}" $(BIN)/python -m bench.lighthouse $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache .hypothesis node_modules artifacts

@@ -18,7 +18,34 @@ from .models import Author, RelatedHeadline, Story, StoryAuthor
 from .sanitize import sanitize_body
 
 
-class PhotoField(forms.ImageField):
+def upload_limit_attrs(files=1):
+    """The upload limits a file input carries for static/admin-extra/upload-limit.js,
+    which refuses a file past them before anything is sent: the server's own limits
+    (newsroom/uploads.py answers 413 past them), read when a form is made."""
+    most = settings.NEWSROOM["PHOTO_MAX_BYTES"]
+    attrs = {"data-max-bytes": str(most), "data-max-total-bytes": str(most * files)}
+    if files > 1:
+        attrs["data-max-files"] = str(files)
+    return attrs
+
+
+class UploadLimitMixin:
+    """A file field whose input carries the upload limits (`upload_limit_attrs`). Set
+    on each copy a form makes, so the input states the limits in force, not those of
+    when the form class was defined."""
+
+    limit_files = 1
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), **upload_limit_attrs(self.limit_files)}
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.widget.attrs.update(upload_limit_attrs(result.limit_files))
+        return result
+
+
+class PhotoField(UploadLimitMixin, forms.ImageField):
     """An image upload checked by reading it (articles.images.validate_photo).
 
     Replaces Django's own image check, whose one message ("Upload a valid image…")

@@ -329,6 +329,58 @@ def test_an_editor_pins_a_story_with_an_end_time_in_the_admin(desk, reader, stor
     assert "Story 6" in section_of(reader.get("/").content.decode(), 'aria-label="Top story"')
 
 
+def add_pin_at(desk, layout, story, zone_, place):
+    """The desk's form as shown, with one new pin in the empty row at `place`."""
+    page = desk.get(change_url(layout))
+    data = form_fields(page, "layout_form")
+    row = int(data["pins-TOTAL_FORMS"][0]) - 1  # the empty row the page offers
+    data.update(
+        {
+            f"pins-{row}-story": [str(story.pk)],
+            f"pins-{row}-zone": [str(zone_.pk)],
+            f"pins-{row}-place": [str(place)],
+        }
+    )
+    response = desk.post(change_url(layout), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
+@pytest.mark.parametrize(
+    ("place", "expected"),
+    [(1, ["Story 7", "Story 5", "Story 6"]), (2, ["Story 5", "Story 7", "Story 6"])],
+)
+def test_a_new_pin_takes_the_place_given_in_one_save(desk, reader, stories, place, expected):
+    top = zone("top")
+    top.slots = 3
+    top.save()
+    pin(stories[5], top, position=1)
+    pin(stories[6], top, position=2)
+    add_pin_at(desk, home_layout(), stories[7], top, place)
+    top_html = section_of(reader.get("/").content.decode(), "Top stories")
+    assert shown(top_html) == expected
+    # The page shows each saved pin's place, for the next editor.
+    page = desk.get(change_url(home_layout())).content.decode()
+    for number, headline in enumerate(expected, start=1):
+        story_pk = next(s.pk for s in stories if s.headline == headline)
+        pin_pk = Pin.objects.get(story_id=story_pk).pk
+        row = re.search(rf'name="pins-(\d+)-id" value="{pin_pk}"', page).group(1)
+        assert re.search(rf'name="pins-{row}-place" value="{number}"[^>]*disabled', page)
+
+
+def test_a_new_pin_without_a_place_goes_last_in_its_zone(desk, reader, stories):
+    top = zone("top")
+    top.slots = 3
+    top.save()
+    pin(stories[5], top, position=1)
+    pin(stories[6], top, position=2)
+    page = desk.get(change_url(home_layout()))
+    data = form_fields(page, "layout_form")
+    data.update({"pins-2-story": [str(stories[7].pk)], "pins-2-zone": [str(top.pk)]})
+    assert desk.post(change_url(home_layout()), data).status_code == 302
+    top_html = section_of(reader.get("/").content.decode(), "Top stories")
+    assert shown(top_html) == ["Story 5", "Story 6", "Story 7"]
+
+
 def test_the_story_autocomplete_shows_section_status_and_time(desk, stories, make_story):
     make_story("Story draft", status=Story.Status.DRAFT)
     url = reverse("admin:autocomplete")

@@ -7,6 +7,8 @@ gunicorn and a socket.)
 """
 
 import io
+import re
+import shutil
 
 import pytest
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
@@ -77,6 +79,40 @@ def test_admin_refuses_a_declared_body_past_the_limit_unread(editor_client, sett
         assert response.status_code == 413, path
         assert b"at most 21 MB" in response.content
         assert b"a photo may have up to 20 MB" in response.content
+
+
+def test_an_admin_413_is_a_page_in_the_admin_look_with_the_limit_and_a_way_back(
+    editor_client, settings
+):
+    with_csrf(editor_client)
+    response = claim_two_gb(editor_client, "POST", "/admin/articles/story/add/")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    assert response["Cache-Control"] == "no-store"
+    page = response.content.decode()
+    assert 'id="site-name"' in page and "— editors" in page  # the admin's header
+    assert "at most 21 MB can be sent at once" in page
+    assert "a photo may have up to 20 MB" in page
+    assert 'href="/admin/"' in page  # a way back into the admin
+    # Outside the admin (an agency's push), a client reads plain text.
+    response = claim_two_gb(Client(), "POST", "/wire/some-source/")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize(
+    ("path", "files"),
+    [("/admin/articles/story/add/", 1), ("/admin/articles/photo/upload/", 30)],
+)
+def test_admin_file_inputs_state_the_upload_limit(editor_client, settings, path, files):
+    settings.NEWSROOM = {**settings.NEWSROOM, "PHOTO_MAX_BYTES": 123_456}
+    page = editor_client.get(path).content.decode()
+    inputs = re.findall(r'<input type="file"[^>]*>', page)
+    assert inputs
+    for tag in inputs:
+        assert 'data-max-bytes="123456"' in tag
+        assert f'data-max-total-bytes="{123_456 * files}"' in tag
+    assert "admin-extra/upload-limit" in page  # the script that checks them
 
 
 def test_admin_limit_follows_the_photo_limit(editor_client, settings):
@@ -159,3 +195,58 @@ def test_middleware_answers_413_when_the_handler_stopped_the_upload(rf, settings
     response = middleware(rf.post(f"/{settings.ADMIN_URL}articles/story/add/"))
     assert response.status_code == 413
     assert response["Cache-Control"] == "no-store"
+
+
+# In the page: an oversized photo is refused before anything is sent.
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_picking_an_oversized_photo_shows_why_beside_it_and_sends_nothing(
+    live_server, editor, settings
+):
+    from django.urls import reverse
+
+    from tests.test_csp_browser import CHROMIUM_ARGS, require
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    require(shutil.which(chromium), "Chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    settings.NEWSROOM = {**settings.NEWSROOM, "PHOTO_MAX_BYTES": 10 * 1024 * 1024}
+    client = Client()
+    client.force_login(editor)
+    session = {"name": "sessionid", "value": client.cookies["sessionid"].value}
+    url = live_server.url + reverse("admin:articles_story_add")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        context.add_cookies([{**session, "url": live_server.url}])
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.fill("#id_headline", "Kept while the photo is refused")
+        sent = []
+        page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+        photo = page.locator("#id_new_photo")
+        photo.set_input_files(
+            {"name": "camera.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (11 * 1024 * 1024)}
+        )
+        note = page.locator("#id_new_photo-upload-limit")
+        sync_api.expect(note).to_be_visible()
+        sync_api.expect(note).to_have_attribute("role", "alert")
+        sync_api.expect(note).to_contain_text("“camera.jpg” is 11.0 MB")
+        sync_api.expect(note).to_contain_text("up to 10 MB")
+        assert "id_new_photo-upload-limit" in photo.get_attribute("aria-describedby").split()
+        page.locator('input[name="_save"]').click()
+        page.wait_for_timeout(500)
+        assert sent == []  # the form was not sent
+        assert page.url == url
+        assert page.input_value("#id_headline") == "Kept while the photo is refused"
+        # A photo within the limit clears the message.
+        photo.set_input_files(
+            {"name": "small.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * 1024}
+        )
+        sync_api.expect(note).to_be_hidden()
+        browser.close()
+    assert errors == []

@@ -10,8 +10,11 @@ History and undo are django-reversion's, recording a layout with its zones and p
 (never the stories or sections they point to).
 """
 
+from collections import defaultdict
+
 import reversion
-from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
@@ -100,10 +103,85 @@ class ZoneInline(DeskPermissions, NoRelatedLinks, SortableTabularInline):
     verbose_name_plural = "zones (top to bottom; drag to reorder)"
 
 
+class PinForm(forms.ModelForm):
+    # Only rows already saved can be dragged (adminsortable2), so a new pin says where
+    # it goes here: without it an editor leading with a new story saved, dragged, and
+    # saved again. A saved pin shows its place, read-only (drag it to move it).
+    place = forms.IntegerField(
+        label="place in zone",
+        min_value=1,
+        required=False,
+        help_text="For a new pin: 1 puts it first in its zone, the others move down; "
+        "empty puts it last.",
+        widget=forms.NumberInput(attrs={"class": "vIntegerField", "min": "1"}),
+    )
+
+    class Meta:
+        model = Pin
+        fields = ["story", "zone", "place", "starts_at", "ends_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["place"].disabled = True
+
+
+class PinFormSet(CustomInlineFormSet):
+    """Saves the rows, then puts each new pin with a place at that place in its zone and
+    renumbers the layout's pins, all in the one save."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk is not None:
+            form.fields["place"].initial = self._saved_places().get(form.instance.pk)
+        return form
+
+    def _saved_places(self):
+        """Each saved pin's place in its zone (1 first), from the formset's own query."""
+        if not hasattr(self, "_places"):
+            counts, self._places = defaultdict(int), {}
+            for saved in self.get_queryset():
+                counts[saved.zone_id] += 1
+                self._places[saved.pk] = counts[saved.zone_id]
+        return self._places
+
+    def save(self, commit=True):
+        saved = super().save(commit)
+        if commit:
+            self._place_new_pins()
+        return saved
+
+    def _place_new_pins(self):
+        placed = [
+            (form.instance, form.cleaned_data["place"])
+            for form in self.extra_forms
+            if form.instance.pk is not None
+            and form.cleaned_data.get("place")
+            and not self._should_delete_form(form)
+        ]
+        if not placed:
+            return
+        new = {pin.pk for pin, _ in placed}
+        pins = list(Pin.objects.filter(layout=self.instance).order_by("position", "pk"))
+        # The zones' order as they stand; a zone's pins keep their order around the new.
+        zones = {}
+        for pin in pins:
+            if pin.pk not in new:
+                zones.setdefault(pin.zone_id, []).append(pin)
+        for pin, place in sorted(placed, key=lambda item: item[1]):
+            zones.setdefault(pin.zone_id, []).insert(place - 1, pin)
+        ordered = [pin for zone_pins in zones.values() for pin in zone_pins]
+        for number, pin in enumerate(ordered, start=1):
+            pin.position = number
+        Pin.objects.bulk_update(ordered, ["position"])
+
+
 class PinInline(DeskPermissions, NoRelatedLinks, SortableTabularInline):
     model = Pin
+    form = PinForm
+    formset = PinFormSet
     fk_name = "layout"
-    fields = ["story", "zone", "starts_at", "ends_at"]
+    fields = ["story", "zone", "place", "starts_at", "ends_at"]
     autocomplete_fields = ["story"]
     extra = 1
     verbose_name_plural = "pinned stories (in order within each zone; drag to reorder)"

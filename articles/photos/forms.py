@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from ..forms import PhotoField
+from ..forms import PhotoField, UploadLimitMixin
 from . import fingerprints
 from .models import Photo
 
@@ -84,10 +84,14 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MultipleFileField(forms.FileField):
+class MultipleFileField(UploadLimitMixin, forms.FileField):
     """The uploaded files as a list, unchecked: the view checks each on its own."""
 
     widget = MultipleFileInput
+
+    @property
+    def limit_files(self):
+        return settings.NEWSROOM["PHOTO_BULK_MAX_FILES"]
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
