@@ -8,6 +8,8 @@
       make bench BENCH_ARGS="--workload newsroom --stories 100000"   # bench/newsroom.py
     make bench BENCH_ARGS="--workload live"      # 2,000 pollers of a live story (bench/live.py)
     make bench BENCH_ARGS="--workload live-photo"  # text post during a photo (bench/live_photo.py)
+    make bench BENCH_ARGS="--workload bulk-upload"  # 30 camera photos in one upload
+    make bench BENCH_ARGS="--workload photo-save"  # a story save while renditions are made
 
 Seeds a database of its own (SQLite in a temporary folder, or `<name>_bench` beside a
 PostgreSQL DATABASE_URL) with the demo newsroom plus generated stories, then runs one
@@ -31,7 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import extras, growth, live, live_photo, newsroom, report
+from bench import extras, growth, live, live_photo, newsroom, photos, report
 from bench.pages import CACHE_ON_ONLY, LUA, PAGES, REFERENCES
 from bench.results import write_results
 from bench.server import ROOT, Site, drop_postgres_database, is_postgres
@@ -59,11 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--stories", type=int, default=1000, help="generated stories (1000)")
     add(
         "--workload",
-        choices=("pages", "newsroom", "live", "live-photo"),
+        choices=("pages", "newsroom", "live", "live-photo", "bulk-upload", "photo-save"),
         default="pages",
         help="pages: each page type alone (default); newsroom: readers over many pages, "
         "with saves and with tracking parameters (bench/newsroom.py); live: 2,000 readers "
-        "polling a live story while an update is posted every --save-every s (bench/live.py)",
+        "polling a live story while an update is posted every --save-every s (bench/live.py); "
+        "live-photo: a text post while a photo update processes; bulk-upload, photo-save: "
+        "bench/photos.py (make bench-photos runs all of it)",
     )
     add(
         "--duration",
@@ -288,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         return live.main(args, bench_site)
     if args.workload == "live-photo":
         return live_photo.main(args)
+    if args.workload in ("bulk-upload", "photo-save"):
+        return photos.main(["--only", {"bulk-upload": "bulk", "photo-save": "save"}[args.workload]])
 
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     engine = "PostgreSQL" if is_postgres(os.environ.get("DATABASE_URL")) else "SQLite"
