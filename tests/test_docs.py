@@ -141,3 +141,35 @@ def test_comments_name_sections_that_exist():
             if not target.exists() or section not in headings(target):
                 missing.append(f"{path.relative_to(ROOT)}: {document}, {section!r}")
     assert not missing, missing
+
+
+# os.environ.get("X", …), env_int("X", …), gunicorn.conf.py's _int("X", …): a variable read.
+ENV_READ = re.compile(
+    r"(?:environ\.get|environ\[|\benv_\w+|\b_int|getenv)\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']"
+)
+
+
+def documented_variables():
+    """Every variable named in docs/operations.md's tables. A row may name a family:
+    "`NEWSROOM_PUBLISHER_LOGO` (+ `_WIDTH`, `_HEIGHT`)" or "`GUNICORN_MAX_REQUESTS`,
+    `…_JITTER`" (a name of the row, or its stem, followed by the suffix)."""
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    listed = set()
+    for row in (line for line in text.splitlines() if line.startswith("|")):
+        names = re.findall(r"`([A-Z][A-Z0-9_]+)`", row)
+        listed.update(names)
+        suffixes = re.findall(r"`(?:…)?(_[A-Z0-9_]+)`", row)
+        for first in names:
+            for suffix in suffixes:
+                listed |= {first + suffix, first.rsplit("_", 1)[0] + suffix}
+    return listed
+
+
+def test_operations_lists_every_environment_variable_the_settings_read():
+    """newsroom/settings.py says docs/operations.md lists every variable: keep it true."""
+    read = set()
+    for path in (ROOT / "newsroom" / "settings.py", ROOT / "gunicorn.conf.py"):
+        read |= set(ENV_READ.findall(path.read_text(encoding="utf-8")))
+    assert {"DJANGO_SECRET_KEY", "GUNICORN_MAX_REQUESTS_JITTER"} <= read, "the check is not looking"
+    missing = sorted(read - documented_variables())
+    assert not missing, f"not in docs/operations.md's tables: {missing}"
