@@ -173,3 +173,31 @@ def test_operations_lists_every_environment_variable_the_settings_read():
     assert {"DJANGO_SECRET_KEY", "GUNICORN_MAX_REQUESTS_JITTER"} <= read, "the check is not looking"
     missing = sorted(read - documented_variables())
     assert not missing, f"not in docs/operations.md's tables: {missing}"
+
+
+def readme_layout():
+    """The fenced block under the README's "The code": the map of the repository."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## The code\n", 1)[1].split("\n## ", 1)[0]
+    return FENCE.search(section).group(0)
+
+
+def test_readme_layout_names_only_what_exists_and_every_package():
+    """A newcomer finds the rooms where the README says they are; a new package of
+    articles/ (a desk's room) is on the map."""
+    layout = readme_layout()
+    names = set(re.findall(r"(?<![\w/.])([\w.]+\.py|[\w]+/(?:[\w]+/)*)", layout))
+    names |= {n.split("/", 1)[0] + "/" for n in names if n.count("/") > 1}  # management/
+    everything = {
+        p.relative_to(ROOT).as_posix() + ("/" if p.is_dir() else "")
+        for top in ("articles", "newsroom", "tests", "bench", "templates", "static")
+        for p in [ROOT / top, *(ROOT / top).rglob("*")]
+        if "__pycache__" not in p.parts
+    }
+    missing = sorted(n for n in names if not any(p == n or p.endswith("/" + n) for p in everything))
+    assert not missing, f"the README's layout names what does not exist: {missing}"
+    commands = {p.stem for p in (ROOT / "articles/management/commands").glob("[!_]*.py")}
+    assert commands <= set(re.findall(r"\w+", layout)), "a management command not on the map"
+    packages = {p.parent.name + "/" for p in (ROOT / "articles").glob("*/__init__.py")}
+    packages -= {"migrations/"}
+    assert packages <= names, f"packages of articles/ missing from the map: {packages - names}"
