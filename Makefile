@@ -64,7 +64,7 @@ test: install node-tools lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every public page against a constant view and a static file, cache off and on, under
-# wrk: see bench/run.py and README.md, "Performance" (BENCH_ARGS="--stories 10000 …").
+# wrk: see bench/run.py and docs/performance.md (BENCH_ARGS="--stories 10000 …").
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed: apt-get install wrk (Debian/Ubuntu)"; exit 2; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""gunicorn settings, every one read from the environment (see README.md, "Deploying")."""
+"""gunicorn settings, every one read from the environment (see docs/operations.md, "gunicorn")."""
 
 import multiprocessing
 import os

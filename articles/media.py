@@ -4,7 +4,7 @@ Only what readers are meant to see is served: photo renditions and author portra
 both re-encoded without metadata (articles/images.py). Originals are in another
 storage altogether. Rendition names are new for every photo, so they can be cached
 for a year. Operators with a web server, CDN or object storage in front set
-SERVE_MEDIA=0 instead (README, "Photos and media").
+SERVE_MEDIA=0 instead (docs/operations.md, "Photos and media").
 """
 
 import mimetypes

@@ -1140,13 +1140,14 @@ def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
 
 
 # The breaking-news banner lives in its own module (the front-page desk's models are in
-# articles/fronts.py); imported here so Django finds it with the app's models.
+# articles/fronts/models.py); imported here so Django finds it with the app's models.
 from .banner import Banner  # noqa: E402, F401
 
 # The front-page desk's models live with the rest of it (articles/fronts/).
 from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
 
-# Defined in articles/live.py (DESIGN.md), a model of this app like the ones above.
+# Defined in articles/live.py (docs/editors.md, "Live coverage"), a model of this app
+# like the ones above.
 from .live import LiveUpdate  # noqa: E402, F401
 
 # The photo library (articles/photos/).

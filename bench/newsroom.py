@@ -362,7 +362,7 @@ def cache_memory(site: Site) -> dict:
 
 
 def empty_cache(site: Site) -> None:
-    """Every page and state key of this site gone, as after a restore (README)."""
+    """Every page and state key of this site gone, as after a restore (docs/caching.md)."""
     if "REDIS_URL" in site.env:
         client = _redis(site)
         keys = list(_site_keys(client, site))

@@ -2,7 +2,7 @@
 
 Local use needs nothing set. Production sets at least DJANGO_DEBUG=0 (the default),
 DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and usually DATABASE_URL and REDIS_URL;
-README.md lists every variable.
+docs/operations.md lists every variable.
 """
 
 import json
@@ -256,7 +256,7 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # them (articles/images.py) in the default storage. Either storage can be any Django
 # backend: DJANGO_STORAGE_DEFAULT / DJANGO_STORAGE_ORIGINALS take a JSON object such as
 # {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "…"}}
-# (README, "Photos and media").
+# (docs/operations.md, "Photos and media").
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "originals"))
 
 
@@ -311,7 +311,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # HTTPS. `make run` serves plain http on 127.0.0.1, so all of this is off unless the
-# environment turns it on; production sets it (README, "Deploying").
+# environment turns it on; production sets it (docs/operations.md, "Deploying").
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)

@@ -1,5 +1,5 @@
 """Backups: the content, dumped with natural foreign keys (primary keys kept), loads
-into an empty database and the public pages come back the same (README, "Backups")."""
+into an empty database and the public pages come back the same (docs/operations.md, "Backups")."""
 
 import pytest
 from django.core.management import call_command

@@ -119,7 +119,7 @@ def test_editor_arranges_the_home_page_and_readers_see_it_on_time(browser, clock
     editor.click("input[name=_continue]")
     expect(editor.locator(".messagelist .success")).to_be_visible()
     assert reader_sees(site, TOP)[:2] == [second, first]
-    # For README's "How editors use the desk" (docs/fronts-desk.png is a copy).
+    # For the README's tour of the desks (docs/fronts-desk.png is a copy).
     editor.set_viewport_size({"width": 1100, "height": 800})
     editor.locator("#pins-group").screenshot(path=str(screenshot_path("fronts-desk.png")))
 

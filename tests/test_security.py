@@ -12,7 +12,7 @@ from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The production environment README.md documents (with stand-in values).
+# The production environment docs/operations.md documents (with stand-in values).
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "q7Jx2mVt9Lr4Kp8Zs1Wd6Yh3Nb5Fc0Gu-Ae7Ri2To9Ply4Mk8Xv1Sj6Qn3Hw5Dg",
