@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.fronts.defaults import ensure_default_fronts
+from articles.languages import site_language
 from articles.models import Story, refresh_related_stories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -89,17 +90,22 @@ def fill_archive():
             """
             INSERT INTO articles_story (
                 headline, slug, dek, body, section_id, photo_caption,
-                status, published_at, created_at, updated_at, version)
+                status, published_at, created_at, updated_at, version, language)
             SELECT
                 'Generated story ' || g, 'generated-' || g, 'A dek.', '<p>A body.</p>',
                 %(section)s + g %% %(sections)s, '',
                 CASE WHEN g %% 50 = 0 THEN 'draft' ELSE 'published' END,
                 CASE WHEN g %% 100 = 1 THEN now() + interval '1 day'
                      ELSE now() - (%(stories)s - g) * interval '7 minutes' END,
-                now(), now() - (%(stories)s - g) * interval '7 minutes', 1
+                now(), now() - (%(stories)s - g) * interval '7 minutes', 1, %(language)s
             FROM generate_series(1, %(stories)s) g;
             """,
-            {"section": section, "sections": SECTIONS, "stories": STORIES},
+            {
+                "section": section,
+                "sections": SECTIONS,
+                "stories": STORIES,
+                "language": site_language(),
+            },
         )
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         (superuser,) = cursor.fetchone()
@@ -193,18 +199,21 @@ def explain_text(sql):
 @pytest.fixture(scope="module")
 def archive(django_db_setup, django_db_blocker):
     """The filled archive, shared by the module's tests (and dropped after them)."""
-    with django_db_blocker.unblock():
-        fill_archive()
-        pages = public_pages()
-    yield pages
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE articles_storyrelation, articles_storyauthor, taggit_taggeditem,"
-            " articles_story, taggit_tag, articles_author, articles_section CASCADE"
-        )
-    with django_db_blocker.unblock():
-        # The CASCADE emptied the fronts too: the migration's home front comes back.
-        ensure_default_fronts()
+    try:
+        with django_db_blocker.unblock():
+            fill_archive()
+            pages = public_pages()
+        yield pages
+    finally:
+        # Also when the fill fails half-way: the rows it made must not reach later tests.
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE articles_storyrelation, articles_storyauthor, taggit_taggeditem,"
+                " articles_story, taggit_tag, articles_author, articles_section CASCADE"
+            )
+        with django_db_blocker.unblock():
+            # The CASCADE emptied the fronts too: the migration's home front comes back.
+            ensure_default_fronts()
 
 
 @pytest.fixture
