@@ -376,11 +376,10 @@ class StoryAdmin(
 
     @admin.display(description="on site")
     def public_link(self, obj):
-        live = obj.status == Story.Status.PUBLISHED and not obj.is_scheduled
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
             obj.get_absolute_url(),
-            "View" if live else "Preview",
+            "View" if obj.is_public else "Preview",
         )
 
     # Change form

@@ -3,8 +3,9 @@
 Two queries whatever the number of zones, pins and sections:
 
 1. the zones of the layout current at `now` (found by a subquery) with their sections
-   and pins, and the pinned stories' status, time and slug (a pinned story that is not
-   public at `now`, or a pin outside its start/end, is skipped here, in Python);
+   and pins, and the pinned stories' status, times and slug (a pinned story that is not
+   public at `now` by `Story.public_rule`, or a pin outside its start/end, is skipped
+   here, in Python);
 2. the backfill candidates: for the front's own list and for each section a zone
    backfills from, the newest public stories, each list a LIMIT on its index, joined
    by UNION ALL (`newest_of_lists`), so never a scan of the archive.
@@ -141,6 +142,7 @@ def resolve(section_id=None, *, layout=None, now=None):
             "pins__story__slug",
             "pins__story__status",
             "pins__story__published_at",
+            "pins__story__embargo_until",
             "pins__starts_at",
             "pins__ends_at",
         )
@@ -159,6 +161,7 @@ def resolve(section_id=None, *, layout=None, now=None):
         slug,
         status,
         published_at,
+        embargo_until,
         starts_at,
         ends_at,
     ) in rows:
@@ -180,9 +183,7 @@ def resolve(section_id=None, *, layout=None, now=None):
         # A pinned story's page tag: its publication or removal changes this page
         # even while it is not shown (a draft pinned ahead of time).
         tags.add(f"story:{story_id}")
-        public = (
-            status == Story.Status.PUBLISHED and published_at is not None and published_at <= now
-        )
+        public = Story.public_rule(status, published_at, embargo_until, now)
         live = (starts_at is None or starts_at <= now) and (ends_at is None or now < ends_at)
         if public and live:
             pinned[pk].append(Shown(story_id, slug, pinned=True))
