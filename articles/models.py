@@ -42,7 +42,14 @@ from taggit.models import Tag, TaggedItem
 from . import images
 from .languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
 from .languages import site_language, validate_language_tag
-from .roles import can_publish
+from .roles import (
+    ARRANGE_FRONTS_PERMISSION,
+    CHANGE_STORY_PERMISSION,
+    PUBLISH_PERMISSION,
+    VIEW_STORY_PERMISSION,
+    can_publish,
+    meta_permissions,
+)
 from .sanitize import sanitize_body
 
 HEADLINE_MAX_LENGTH = 255
@@ -246,7 +253,7 @@ class StoryQuerySet(models.QuerySet):
             return self.none()
         if can_publish(user):
             return self
-        if user.has_perm("articles.view_story") or user.has_perm("articles.change_story"):
+        if user.has_perm(VIEW_STORY_PERMISSION) or user.has_perm(CHANGE_STORY_PERMISSION):
             return self.owned_by(user)
         return self.none()
 
@@ -446,11 +453,8 @@ class Story(models.Model):
         verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         get_latest_by = "published_at"
-        permissions = [
-            ("publish_story", "Can publish, schedule and unpublish stories"),
-            # The front-page desk (fronts, pins, the breaking-news banner): editors only.
-            ("arrange_fronts", "Can arrange fronts and the breaking-news banner"),
-        ]
+        # The front-page desk's (fronts, pins, the banner) is here too: editors only.
+        permissions = meta_permissions(PUBLISH_PERMISSION, ARRANGE_FRONTS_PERMISSION)
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),

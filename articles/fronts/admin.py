@@ -27,9 +27,8 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from ..models import Story
+from ..roles import ARRANGE_FRONTS_PERMISSION
 from .models import Front, Layout, Pin, Zone
-
-ARRANGE_FRONTS = "articles.arrange_fronts"
 
 
 def register_history():
@@ -65,7 +64,7 @@ class DeskPermissions:
     models' own add/change/delete permissions are not given to anyone)."""
 
     def _may_arrange(self, request):
-        return request.user.is_active and request.user.has_perm(ARRANGE_FRONTS)
+        return request.user.is_active and request.user.has_perm(ARRANGE_FRONTS_PERMISSION)
 
     def has_module_permission(self, request):
         return self._may_arrange(request)
