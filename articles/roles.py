@@ -1,7 +1,10 @@
 """The newsroom's roles: reporters write, editors publish.
 
-Two groups, kept in step with the definitions below by the data migration
-`0004_editorial_roles` and by `manage.py setup_roles`; both call `sync_roles`.
+Every permission the project defines (and every one its code checks by name) is named
+here; the models' Meta.permissions and the admins import these names. Two groups, kept
+in step with the definitions below by the data migrations (`0004_editorial_roles` and
+those after it) and by `manage.py setup_roles`; both call `sync_roles`. A permission no
+group holds is listed in SUPERUSER_ONLY (tests/test_roles.py holds all this true).
 
 Who may do what is decided by permissions, not group names:
 
