@@ -405,13 +405,11 @@ class StoryAdmin(
 
     def _warn_about_the_wire(self, request, story):
         """A kill or a newer version from the agency, loudly, on the story it concerns."""
-        from .wire.models import WireItem
-
         flagged = story.wire_items.exclude(attention="").order_by("-version").first()
         if flagged is None:
             return
         link = reverse("admin:articles_wireitem_change", args=[flagged.pk])
-        if flagged.attention == WireItem.Attention.KILLED:
+        if flagged.attention == flagged.Attention.KILLED:
             text = "KILLED by the agency: this story was withdrawn (version {}) and unpublished."
             level = messages.ERROR
         else:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from .. import views
 from ..models import Story
 from ..roles import ARRANGE_FRONTS_PERMISSION
 from .models import Front, Layout, Pin, Zone
@@ -262,8 +263,6 @@ class LayoutAdmin(DeskPermissions, SortableAdminBase, VersionAdmin):
     def preview_view(self, request, object_id):
         """The front with this layout, exactly as readers would see it now: private,
         never stored (articles/views.py renders it outside the page cache)."""
-        from .. import views
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         layout = get_object_or_404(Layout.objects.select_related("front__section"), pk=object_id)

@@ -21,6 +21,8 @@ from django.db.models import IntegerField, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from ..metadata import absolute_url
+from ..models import Section, Story
 from .models import Layout, Zone, front_tag
 
 
@@ -57,8 +59,6 @@ class ResolvedFront:
 
     def item_list_json_ld(self):
         """schema.org ItemList of the front's stories, in the order shown."""
-        from articles.metadata import absolute_url
-
         return {
             "@context": "https://schema.org",
             "@type": "ItemList",
@@ -85,8 +85,6 @@ def newest_of_lists(keys, limit):
     makes PostgreSQL filter the whole public index through hashed subplans (caught by
     tests/test_explain.py). So each part is compiled by the ORM and wrapped here.
     """
-    from articles.models import Story
-
     keys = list(keys)
     parts, params = [], []
     for n, key in enumerate(keys):
@@ -117,8 +115,6 @@ def resolve(section_id=None, *, layout=None, now=None):
 
     `layout`: show this one instead of the current one (an editor's preview).
     """
-    from articles.models import Section, Story
-
     now = now or timezone.now()
     tags = {front_tag(section_id)}
     if layout is None:
