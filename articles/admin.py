@@ -20,9 +20,15 @@ from taggit.models import Tag
 from . import history, workflow
 from .admin_history import StoryHistoryMixin
 from .admin_live import LiveUpdatesAdminMixin
-from .admin_workflow import StoryRowPermissions, StoryWorkflowMixin
+from .admin_workflow import (
+    LinkedStoriesMixin,
+    StoryRowPermissions,
+    StoryWorkflowMixin,
+    embargo_label,
+    scheduled_label,
+)
 from .cache import purge_stories
-from .forms import AuthorAdminForm, LinkedStoryField, RelatedHeadlineForm, StoryAdminForm
+from .forms import AuthorAdminForm, RelatedHeadlineForm, StoryAdminForm
 from .models import (
     Author,
     Correction,
@@ -39,18 +45,6 @@ from .roles import (
 
 # Before StoryAdmin exists: VersionAdmin would otherwise register Story with defaults.
 history.register()
-
-
-def embargo_label(embargo_until):
-    """'Embargoed until 2026-11-28 09:00 KST', in the site's zone."""
-    local = timezone.localtime(embargo_until, timezone.get_default_timezone())
-    return f"Embargoed until {local:%Y-%m-%d %H:%M %Z}"
-
-
-def scheduled_label(published_at):
-    """'Scheduled for 2026-11-28 09:00 KST', in the site's zone."""
-    local = timezone.localtime(published_at, timezone.get_default_timezone())
-    return f"Scheduled for {local:%Y-%m-%d %H:%M %Z}"
 
 
 @admin.register(Section)
@@ -165,23 +159,6 @@ class VisibleRelatedFilter(admin.RelatedOnlyFieldListFilter):
         if can_publish(request.user):
             return admin.RelatedFieldListFilter.field_choices(self, field, request, model_admin)
         return super().field_choices(field, request, model_admin)
-
-
-class LinkedStoriesMixin:
-    """Any form field pointing to stories accepts (and prints) only the stories this
-    user may link: the ones they may see and public ones (`StoryQuerySet.linkable_by`),
-    the same set the story autocomplete offers."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Story:
-            kwargs.setdefault("queryset", Story.objects.linkable_by(request.user))
-            kwargs.setdefault("form_class", LinkedStoryField)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.related_model is Story:
-            kwargs.setdefault("queryset", Story.objects.linkable_by(request.user))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class RowLinksMixin:
@@ -376,11 +353,10 @@ class StoryAdmin(
 
     @admin.display(description="on site")
     def public_link(self, obj):
-        live = obj.status == Story.Status.PUBLISHED and not obj.is_scheduled
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
             obj.get_absolute_url(),
-            "View" if live else "Preview",
+            "View" if obj.is_public else "Preview",
         )
 
     # Change form
@@ -429,13 +405,11 @@ class StoryAdmin(
 
     def _warn_about_the_wire(self, request, story):
         """A kill or a newer version from the agency, loudly, on the story it concerns."""
-        from .wire.models import WireItem
-
         flagged = story.wire_items.exclude(attention="").order_by("-version").first()
         if flagged is None:
             return
         link = reverse("admin:articles_wireitem_change", args=[flagged.pk])
-        if flagged.attention == WireItem.Attention.KILLED:
+        if flagged.attention == flagged.Attention.KILLED:
             text = "KILLED by the agency: this story was withdrawn (version {}) and unpublished."
             level = messages.ERROR
         else:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from .admin import LinkedStoriesMixin
+from .admin_workflow import LinkedStoriesMixin
 from .banner import URL_MESSAGE, URL_SCHEMES, Banner
 from .forms import LinkedStoryField
 from .roles import ARRANGE_FRONTS_PERMISSION

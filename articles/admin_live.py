@@ -26,6 +26,7 @@ from . import history
 from .forms import LiveUpdateForm
 from .live import LiveUpdate, discard_stored, photo_from_upload
 from .models import Story
+from .roles import CHANGE_STORY_PERMISSION
 
 # Updates listed on the admin pages (the public page has them all, a page at a time).
 ADMIN_LISTED = 50
@@ -35,7 +36,7 @@ def may_post_live_updates(user, story):
     """Whether `user` may post, edit and delete `story`'s live updates."""
     return (
         story.is_live_coverage
-        and user.has_perm("articles.change_story")
+        and user.has_perm(CHANGE_STORY_PERMISSION)
         and Story.objects.visible_to(user).filter(pk=story.pk).exists()
     )
 
@@ -111,7 +112,7 @@ class LiveUpdatesAdminMixin:
         story = self._story_or_none(request, unquote(object_id))
         if story is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not request.user.has_perm("articles.change_story") and request.method == "POST":
+        if not request.user.has_perm(CHANGE_STORY_PERMISSION) and request.method == "POST":
             raise PermissionDenied
         form = LiveUpdateForm()
         if request.method == "POST":

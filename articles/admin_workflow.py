@@ -1,6 +1,8 @@
 """The story admin's workflow: roles, no lost edits, and the publication checklist.
 
-Mixed into StoryAdmin (articles/admin.py). The rules themselves live in
+Mixed into StoryAdmin (articles/admin.py). The labels and the linking rule here are
+shared with the desks' admins (banner, wire): they import them from here, not from
+articles/admin.py, which imports theirs to register them. The rules themselves live in
 articles/roles.py (who may do what) and articles/workflow.py (readiness, who changed
 a story last); this module applies them to the admin's views.
 """
@@ -15,13 +17,45 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 
 from . import workflow
+from .forms import LinkedStoryField
 from .models import Story
 from .roles import can_publish
+
+
+def embargo_label(embargo_until):
+    """'Embargoed until 2026-11-28 09:00 KST', in the site's zone."""
+    local = timezone.localtime(embargo_until, timezone.get_default_timezone())
+    return f"Embargoed until {local:%Y-%m-%d %H:%M %Z}"
+
+
+def scheduled_label(published_at):
+    """'Scheduled for 2026-11-28 09:00 KST', in the site's zone."""
+    local = timezone.localtime(published_at, timezone.get_default_timezone())
+    return f"Scheduled for {local:%Y-%m-%d %H:%M %Z}"
+
+
+class LinkedStoriesMixin:
+    """Any form field pointing to stories accepts (and prints) only the stories this
+    user may link: the ones they may see and public ones (`StoryQuerySet.linkable_by`),
+    the same set the story autocomplete offers."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Story:
+            kwargs.setdefault("queryset", Story.objects.linkable_by(request.user))
+            kwargs.setdefault("form_class", LinkedStoryField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Story:
+            kwargs.setdefault("queryset", Story.objects.linkable_by(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 # Form keys that only exist when the publishing fields are editable.
 PUBLISHING_KEYS = ("status", "published_at", "published_at_0", "published_at_1")

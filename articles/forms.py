@@ -1,7 +1,6 @@
 """Admin forms for stories: the checks an editor should see as form errors, not 500s."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -10,63 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.text import capfirst
-from PIL import Image
 
-from . import blocks, embeds, images, languages, workflow
+from . import blocks, embeds, languages, workflow
 from .live import LiveUpdate
 from .models import Author, RelatedHeadline, Story, StoryAuthor
+from .photos.forms import PhotoField, duplicate_error, find_duplicates
+from .photos.models import Photo
 from .sanitize import sanitize_body
-
-
-def upload_limit_attrs(files=1):
-    """The upload limits a file input carries for static/admin-extra/upload-limit.js,
-    which refuses a file past them before anything is sent: the server's own limits
-    (newsroom/uploads.py answers 413 past them), read when a form is made."""
-    most = settings.NEWSROOM["PHOTO_MAX_BYTES"]
-    attrs = {"data-max-bytes": str(most), "data-max-total-bytes": str(most * files)}
-    if files > 1:
-        attrs["data-max-files"] = str(files)
-    return attrs
-
-
-class UploadLimitMixin:
-    """A file field whose input carries the upload limits (`upload_limit_attrs`). Set
-    on each copy a form makes, so the input states the limits in force, not those of
-    when the form class was defined."""
-
-    limit_files = 1
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), **upload_limit_attrs(self.limit_files)}
-
-    def __deepcopy__(self, memo):
-        result = super().__deepcopy__(memo)
-        result.widget.attrs.update(upload_limit_attrs(result.limit_files))
-        return result
-
-
-class PhotoField(UploadLimitMixin, forms.ImageField):
-    """An image upload checked by reading it (articles.images.validate_photo).
-
-    Replaces Django's own image check, whose one message ("Upload a valid image…")
-    names no problem, and whose extension check trusts the file's name. The stored
-    name's extension is the one the content calls for.
-    """
-
-    def __init__(self, *args, min_width=None, min_height=None, **kwargs):
-        self.min_width, self.min_height = min_width, min_height
-        super().__init__(*args, **kwargs)
-        self.validators = []  # not validate_image_file_extension: the content decides
-
-    def to_python(self, data):
-        upload = forms.FileField.to_python(self, data)
-        if upload is None:
-            return None
-        info = images.validate_photo(upload, min_width=self.min_width, min_height=self.min_height)
-        stem = Path(upload.name).stem[:80] or "photo"
-        upload.name = f"{stem}.{info.extension}"
-        upload.content_type = Image.MIME.get(info.format)
-        return upload
 
 
 class _PublishedPhoto:
@@ -207,8 +156,6 @@ class StoryAdminForm(forms.ModelForm):
     def clean_new_photo(self):
         upload = self.cleaned_data.get("new_photo")
         if upload:
-            from .photos.forms import duplicate_error, find_duplicates
-
             found = find_duplicates(upload)
             if found:
                 # Offered instead of a second copy: the link opens it; choose it above.
@@ -231,8 +178,6 @@ class StoryAdminForm(forms.ModelForm):
         upload = self.cleaned_data.get("new_photo")
         if not upload:
             return
-        from .photos.models import Photo
-
         story.lead_photo = Photo.objects.create(
             original=upload,
             caption=story.photo_caption,

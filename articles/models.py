@@ -1,7 +1,9 @@
 """The newsroom's content: sections, authors, stories and their related headlines.
 
-Visibility lives in one place, `StoryQuerySet.published()`; every public view, feed,
-sitemap and related-headline lookup starts from it.
+Visibility is one rule in two forms that agree (tests/test_visibility.py): the query
+`StoryQuerySet.published()`, where every public view, feed, sitemap and related-headline
+lookup starts, and `Story.is_public` (`Story.public_rule()` for fields read without the
+model), for Python code deciding about one story (cache purges, fronts' pins, the admin).
 """
 
 import contextlib
@@ -40,7 +42,14 @@ from taggit.models import Tag, TaggedItem
 from . import images
 from .languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
 from .languages import site_language, validate_language_tag
-from .roles import can_publish
+from .roles import (
+    ARRANGE_FRONTS_PERMISSION,
+    CHANGE_STORY_PERMISSION,
+    PUBLISH_PERMISSION,
+    VIEW_STORY_PERMISSION,
+    can_publish,
+    meta_permissions,
+)
 from .sanitize import sanitize_body
 
 HEADLINE_MAX_LENGTH = 255
@@ -158,7 +167,8 @@ class StoryQuerySet(models.QuerySet):
         """Stories the public may see: published, not scheduled for later, and not
         under embargo. (The database also refuses a published story timed before its
         embargo, so the embargo test here never hides a story published_at shows: it
-        states the rule where every public path reads it.)"""
+        states the rule where every public path reads it.) One story in Python:
+        `Story.is_public`, the same rule."""
         now = timezone.now()
         return self.filter(
             Q(embargo_until__isnull=True) | Q(embargo_until__lte=now),
@@ -243,7 +253,7 @@ class StoryQuerySet(models.QuerySet):
             return self.none()
         if can_publish(user):
             return self
-        if user.has_perm("articles.view_story") or user.has_perm("articles.change_story"):
+        if user.has_perm(VIEW_STORY_PERMISSION) or user.has_perm(CHANGE_STORY_PERMISSION):
             return self.owned_by(user)
         return self.none()
 
@@ -443,11 +453,8 @@ class Story(models.Model):
         verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         get_latest_by = "published_at"
-        permissions = [
-            ("publish_story", "Can publish, schedule and unpublish stories"),
-            # The front-page desk (fronts, pins, the breaking-news banner): editors only.
-            ("arrange_fronts", "Can arrange fronts and the breaking-news banner"),
-        ]
+        # The front-page desk's (fronts, pins, the banner) is here too: editors only.
+        permissions = meta_permissions(PUBLISH_PERMISSION, ARRANGE_FRONTS_PERMISSION)
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
@@ -592,6 +599,24 @@ class Story(models.Model):
         if self.photo_caption:
             return self.photo_caption
         return self.lead_photo.caption if self.lead_photo else ""
+
+    @staticmethod
+    def public_rule(status, published_at, embargo_until, now=None) -> bool:
+        """`published()` for one story's fields, at `now` (default: the clock): for
+        code that holds the fields but not the story (a row read before a save, a pin's
+        joined columns). Keep the two in step: tests/test_visibility.py compares them."""
+        now = timezone.now() if now is None else now
+        return (
+            status == Story.Status.PUBLISHED
+            and published_at is not None
+            and published_at <= now
+            and (embargo_until is None or embargo_until <= now)
+        )
+
+    @property
+    def is_public(self) -> bool:
+        """Whether readers may see this story now: `published()`'s rule, in Python."""
+        return self.public_rule(self.status, self.published_at, self.embargo_until)
 
     @property
     def is_embargoed(self):

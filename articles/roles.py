@@ -1,7 +1,10 @@
 """The newsroom's roles: reporters write, editors publish.
 
-Two groups, kept in step with the definitions below by the data migration
-`0004_editorial_roles` and by `manage.py setup_roles`; both call `sync_roles`.
+Every permission the project defines (and every one its code checks by name) is named
+here; the models' Meta.permissions and the admins import these names. Two groups, kept
+in step with the definitions below by the data migrations (`0004_editorial_roles` and
+those after it) and by `manage.py setup_roles`; both call `sync_roles`. A permission no
+group holds is listed in SUPERUSER_ONLY (tests/test_roles.py holds all this true).
 
 Who may do what is decided by permissions, not group names:
 
@@ -15,12 +18,47 @@ Who may do what is decided by permissions, not group names:
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 
+# Every permission the project defines, as `user.has_perm()` takes it. Code checks
+# permissions through these names only; the models' Meta.permissions are built from
+# DEFINED (`meta_permissions`), and tests/test_roles.py holds every one to a role or to
+# SUPERUSER_ONLY.
 PUBLISH_PERMISSION = "articles.publish_story"
 # The front-page desk: fronts, pins and the breaking-news banner (Editors only).
 ARRANGE_FRONTS_PERMISSION = "articles.arrange_fronts"
+# The photo library's usage rights (credit terms, expiry): Editors only.
+PHOTO_RIGHTS_PERMISSION = "articles.change_photo_rights"
+# The wire desk: turn an agency's item into a draft story.
+WIRE_DRAFT_PERMISSION = "articles.make_story_from_wireitem"
+
+# What each permission above lets its holder do (the description Django stores).
+DEFINED = {
+    PUBLISH_PERMISSION: "Can publish, schedule and unpublish stories",
+    ARRANGE_FRONTS_PERMISSION: "Can arrange fronts and the breaking-news banner",
+    PHOTO_RIGHTS_PERMISSION: "Can change a photo's usage rights",
+    WIRE_DRAFT_PERMISSION: "Can make a draft story from a wire item",
+}
+
+# Django's own model permissions that code checks by name (not only through the admin).
+ADD_STORY_PERMISSION = "articles.add_story"
+CHANGE_STORY_PERMISSION = "articles.change_story"
+VIEW_STORY_PERMISSION = "articles.view_story"
+
+# Defined permissions no group is given, on purpose: only superusers hold them.
+SUPERUSER_ONLY = frozenset()
 
 REPORTER = "Reporter"
 EDITOR = "Editor"
+
+
+def key(permission):
+    """("articles", "publish_story") of "articles.publish_story"."""
+    app_label, codename = permission.split(".", 1)
+    return app_label, codename
+
+
+def meta_permissions(*permissions):
+    """A model's Meta.permissions: [(codename, description)] of names in DEFINED."""
+    return [(key(permission)[1], DEFINED[permission]) for permission in permissions]
 
 
 def _crud(app_label, *models, actions=("add", "change", "delete", "view")):
@@ -34,7 +72,7 @@ ROLE_PERMISSIONS = {
         *_crud("articles", "section", "author", actions=("view",)),
         # The wire desk: read the agencies' copy and make drafts of it.
         ("articles", "view_wireitem"),
-        ("articles", "make_story_from_wireitem"),
+        key(WIRE_DRAFT_PERMISSION),
         # The photo library: use and upload; deleting and usage rights are editors'.
         *_crud("articles", "photo", actions=("add", "change", "view")),
         # Galleries, as photos: make and arrange them; deleting one is for editors.
@@ -42,16 +80,16 @@ ROLE_PERMISSIONS = {
         *_crud("articles", "galleryphoto"),
     ],
     EDITOR: [
-        ("articles", "publish_story"),
-        ("articles", "arrange_fronts"),
-        ("articles", "change_photo_rights"),
+        key(PUBLISH_PERMISSION),
+        key(ARRANGE_FRONTS_PERMISSION),
+        key(PHOTO_RIGHTS_PERMISSION),
         *_crud("articles", "photo", "gallery", "galleryphoto"),
         *_crud("articles", "story", "storyauthor", "relatedheadline", "correction"),
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),
         # The wire desk; its sources (push tokens, folders) and mappings: editors only.
         ("articles", "view_wireitem"),
-        ("articles", "make_story_from_wireitem"),
+        key(WIRE_DRAFT_PERMISSION),
         *_crud("articles", "wiresource", "subjectmapping"),
     ],
 }

@@ -1,14 +1,19 @@
 """Roles: reporters write their own drafts; editors publish, schedule and unpublish."""
 
+import ast
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import roles
 from articles.models import Story
 from articles.roles import ROLE_PERMISSIONS
 from tests.test_admin import (
@@ -68,6 +73,75 @@ def test_setup_roles_puts_edited_groups_back_in_step(db):
 
     assert group_permissions("Reporter") == set(ROLE_PERMISSIONS["Reporter"])
     assert group_permissions("Editor") == set(ROLE_PERMISSIONS["Editor"])
+
+
+# Roles in one place: every permission is named in articles/roles.py
+
+
+def project_models():
+    root = Path(settings.BASE_DIR).resolve()
+    return [
+        model
+        for model in apps.get_models()
+        if Path(model._meta.app_config.path).resolve().is_relative_to(root)
+    ]
+
+
+def held_by_a_role(permission):
+    return any(roles.key(permission) in wanted for wanted in ROLE_PERMISSIONS.values())
+
+
+def test_every_permission_a_model_defines_is_named_in_roles_and_given_to_someone(db):
+    defined = {
+        f"{model._meta.app_label}.{codename}": description
+        for model in project_models()
+        for codename, description in model._meta.permissions
+    }
+
+    # Named there (with the words Django stores), nothing named there left undefined.
+    assert defined == roles.DEFINED
+    for permission in defined:
+        assert held_by_a_role(permission) != (permission in roles.SUPERUSER_ONLY), permission
+        app_label, codename = roles.key(permission)
+        assert Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).exists(), permission
+
+
+def test_every_permission_name_in_roles_exists_and_is_given_to_someone(db):
+    names = {
+        value
+        for name, value in vars(roles).items()
+        if name.endswith("_PERMISSION") and isinstance(value, str)
+    }
+    assert roles.DEFINED.keys() <= names
+    for permission in names:
+        app_label, codename = roles.key(permission)
+        assert Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).exists(), permission
+        assert held_by_a_role(permission) or permission in roles.SUPERUSER_ONLY, permission
+
+
+def test_code_names_permissions_only_through_roles(db):
+    """No module spells a permission itself ("articles.publish_story", or a codename
+    for Meta.permissions): a renamed or moved permission changes in roles.py alone."""
+    spelled = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    } | {roles.key(permission)[1] for permission in roles.DEFINED}
+    root = Path(settings.BASE_DIR)
+    found = []
+    for package in ("articles", "newsroom"):
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations" in path.parts or path == root / "articles" / "roles.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Constant) and node.value in spelled:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {node.value}")
+    assert found == []
 
 
 # What a reporter sees

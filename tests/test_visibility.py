@@ -1,6 +1,7 @@
 """The public rule: published and not in the future, decided by one queryset method."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -8,6 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Story
+from articles.wire import ingest
+from articles.wire.models import WireSource
+from tests.conftest import at
 
 
 def test_embargoed_story_is_not_public_until_its_embargo(make_story):
@@ -300,3 +304,68 @@ def test_sitemaps_leave_out_authors_and_sections_without_a_public_story(
     assert f"/authors/{hidden_author.slug}/" not in authors
     assert f"/sections/{public_section.slug}/" in sections
     assert f"/sections/{hidden_section.slug}/" not in sections
+
+
+# One rule in two forms: `published()` for queries, `Story.is_public` for one story
+
+
+def test_is_public_agrees_with_published_for_every_kind_of_story(make_story, settings, tmp_path):
+    """Drafts, scheduled, embargoed (lifting before, at and after publication), killed
+    by the wire and public stories, judged at moments around each of their times."""
+    settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_ROOT": tmp_path}
+    start = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    with at(start):
+        stories = {
+            "draft": make_story(status=Story.Status.DRAFT),
+            "draft under embargo": make_story(
+                status=Story.Status.DRAFT, embargo_until=start + hour
+            ),
+            "unpublished by hand": make_story(status=Story.Status.DRAFT, published_at=start - hour),
+            "scheduled": make_story(published_at=start + hour),
+            "embargoed, out when it lifts": make_story(
+                published_at=start + hour, embargo_until=start + hour
+            ),
+            "embargoed, out later": make_story(
+                published_at=start + 3 * hour, embargo_until=start + hour
+            ),
+            "embargo lifted": make_story(published_at=start - hour, embargo_until=start - hour),
+            "public": make_story(published_at=start - 2 * hour),
+            "killed": killed_wire_story(),
+        }
+    assert stories["killed"].published_at is not None  # it was public, then killed
+
+    seen = set()
+    for moment in (start - 3 * hour, start, start + hour, start + 2 * hour, start + 4 * hour):
+        with at(moment):
+            for kind, story in stories.items():
+                story.refresh_from_db()
+                in_query = Story.objects.published().filter(pk=story.pk).exists()
+                assert story.is_public == in_query, (kind, moment)
+                assert (
+                    Story.public_rule(story.status, story.published_at, story.embargo_until, moment)
+                    == in_query
+                ), (kind, moment)
+                seen.add((kind, in_query))
+    # Not a vacuous agreement: the moments show each kind hidden or public as it should.
+    hidden_always = {"draft", "draft under embargo", "unpublished by hand", "killed"}
+    for kind in stories:
+        assert (kind, True) in seen or kind in hidden_always, kind
+        assert (kind, False) in seen or kind in {"public", "embargo lifted"}, kind
+    assert not any((kind, True) in seen for kind in hidden_always)
+
+
+def killed_wire_story():
+    """A story made from a wire item, published, then unpublished by the agency's kill."""
+    source = WireSource.objects.create(name="Agency ninjs", slug="agency", format="ninjs")
+    samples = Path(__file__).parent / "wire_samples"
+    first, _ = ingest.receive(source, (samples / "ninjs1-budget.json").read_bytes(), "v1.json")
+    story, _ = ingest.make_draft(first)
+    story.status = Story.Status.PUBLISHED
+    story.save()
+    assert story.is_public
+    kill, _ = ingest.receive(source, (samples / "ninjs2-kill.json").read_bytes(), "kill.json")
+    ingest.process_item(kill.pk)
+    story.refresh_from_db()
+    assert story.status == Story.Status.DRAFT
+    return story

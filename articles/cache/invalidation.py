@@ -26,23 +26,12 @@ card or story article kept as a fragment carries its own tags to every page usin
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
-from django.utils import timezone
 
 from .tags import purge
 
 # Broad tags any change of a list's membership purges (never "sections": the navigation
 # changes only when a section gains its first or loses its last public story).
 MEMBERSHIP = ("missing", "search", "sitemap")
-
-
-def _is_public(status, published_at):
-    from articles.models import Story
-
-    return (
-        status == Story.Status.PUBLISHED
-        and published_at is not None
-        and published_at <= timezone.now()
-    )
 
 
 def story_tags(pk, section_ids=(), *, navigation=None):
@@ -120,8 +109,11 @@ def _remember_stored_story(sender, instance, **kwargs):
 
 def _story_saved(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwargs):
     before = getattr(instance, "_cache_before", None)
-    was_public = before is not None and _is_public(before["status"], before["published_at"])
-    is_public = _is_public(instance.status, instance.published_at)
+    # The model's own visibility rule (`sender` is Story: nothing imported here).
+    was_public = before is not None and sender.public_rule(
+        before["status"], before["published_at"], before["embargo_until"]
+    )
+    is_public = instance.is_public
     tags = {f"story:{instance.pk}"}
     if was_public or is_public:
         tags |= {"search", "sitemap"}
@@ -159,7 +151,7 @@ def _story_saved(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwar
 
 def _story_deleting(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
     # Before the rows go: its tags and bylines are still there to name its lists.
-    if _is_public(instance.status, instance.published_at):
+    if instance.is_public:
         purge(story_tags(instance.pk), schedule=False, using=using)
     else:
         purge({f"story:{instance.pk}"}, schedule=True, using=using)

@@ -26,10 +26,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from .. import views
 from ..models import Story
+from ..roles import ARRANGE_FRONTS_PERMISSION
 from .models import Front, Layout, Pin, Zone
-
-ARRANGE_FRONTS = "articles.arrange_fronts"
 
 
 def register_history():
@@ -65,7 +65,7 @@ class DeskPermissions:
     models' own add/change/delete permissions are not given to anyone)."""
 
     def _may_arrange(self, request):
-        return request.user.is_active and request.user.has_perm(ARRANGE_FRONTS)
+        return request.user.is_active and request.user.has_perm(ARRANGE_FRONTS_PERMISSION)
 
     def has_module_permission(self, request):
         return self._may_arrange(request)
@@ -263,8 +263,6 @@ class LayoutAdmin(DeskPermissions, SortableAdminBase, VersionAdmin):
     def preview_view(self, request, object_id):
         """The front with this layout, exactly as readers would see it now: private,
         never stored (articles/views.py renders it outside the page cache)."""
-        from .. import views
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         layout = get_object_or_404(Layout.objects.select_related("front__section"), pk=object_id)

@@ -3,8 +3,9 @@
 Two queries whatever the number of zones, pins and sections:
 
 1. the zones of the layout current at `now` (found by a subquery) with their sections
-   and pins, and the pinned stories' status, time and slug (a pinned story that is not
-   public at `now`, or a pin outside its start/end, is skipped here, in Python);
+   and pins, and the pinned stories' status, times and slug (a pinned story that is not
+   public at `now` by `Story.public_rule`, or a pin outside its start/end, is skipped
+   here, in Python);
 2. the backfill candidates: for the front's own list and for each section a zone
    backfills from, the newest public stories, each list a LIMIT on its index, joined
    by UNION ALL (`newest_of_lists`), so never a scan of the archive.
@@ -20,6 +21,8 @@ from django.db.models import IntegerField, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from ..metadata import absolute_url
+from ..models import Section, Story
 from .models import Layout, Zone, front_tag
 
 
@@ -56,8 +59,6 @@ class ResolvedFront:
 
     def item_list_json_ld(self):
         """schema.org ItemList of the front's stories, in the order shown."""
-        from articles.metadata import absolute_url
-
         return {
             "@context": "https://schema.org",
             "@type": "ItemList",
@@ -84,8 +85,6 @@ def newest_of_lists(keys, limit):
     makes PostgreSQL filter the whole public index through hashed subplans (caught by
     tests/test_explain.py). So each part is compiled by the ORM and wrapped here.
     """
-    from articles.models import Story
-
     keys = list(keys)
     parts, params = [], []
     for n, key in enumerate(keys):
@@ -116,8 +115,6 @@ def resolve(section_id=None, *, layout=None, now=None):
 
     `layout`: show this one instead of the current one (an editor's preview).
     """
-    from articles.models import Section, Story
-
     now = now or timezone.now()
     tags = {front_tag(section_id)}
     if layout is None:
@@ -141,6 +138,7 @@ def resolve(section_id=None, *, layout=None, now=None):
             "pins__story__slug",
             "pins__story__status",
             "pins__story__published_at",
+            "pins__story__embargo_until",
             "pins__starts_at",
             "pins__ends_at",
         )
@@ -159,6 +157,7 @@ def resolve(section_id=None, *, layout=None, now=None):
         slug,
         status,
         published_at,
+        embargo_until,
         starts_at,
         ends_at,
     ) in rows:
@@ -180,9 +179,7 @@ def resolve(section_id=None, *, layout=None, now=None):
         # A pinned story's page tag: its publication or removal changes this page
         # even while it is not shown (a draft pinned ahead of time).
         tags.add(f"story:{story_id}")
-        public = (
-            status == Story.Status.PUBLISHED and published_at is not None and published_at <= now
-        )
+        public = Story.public_rule(status, published_at, embargo_until, now)
         live = (starts_at is None or starts_at <= now) and (ends_at is None or now < ends_at)
         if public and live:
             pinned[pk].append(Shown(story_id, slug, pinned=True))

@@ -30,10 +30,10 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from .. import images
+from ..roles import PHOTO_RIGHTS_PERMISSION
 from .forms import BulkUploadForm, PhotoAdminForm, PhotoCaptionForm
 from .inline import code_for
 from .models import (
-    RIGHTS_PERMISSION,
     Gallery,
     GalleryPhoto,
     Photo,
@@ -190,7 +190,7 @@ class PhotoAdmin(admin.ModelAdmin):
             # A library photo is used by many stories: its file is never swapped under
             # them. Upload the new one as a photo of its own.
             fields.append("original")
-        if not request.user.has_perm(RIGHTS_PERMISSION):
+        if not request.user.has_perm(PHOTO_RIGHTS_PERMISSION):
             fields.extend(RIGHTS_FIELDS)
         return fields
 
@@ -317,7 +317,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def bulk_upload_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        may_set_rights = request.user.has_perm(RIGHTS_PERMISSION)
+        may_set_rights = request.user.has_perm(PHOTO_RIGHTS_PERMISSION)
         if request.method == "POST":
             form = BulkUploadForm(request.POST, request.FILES, may_set_rights=may_set_rights)
             if form.is_valid():

@@ -1,17 +1,73 @@
 """The library's admin forms: one photo, or many at once, with the upload checks of
-articles/images.py (formats, decompression bombs, sizes) and a duplicate check."""
+articles/images.py (formats, decompression bombs, sizes) and a duplicate check; and
+the photo upload field every form with a photo uses (`PhotoField`, the stories' and
+authors' forms in articles/forms.py too)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from PIL import Image
 
-from ..forms import PhotoField, UploadLimitMixin
+from .. import images
 from . import fingerprints
 from .models import Photo
+
+
+def upload_limit_attrs(files=1):
+    """The upload limits a file input carries for static/admin-extra/upload-limit.js,
+    which refuses a file past them before anything is sent: the server's own limits
+    (newsroom/uploads.py answers 413 past them), read when a form is made."""
+    most = settings.NEWSROOM["PHOTO_MAX_BYTES"]
+    attrs = {"data-max-bytes": str(most), "data-max-total-bytes": str(most * files)}
+    if files > 1:
+        attrs["data-max-files"] = str(files)
+    return attrs
+
+
+class UploadLimitMixin:
+    """A file field whose input carries the upload limits (`upload_limit_attrs`). Set
+    on each copy a form makes, so the input states the limits in force, not those of
+    when the form class was defined."""
+
+    limit_files = 1
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), **upload_limit_attrs(self.limit_files)}
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.widget.attrs.update(upload_limit_attrs(result.limit_files))
+        return result
+
+
+class PhotoField(UploadLimitMixin, forms.ImageField):
+    """An image upload checked by reading it (articles.images.validate_photo).
+
+    Replaces Django's own image check, whose one message ("Upload a valid image…")
+    names no problem, and whose extension check trusts the file's name. The stored
+    name's extension is the one the content calls for.
+    """
+
+    def __init__(self, *args, min_width=None, min_height=None, **kwargs):
+        self.min_width, self.min_height = min_width, min_height
+        super().__init__(*args, **kwargs)
+        self.validators = []  # not validate_image_file_extension: the content decides
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        info = images.validate_photo(upload, min_width=self.min_width, min_height=self.min_height)
+        stem = Path(upload.name).stem[:80] or "photo"
+        upload.name = f"{stem}.{info.extension}"
+        upload.content_type = Image.MIME.get(info.format)
+        return upload
 
 
 def find_duplicates(upload) -> list[Photo]:

@@ -24,9 +24,9 @@ from taggit.models import TaggedItemBase
 from .. import images
 from ..cache import tags as cache_tags
 from ..images import get_originals_storage
+from ..roles import PHOTO_RIGHTS_PERMISSION, meta_permissions
 from . import fingerprints
 
-RIGHTS_PERMISSION = "articles.change_photo_rights"
 # The fields renditions are made from: a save of other fields makes none.
 RENDITION_INPUTS = {"original", "focal_x", "focal_y"}
 
@@ -162,7 +162,7 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
-        permissions = [("change_photo_rights", "Can change a photo's usage rights")]
+        permissions = meta_permissions(PHOTO_RIGHTS_PERMISSION)
         constraints = [
             models.CheckConstraint(
                 condition=Q(focal_x__gte=0, focal_x__lte=1) & Q(focal_y__gte=0, focal_y__lte=1),

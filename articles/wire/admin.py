@@ -21,15 +21,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from .. import history
-
-# Defined before articles/admin.py imports this module (at its end).
-from ..admin import embargo_label
+from ..admin_workflow import embargo_label
 from ..models import Story
 from ..photos.models import Photo
+from ..roles import ADD_STORY_PERMISSION, WIRE_DRAFT_PERMISSION
 from . import ingest
 from .models import SubjectMapping, WireItem, WireSource
 
-MAKE_DRAFT_PERMISSION = "articles.make_story_from_wireitem"
 URGENCY_WORDS = {1: "Flash", 2: "Bulletin"}
 # Versions that change what a story says (or unpublish it) stand out in bold.
 LOUD_KINDS = {"Kill", "Withheld", "Correction"}
@@ -324,8 +322,8 @@ class WireItemAdmin(admin.ModelAdmin):
         return False
 
     def has_make_draft_permission(self, request):
-        return request.user.has_perm(MAKE_DRAFT_PERMISSION) and request.user.has_perm(
-            "articles.add_story"
+        return request.user.has_perm(WIRE_DRAFT_PERMISSION) and request.user.has_perm(
+            ADD_STORY_PERMISSION
         )
 
     # Columns

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from ..roles import WIRE_DRAFT_PERMISSION, meta_permissions
 from .formats import FORMATS, WITHDRAWN
 
 
@@ -212,7 +213,7 @@ class WireItem(models.Model):
                 name="wire_item_latest_idx",
             ),
         ]
-        permissions = [("make_story_from_wireitem", "Can make a draft story from a wire item")]
+        permissions = meta_permissions(WIRE_DRAFT_PERMISSION)
 
     def __str__(self):
         return self.headline or self.file_name or f"Wire item {self.pk}"

@@ -1,9 +1,10 @@
 // Refuse a file past the upload limit in the page, before anything is sent: without
 // this the server's 413 (newsroom/uploads.py, the backstop) replaced the form. A file
-// input states its limits (articles/forms.py, upload_limit_attrs): data-max-bytes for
-// one file, data-max-total-bytes for all the form's files, data-max-files for a
-// multiple input. The message goes beside the field, announced, and named by the
-// field's aria-describedby; the form is not sent while a chosen file is past a limit.
+// input states its limits (articles/photos/forms.py, upload_limit_attrs):
+// data-max-bytes for one file, data-max-total-bytes for all the form's files,
+// data-max-files for a multiple input. The message goes beside the field, announced,
+// and named by the field's aria-describedby; the form is not sent while a chosen file
+// is past a limit.
 (function () {
   "use strict";
 
