@@ -50,7 +50,7 @@ def starts(marker):
 
 def _fixture_markers(item):
     info = getattr(item, "_fixtureinfo", None)
-    for name in item.fixturenames:
+    for name in getattr(item, "fixturenames", ()):
         if name in THIRD_PARTY_FIXTURES:
             yield THIRD_PARTY_FIXTURES[name]
         # The definition this test resolves the name to (modules reuse names such as
