@@ -65,7 +65,9 @@ test: install node-tools lint
 
 # The inner loop: lint, the migrations check, and the tests that start no browser and no
 # other process (no gunicorn, Java, wrk: tests/tiers.py), in parallel workers, one per
-# core (TEST_WORKERS=4 …). `make test` runs them all, one at a time.
+# core (TEST_WORKERS=4 …). `make test` runs them all, one at a time. Keep xdist's default
+# --dist load: worksteal reorders tests, and a transactional test's flush then runs before
+# tests that need the roles' groups from the data migration (133 errors, tried).
 TEST_WORKERS ?= auto
 test-fast: install lint
 	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
