@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install node-tools migrate demo serve bench bench-photos bench-wire bench-lighthouse clean
+.PHONY: run test test-fast lint format install node-tools migrate demo serve bench bench-photos bench-wire bench-lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,16 @@ format: install
 test: install node-tools lint
 	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: lint, the migrations check, and the tests that start no browser and no
+# other process (no gunicorn, Java, wrk: tests/tiers.py), in parallel workers, one per
+# core (TEST_WORKERS=4 …). `make test` runs them all, one at a time. Keep xdist's default
+# --dist load: worksteal reorders tests, and a transactional test's flush then runs before
+# tests that need the roles' groups from the data migration (133 errors, tried).
+TEST_WORKERS ?= auto
+test-fast: install lint
+	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest --fast -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Every public page against a constant view and a static file, cache off and on, under
 # wrk: see bench/run.py and docs/performance.md (BENCH_ARGS="--stories 10000 …").

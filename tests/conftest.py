@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
+from tests import tiers
 
 _counter = itertools.count(1)
 
@@ -31,23 +32,48 @@ def require(condition, reason):
     pytest.skip(reason)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="only the tests that start no browser and no other process (tests/tiers.py)",
+    )
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        tiers.isolate_worker(worker)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Run database-specific tests only against their database.
+    """Mark tests by what they start; run database-specific tests only against their database.
 
     Tests marked `postgres` need PostgreSQL features (full-text search, …) and tests
     marked `sqlite` exercise the embedded fallback; the suite runs once per database
     (see .ci/run), so each pass deselects the other's tests instead of skipping them.
+    `--fast` (`make test-fast`) also deselects the tests marked `browser` or `server`.
     """
     from django.conf import settings
 
+    tiers.classify(items)
     engine = settings.DATABASES["default"]["ENGINE"]
     other = "sqlite" if "postgresql" in engine else "postgres"
+    fast = config.getoption("fast")
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker(other) else keep).append(item)
+        left_out = item.get_closest_marker(other) or (fast and tiers.starts_processes(item))
+        (drop if left_out else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _processes_only_when_marked(request, monkeypatch):
+    """A test that starts a process must say so (tests/tiers.py), or it fails."""
+    if not tiers.starts_processes(request.node):
+        tiers.refuse_processes(monkeypatch, request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@ import pytest
 from bench.server import ROOT, Site
 from tests.conftest import require
 from tests.public_pages import Page
+from tests.tiers import BROWSER, SERVER, starts
 
 EDITOR_USERNAME = "editor"
 EDITOR_PASSWORD = "live-site-editor-password-7f3a"
@@ -108,6 +109,7 @@ class LiveSite:
 
 
 @pytest.fixture(scope="session")
+@starts(SERVER)
 def live_site(tmp_path_factory):
     site = Site(
         tmp_path_factory.mktemp("live-site"),
@@ -135,6 +137,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
+@starts(BROWSER)
 def browser():
     """Debian's Chromium, one per test module (see the module docstring for why)."""
     executable = chromium_path()

@@ -37,6 +37,7 @@ def test_a_page_over_six_queries_misses_even_when_fast():
     assert row.verdict == "MISS (queries)"
 
 
+@pytest.mark.server
 def test_make_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
     require(wrk_path(), INSTALL_HINT)
     result = subprocess.run(
@@ -114,6 +115,7 @@ def test_newsroom_workload_misses_when_tracking_parameters_fill_the_cache():
     assert rows["tracking"]["verdict"] == "MISS (memory)"
 
 
+@pytest.mark.server
 def test_newsroom_workload_runs_end_to_end_at_a_tiny_size(tmp_path):
     """Readers over weighted URLs, an editor saving through the admin, tracking links."""
     require(wrk_path(), INSTALL_HINT)

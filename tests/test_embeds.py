@@ -317,6 +317,7 @@ def test_rendering_30_embeds_is_quick():
     assert (time.perf_counter() - started) / 10 < 0.01  # under 10 ms, once per change
 
 
+@pytest.mark.server
 def test_the_facade_is_valid_html(client, make_story, tmp_path):
     java = shutil.which("java")
     require(java, "Java for vnu.jar (apt-get install default-jre-headless)")

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from bench.server import Site
 from tests.live import SEED, LiveSite, log_in, new_context, screenshot_path
 from tests.test_journeys import add_inline_row, choose
+from tests.tiers import SERVER, starts
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +27,7 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @pytest.fixture(scope="module")
+@starts(SERVER)
 def clocked(tmp_path_factory):
     """(the live site, set_clock): a site whose `timezone.now()` the test sets."""
     folder = tmp_path_factory.mktemp("fronts-site")

@@ -326,6 +326,7 @@ def test_search_excerpts_leave_out_the_codes(client, make_story, photos):
     assert "dawn" in html and "[photo" not in html
 
 
+@pytest.mark.server
 def test_inline_photos_and_galleries_are_valid_html(client, make_story, photos, tmp_path):
     java = shutil.which("java")
     require(java, "Java for vnu.jar (apt-get install default-jre-headless)")

@@ -25,14 +25,17 @@ from tests.servers import (
     request,
     shared_database_url,
 )
+from tests.tiers import SERVER, starts
 
 
 @pytest.fixture(scope="session")
+@starts(SERVER)
 def static_root(tmp_path_factory):
     return collect_static(tmp_path_factory.mktemp("gunicorn-static"))
 
 
 @pytest.fixture(scope="session")
+@starts(SERVER)
 def sqlite_url(tmp_path_factory):
     return migrated_sqlite(tmp_path_factory.mktemp("gunicorn-db"))
 
@@ -50,6 +53,7 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture
+@starts(SERVER)
 def server(database_url, static_root):
     with Gunicorn(database_url=database_url, static_root=static_root) as server:
         yield server

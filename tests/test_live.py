@@ -16,6 +16,7 @@ from articles.live import LiveUpdate
 from articles.models import Photo, Story
 from tests.background_tasks import run_worker
 from tests.test_photo_library import at_migration  # noqa: F401 (a fixture)
+from tests.tiers import SERVER, starts
 
 
 @pytest.fixture
@@ -539,6 +540,7 @@ def test_the_live_update_form_rejects_bad_input_without_500(news_editor_client, 
 
 
 @pytest.fixture(scope="module")
+@starts(SERVER)
 def static_root(tmp_path_factory):
     from tests.servers import collect_static
 

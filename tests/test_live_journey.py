@@ -22,6 +22,7 @@ from tests.conftest import image_bytes, require
 from tests.live import VNU_JAR, new_context
 from tests.servers import request
 from tests.test_html_validity import VNU_OPTIONS
+from tests.tiers import SERVER, starts
 
 PASSWORD = "live-journey-password-4c1d"
 
@@ -52,6 +53,7 @@ print(json.dumps({{"pk": story.pk, "path": story.get_absolute_url()}}))
 
 
 @pytest.fixture(scope="module")
+@starts(SERVER)
 def site(tmp_path_factory):
     site = Site(
         tmp_path_factory.mktemp("live-journey"),

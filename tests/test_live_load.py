@@ -17,11 +17,13 @@ from bench import live
 from bench.server import ROOT, Site
 from bench.wrk import INSTALL_HINT, wrk_path
 from tests.conftest import require
+from tests.tiers import SERVER, starts
 
 SEED = live.SEED.format(username=live.REPORTER[0], password=live.REPORTER[1])
 
 
 @pytest.fixture(scope="module")
+@starts(SERVER)
 def site(tmp_path_factory):
     require(wrk_path(), INSTALL_HINT)
     site = Site(
@@ -61,6 +63,7 @@ def test_pollers_see_every_update_with_no_errors(site):
     assert set(posted) <= seen, sorted(set(posted) - seen)
 
 
+@pytest.mark.server
 def test_make_bench_measures_the_live_page_and_the_poll(tmp_path):
     """The bench's live story (500 updates) and its poll with a matching If-None-Match:
     every poll a 304 from the page cache (no errors, no queries)."""
@@ -87,6 +90,7 @@ def test_make_bench_measures_the_live_page_and_the_poll(tmp_path):
     assert rows["live-poll"]["bytes"] < 200  # a small answer
 
 
+@pytest.mark.server
 def test_a_text_post_answers_in_its_normal_time_while_a_photo_update_processes(tmp_path):
     """Two editors on one live story, on a SQLite file (one writer, real locks) behind
     gunicorn and `manage.py worker`: while a 24-megapixel photo update is stored and its

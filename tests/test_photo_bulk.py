@@ -293,6 +293,7 @@ def test_photo_deleted_from_a_page_opened_while_processing_leaves_no_files(
 # ------------------------------------------------------------ valid pages
 
 
+@pytest.mark.server
 def test_upload_and_captions_pages_are_valid_html(editor_client, tmp_path):
     java = shutil.which("java")
     require(java, "Java for vnu.jar (apt-get install default-jre-headless)")

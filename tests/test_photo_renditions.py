@@ -298,6 +298,7 @@ def test_renditions_drop_the_colour_profile_and_keep_the_colours(photo_story):
     assert abs(red - 200) <= 4 and abs(green - 60) <= 4 and abs(blue - 30) <= 4
 
 
+@pytest.mark.server
 def test_photo_benchmark_runs_end_to_end_at_a_small_size():
     """`make bench-photos` at a tiny size, so the script never rots (no timing asserted)."""
 

@@ -26,6 +26,7 @@ PRODUCTION_ENV = {
 }
 
 
+@pytest.mark.server
 def test_check_deploy_passes_without_warnings_in_production_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     result = subprocess.run(
@@ -163,6 +164,7 @@ def test_client_login_still_works_with_axes(client, editor):
     assert not client.login(username="editor", password="wrong")
 
 
+@pytest.mark.server
 def test_admin_url_can_be_moved():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     code = (

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,22 +22,26 @@ def run_check(**env):
     )
 
 
+@pytest.mark.server
 def test_missing_secret_key_stops_start_up_with_a_clear_message():
     result = run_check(DJANGO_DEBUG="0")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is required" in result.stderr
 
 
+@pytest.mark.server
 def test_secret_key_from_environment_starts():
     result = run_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="a-long-test-secret-" * 3)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.server
 def test_debug_mode_starts_without_a_secret():
     result = run_check(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.server
 def test_settings_read_database_hosts_and_zone_from_environment():
     code = (
         "from django.conf import settings as s;"

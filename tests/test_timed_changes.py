@@ -20,6 +20,7 @@ from articles.fronts.defaults import ensure_default_fronts
 from articles.fronts.models import Front, Layout, Pin, Zone
 from tests.conftest import library_photo, require
 from tests.servers import ROOT, Gunicorn, base_env, collect_static, migrated_sqlite
+from tests.tiers import SERVER, starts
 
 # Home, latest, feeds and sitemaps: the pages a new story enters.
 LISTS = [
@@ -283,11 +284,13 @@ def _shell(env, code):
 
 
 @pytest.fixture(scope="module")
+@starts(SERVER)
 def static_root(tmp_path_factory):
     return collect_static(tmp_path_factory.mktemp("timed-static"))
 
 
 @pytest.fixture
+@starts(SERVER)
 def two_hosts_env(tmp_path):
     """(DATABASE_URL, cache settings) two hosts share: the suite's PostgreSQL database
     and Redis on PostgreSQL, else a SQLite file and one cache folder."""

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from bench.server import Site
 from tests.live import EDITOR_PASSWORD, EDITOR_USERNAME, LiveSite, log_in, new_context
+from tests.tiers import SERVER, starts
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,7 @@ get_user_model().objects.create_superuser({EDITOR_USERNAME!r}, "", {EDITOR_PASSW
 
 
 @pytest.fixture(scope="module")
+@starts(SERVER)
 def wire_site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wire-site")
     clock = folder / "clock"
