@@ -17,7 +17,8 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import re_path, reverse
 
 
 class FormAutocompleteView(AutocompleteJsonView):
@@ -106,7 +107,33 @@ class NewsroomAdminSite(admin.AdminSite):
         for pattern in urls:
             if getattr(pattern, "name", None) == "view_on_site":
                 pattern.callback = self.admin_view(self.view_on_site)
-        return urls
+        # Before the catch-all that answers 404 for an unknown app label.
+        return [*self.moved_model_urls(), *urls]
+
+    def moved_model_urls(self):
+        """Old addresses of the models that moved from `articles` to their desk's app
+        (bookmarks, links in old notes): a permanent redirect to the same page in the
+        new app. A moved model keeps its table, so `articles_<model>` names it."""
+        patterns = []
+        for model in self._registry:
+            meta = model._meta
+            if meta.app_label == "articles" or meta.db_table != f"articles_{meta.model_name}":
+                continue
+            new_prefix = f"{meta.app_label}/{meta.model_name}/"
+            patterns.append(
+                re_path(
+                    rf"^articles/{meta.model_name}/(?P<rest>.*)$",
+                    self.moved_model_redirect,
+                    kwargs={"new_prefix": new_prefix},
+                )
+            )
+        return patterns
+
+    def moved_model_redirect(self, request, rest, new_prefix):
+        # The admin's own URL prefix (settings.ADMIN_URL may move it), then the new path.
+        target = reverse(f"{self.name}:index") + new_prefix + rest
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
 
     def view_on_site(self, request, content_type_id, object_id):
         """Django's redirect to an object's public address, for objects this user may
