@@ -84,8 +84,9 @@ def _walk(module, node, inside_function, modules):
                 if own is None or own == module.name:
                     continue
                 if inside_function:
-                    module.function_imports.append((child.lineno, own))
-                elif not _under_type_checking(child):
+                    if (child.lineno, own) not in module.function_imports:
+                        module.function_imports.append((child.lineno, own))
+                else:
                     module.top_imports.add(own)
         elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             _walk(module, child, True, modules)
@@ -101,15 +102,9 @@ def _is_type_checking(test):
     )
 
 
-def _under_type_checking(node):
-    return False
-
-
 def circles(modules):
     """Strongly connected components of more than one module (Tarjan, iterative)."""
     graph = {name: sorted(m.top_imports) for name, m in modules.items()}
-    # A package's __init__ is imported whenever one of its modules is: Python runs it
-    # first, so a module importing its own package's __init__ is not an edge back.
     index, low, stack, on_stack, result = {}, {}, [], set(), []
     counter = [0]
 
@@ -185,7 +180,8 @@ def main():
     modules = collect()
     found = circles(modules)
     print(f"modules read: {len(modules)}")
-    print(f"import circles (module level): {len(found)}; largest: {max(map(len, found), default=0)}")
+    largest = max(map(len, found), default=0)
+    print(f"import circles (module level): {len(found)}; largest: {largest}")
     for component in found:
         print(f"  {len(component)}: {', '.join(component)}")
     inner = [(m.name, line, t) for m in modules.values() for line, t in m.function_imports]
