@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_init
 
 
 class PhotosConfig(AppConfig):
@@ -25,8 +26,6 @@ class PhotosConfig(AppConfig):
         assigned instead (the admin's upload, `load_demo`), which Django still does on
         assignment (ImageFileDescriptor.__set__).
         """
-        from django.db.models.signals import post_init
-
         Photo = self.get_model("Photo")
         field = Photo._meta.get_field("original")
         post_init.disconnect(field.update_dimension_fields, sender=Photo)
