@@ -287,3 +287,24 @@ def test_old_admin_addresses_of_the_moved_models_redirect(editor_client):
         301,
         reverse("admin:photos_photo_bulk_upload"),
     )
+
+
+def test_the_library_imports_nothing_of_the_story_core():
+    """articles/photos/ sits below the story core: it imports only itself and the
+    low-level utilities (images, roles, sanitize, the task mechanism, the cache), at
+    module level or inside a function."""
+    from bench import structure
+
+    low_level = {"articles", "articles.images", "articles.roles", "articles.sanitize"}
+    low_level |= {"articles.tasks"}  # background_task: django-tasks, no model
+    modules = structure.collect()
+    found = {
+        (name, target)
+        for name, module in modules.items()
+        if name == "articles.photos" or name.startswith("articles.photos.")
+        for target in module.top_imports | {target for _, target in module.function_imports}
+        if not (target == "articles.photos" or target.startswith("articles.photos."))
+        and not (target == "articles.cache" or target.startswith("articles.cache."))
+        and target not in low_level
+    }
+    assert not found
