@@ -366,7 +366,7 @@ class StoryAdmin(
         photo = obj.lead_photo
         if photo is None:
             return "No photo yet."
-        link = reverse("admin:articles_photo_change", args=[photo.pk])
+        link = reverse("admin:photos_photo_change", args=[photo.pk])
         picture = photo.lead_picture
         if picture is None:
             return format_html(
@@ -541,9 +541,6 @@ from . import admin_banner  # noqa: E402, F401
 
 # The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
 from .fronts import admin as fronts_admin  # noqa: E402, F401
-
-# The photo library (articles/photos/): thumbnails, search, filters, bulk upload.
-from .photos import admin as photos_admin  # noqa: E402, F401
 
 # The wire desk: the Wire, sources and subject mappings (articles/wire/).
 from .wire import admin as wire_admin  # noqa: E402, F401

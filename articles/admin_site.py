@@ -46,34 +46,17 @@ class FormAutocompleteView(AutocompleteJsonView):
             from .fronts.admin import story_choice_label
 
             result["text"] = story_choice_label(obj)
-        elif self._labels_photos():
-            # A story's lead photo: which one it is at a glance (a thumbnail, with
-            # articles/photos' admin-extra/photo-autocomplete.js), and its state.
-            result["text"] = photo_choice_label(obj)
-            result["thumbnail"] = obj.thumbnail_url
+        # The target model's admin may say more of a choice (a library photo's
+        # thumbnail and state: articles/photos/admin.py), knowing which field asks.
+        hook = getattr(self.model_admin, "autocomplete_result", None)
+        if hook is not None:
+            result = hook(self.request, obj, result, self.source_field)
         return result
-
-    def _labels_photos(self):
-        """A library photo chosen anywhere: a story's lead, a gallery's photos."""
-        from .models import Photo
-
-        return getattr(self.source_field, "related_model", None) is Photo
 
     def _labels_stories(self):
         from .fronts.models import Pin
 
         return self.source_field.model is Pin and self.source_field.name == "story"
-
-
-def photo_choice_label(photo):
-    label = str(photo)
-    if photo.credit:
-        label += f" — {photo.credit}"
-    if photo.is_processing:
-        label += " (processing)"
-    if photo.rights_expired:
-        label += " (usage rights expired)"
-    return label
 
 
 class NewsroomAdminSite(admin.AdminSite):

@@ -34,25 +34,7 @@ class ArticlesConfig(AppConfig):
 
         banner.connect()
 
-        # Photos whose usage rights end leave public pages on time (with the setting).
-        from .photos.models import connect_schedule
+        # The story core's own handlers (the photo library's changes, for now).
+        from . import signal_handlers
 
-        connect_schedule()
-
-        self.stop_measuring_photos_on_load()
-
-    def stop_measuring_photos_on_load(self):
-        """Photo rows carry their size; loading one must never open the image.
-
-        Django's ImageField measures the file on every model instantiation (post_init)
-        whenever width or height is empty, so a story list with photos missing their
-        size would decode a dozen images per request. Sizes are set where photos are
-        assigned instead (the admin's upload, `load_demo`), which Django still does on
-        assignment (ImageFileDescriptor.__set__).
-        """
-        from django.db.models.signals import post_init
-
-        from .models import Photo
-
-        field = Photo._meta.get_field("original")
-        post_init.disconnect(field.update_dimension_fields, sender=Photo)
+        signal_handlers.connect()

@@ -6,7 +6,7 @@ something richer. Two kinds exist: the **embed**, a paragraph whose only content
 is the address of a supported provider (pasted as text, or as a link whose text is the
 title), becomes a privacy facade (articles/embeds.py); a **library photo or gallery**,
 a paragraph that is only its code (`[photo 12]`, `[gallery 3]`), becomes a figure
-(articles/photos/inline.py). Nothing new is stored and nothing
+(articles/inline_media.py). Nothing new is stored and nothing
 the editor typed is ever output as markup: a block's HTML comes from this module's
 templates with every value escaped, and the paragraph around it is dropped.
 
@@ -35,7 +35,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from . import embeds
-from .photos.inline import LibraryKind
+from .inline_media import LibraryKind
+from .photos import inline as library
 
 # A start or end tag of sanitised HTML (nh3 always quotes attribute values with ").
 _TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>"]|"[^"]*")*)>')
@@ -203,6 +204,14 @@ def _claimed(body, claimed):
                 break
         result.append(block if block is not None else part.html)
     return result
+
+
+def library_references(body):
+    """(photo ids, gallery ids) of the library that the body's paragraphs place, valid
+    codes or not (BodyUse: articles/signal_handlers.py)."""
+    return library.references(
+        part.text for part in _split(body or "") if isinstance(part, Paragraph)
+    )
 
 
 def blocks_of_many(bodies):

@@ -53,6 +53,8 @@ from .models import (
     batched_related,
     unique_slug,
 )
+from .photos import fingerprints
+from .photos.models import Photo
 
 # Limits that keep a hostile or mistaken file (a disk image, a log, a file with no line
 # breaks) from becoming a story. A long news story is tens of kilobytes.
@@ -683,9 +685,6 @@ def _library_photo(item, photos_written):
     """The photo beside a story file, as a library Photo: the one already there if the
     file is (re-importing keeps one photo), else a new one, its renditions made in the
     background."""
-    from .photos import fingerprints
-    from .photos.models import Photo
-
     with item.photo.open("rb") as handle:
         existing = Photo.objects.filter(sha256=fingerprints.sha256_of(handle)).first()
         if existing is not None:

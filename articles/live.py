@@ -116,7 +116,7 @@ class LiveUpdate(models.Model):
     # are made by the worker, outside any transaction, and the update shows it once they
     # exist (never a broken one). PROTECT: a photo an update shows is in use.
     photo = models.ForeignKey(
-        "articles.Photo",
+        "photos.Photo",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -42,6 +42,8 @@ from taggit.models import Tag, TaggedItem
 from . import images
 from .languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
 from .languages import site_language, validate_language_tag
+from .photos.inline import MEDIA_FIELDS
+from .photos.models import Gallery, GalleryPhoto, Photo
 from .roles import (
     ARRANGE_FRONTS_PERMISSION,
     CHANGE_STORY_PERMISSION,
@@ -198,15 +200,13 @@ class StoryQuerySet(models.QuerySet):
         `Story.tag_list`; `body_photos_json`, `body_gallery_json`, read when the body is
         rendered): however many there are, the page's query count stays the same.
         """
-        from .photos.inline import body_media_annotations  # the photos import this module
-
         return (
             self.for_cards()
             .defer(None)
             .annotate(
                 notes_json=Subquery(Correction.objects.as_json_for_story()),
                 tags_json=Subquery(tags_as_json_for_story()),
-                # The photos and galleries between its paragraphs (articles/photos/inline.py).
+                # The photos and galleries between its paragraphs (articles/inline_media.py).
                 **body_media_annotations(),
             )
             .prefetch_related(
@@ -361,7 +361,7 @@ class Story(models.Model):
     # A photo of the library (articles/photos/): credit and alt text always come from
     # it; the caption may be this story's own. PROTECT: a photo in use is not deleted.
     lead_photo = models.ForeignKey(
-        "articles.Photo",
+        Photo,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -1164,6 +1164,86 @@ def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
     RelatedHeadline.objects.filter(target=instance, headline="").delete()
 
 
+# The library photos and galleries a story's body shows (articles/inline_media.py)
+
+
+class BodyUse(models.Model):
+    """A photo or gallery of the library that a story's body places between its
+    paragraphs.
+
+    Kept in step with the body on every save of a story (`record_body_uses`,
+    articles/signal_handlers.py), so that "used in" and the refusal to delete a photo in
+    use (PROTECT) are one indexed lookup, not a search of every body.
+    """
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="body_uses")
+    photo = models.ForeignKey(
+        Photo, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
+    )
+    gallery = models.ForeignKey(
+        Gallery, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
+    )
+
+    class Meta:
+        verbose_name = "use in a story's body"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(photo__isnull=True) ^ Q(gallery__isnull=True),
+                name="body_use_photo_or_gallery",
+            ),
+        ]
+
+    def __str__(self):
+        # What the admin names when it refuses to delete the photo: "used by …".
+        return f"the body of “{self.story}”"
+
+
+def body_media_annotations():
+    """The story query's annotations `inline_media.preloaded` reads: its body's photos
+    and its galleries' items (all of them, each with whether the photo may be shown: a
+    photo still processing names its cache tag all the same), through BodyUse."""
+
+    def shown(path):
+        return Exists(Photo.objects.public().filter(pk=OuterRef(path)))
+
+    photos = (
+        BodyUse.objects.filter(story=OuterRef("pk"), photo__isnull=False)
+        .order_by()
+        .values("story")
+        .annotate(
+            items=JSONArrayAgg(
+                JSONObject(
+                    id="photo_id",
+                    public=shown("photo_id"),
+                    **{name: f"photo__{name}" for name in MEDIA_FIELDS},
+                )
+            )
+        )
+        .values("items")
+    )
+    items = (
+        GalleryPhoto.objects.filter(gallery__body_uses__story=OuterRef("pk"))
+        .order_by()
+        .values("gallery__body_uses__story")
+        .annotate(
+            items=JSONArrayAgg(
+                JSONObject(
+                    id="pk",
+                    gallery_id="gallery_id",
+                    title="gallery__title",
+                    order="order",
+                    caption="caption",
+                    photo_id="photo_id",
+                    photo_public=shown("photo_id"),
+                    **{f"photo_{name}": f"photo__{name}" for name in MEDIA_FIELDS},
+                )
+            )
+        )
+        .values("items")
+    )
+    return {"body_photos_json": Subquery(photos), "body_gallery_json": Subquery(items)}
+
+
 # The breaking-news banner lives in its own module (the front-page desk's models are in
 # articles/fronts/models.py); imported here so Django finds it with the app's models.
 from .banner import Banner  # noqa: E402, F401
@@ -1174,9 +1254,6 @@ from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
 # Defined in articles/live.py (docs/editors.md, "Live coverage"), a model of this app
 # like the ones above.
 from .live import LiveUpdate  # noqa: E402, F401
-
-# The photo library (articles/photos/).
-from .photos.models import Photo  # noqa: E402, F401
 
 # The wire desk (articles/wire/): sources, their items, subject mappings.
 from .wire.models import SubjectMapping, WireItem, WireSource  # noqa: E402, F401

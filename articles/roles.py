@@ -26,7 +26,7 @@ PUBLISH_PERMISSION = "articles.publish_story"
 # The front-page desk: fronts, pins and the breaking-news banner (Editors only).
 ARRANGE_FRONTS_PERMISSION = "articles.arrange_fronts"
 # The photo library's usage rights (credit terms, expiry): Editors only.
-PHOTO_RIGHTS_PERMISSION = "articles.change_photo_rights"
+PHOTO_RIGHTS_PERMISSION = "photos.change_photo_rights"
 # The wire desk: turn an agency's item into a draft story.
 WIRE_DRAFT_PERMISSION = "articles.make_story_from_wireitem"
 
@@ -74,16 +74,16 @@ ROLE_PERMISSIONS = {
         ("articles", "view_wireitem"),
         key(WIRE_DRAFT_PERMISSION),
         # The photo library: use and upload; deleting and usage rights are editors'.
-        *_crud("articles", "photo", actions=("add", "change", "view")),
+        *_crud("photos", "photo", actions=("add", "change", "view")),
         # Galleries, as photos: make and arrange them; deleting one is for editors.
-        *_crud("articles", "gallery", actions=("add", "change", "view")),
-        *_crud("articles", "galleryphoto"),
+        *_crud("photos", "gallery", actions=("add", "change", "view")),
+        *_crud("photos", "galleryphoto"),
     ],
     EDITOR: [
         key(PUBLISH_PERMISSION),
         key(ARRANGE_FRONTS_PERMISSION),
         key(PHOTO_RIGHTS_PERMISSION),
-        *_crud("articles", "photo", "gallery", "galleryphoto"),
+        *_crud("photos", "photo", "gallery", "galleryphoto"),
         *_crud("articles", "story", "storyauthor", "relatedheadline", "correction"),
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),

@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from .models import Story
+from .photos.inline import CODE
 
 # PostgreSQL text search configuration for the stored vector and every query; the
 # trigger in migration 0002 must use the same one. 'english' because the newsroom
@@ -136,8 +137,6 @@ def _render_marked(text, unescape) -> SafeString:
 def plain_text(body_html: str) -> str:
     """The reader-visible text of stored body HTML, on one line (a library photo's or
     gallery's code, "[photo 12]", is a figure to readers, not words)."""
-    from .photos.inline import CODE
-
     return " ".join(CODE.sub(" ", html.unescape(strip_tags(body_html or ""))).split())
 
 

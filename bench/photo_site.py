@@ -115,14 +115,14 @@ class Browser:
 
     def bulk_upload(self, card: list[bytes]):
         """(seconds, status, Location) of one bulk upload of `card`."""
-        _, page, _ = self.request("/admin/articles/photo/upload/")
+        _, page, _ = self.request("/admin/photos/photo/upload/")
         body, content_type = multipart(
             [("csrfmiddlewaretoken", self.token(page)), ("credit", "Bench")],
             [("files", f"card-{n:02d}.jpg", data) for n, data in enumerate(card)],
         )
         started = time.perf_counter()
         status, _, location = self.request(
-            "/admin/articles/photo/upload/", body, content_type, timeout=300
+            "/admin/photos/photo/upload/", body, content_type, timeout=300
         )
         return time.perf_counter() - started, status, location
 

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # The photo library (articles/photos/): below the story core, which uses it.
+    "articles.photos.apps.PhotosConfig",
     "articles",
 ]
 

@@ -33,7 +33,7 @@ POST_PREFIXES = ("/wire/",)
 
 # The photo library's bulk upload (articles/photos/admin.py), under the admin's URL:
 # the one form that sends several photos at once.
-BULK_UPLOAD_PATH = "articles/photo/upload/"
+BULK_UPLOAD_PATH = "photos/photo/upload/"
 
 
 def max_body_bytes(request=None):

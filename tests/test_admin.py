@@ -368,7 +368,7 @@ def test_change_page_shows_the_photo_preview(editor_client, make_story, photo_up
     assert f'<img src="{picture.src}" alt="Boats in the harbour" width="480" height="320">' in (
         content
     )
-    assert reverse("admin:articles_photo_change", args=[story.lead_photo.pk]) in content
+    assert reverse("admin:photos_photo_change", args=[story.lead_photo.pk]) in content
     assert story.lead_photo.original.url not in content
     assert 'name="new_photo"' in content  # or upload another on the spot
 

@@ -1,4 +1,4 @@
-"""Library photos and galleries between the paragraphs of a story (articles/photos/inline.py).
+"""Library photos and galleries between the paragraphs of a story (articles/inline_media.py).
 
 The browser half (the viewer, the journey) is tests/test_photo_journey.py.
 """
@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import blocks
-from articles.models import Story
-from articles.photos.models import BodyUse, Gallery, GalleryPhoto
+from articles.models import BodyUse, Story
+from articles.photos.models import Gallery, GalleryPhoto
 from articles.photos.tasks import make_photo_renditions
 from tests.conftest import library_photo, require
 from tests.live import VNU_JAR
@@ -91,12 +91,12 @@ def test_a_code_naming_nothing_in_the_library_is_a_form_error(
 
 def test_the_library_tells_the_editor_what_to_paste(editor_client, photos):
     gallery = make_gallery(photos[:1])
-    changelist = editor_client.get(reverse("admin:articles_photo_changelist")).content.decode()
+    changelist = editor_client.get(reverse("admin:photos_photo_changelist")).content.decode()
     change = editor_client.get(
-        reverse("admin:articles_photo_change", args=[photos[0].pk])
+        reverse("admin:photos_photo_change", args=[photos[0].pk])
     ).content.decode()
     gallery_page = editor_client.get(
-        reverse("admin:articles_gallery_change", args=[gallery.pk])
+        reverse("admin:photos_gallery_change", args=[gallery.pk])
     ).content.decode()
 
     assert f"<code>[photo {photos[2].pk}]</code>" in changelist
@@ -117,7 +117,7 @@ def test_a_reporter_makes_a_gallery_with_its_photos_in_order(reporter_client, ph
             ],
         ),
     }
-    response = reporter_client.post(reverse("admin:articles_gallery_add"), data)
+    response = reporter_client.post(reverse("admin:photos_gallery_add"), data)
 
     assert response.status_code == 302, response.context["errors"]
     gallery = Gallery.objects.get()
@@ -182,7 +182,7 @@ def test_a_photo_processing_deleted_or_past_its_rights_shows_nothing(
 def test_a_body_whose_uses_were_not_recorded_still_shows_its_photos(client, make_story, photos):
     """A body written without Story.save (a restored backup brings no BodyUse rows):
     its photos and gallery are loaded by their codes, as before."""
-    from articles.photos.models import BodyUse
+    from articles.models import BodyUse
 
     gallery = make_gallery(photos[:2])
     story = make_story(body=f"<p>[photo {photos[2].pk}]</p><p>[gallery {gallery.pk}]</p>")
@@ -290,17 +290,17 @@ def test_a_photo_or_gallery_a_story_shows_cannot_be_deleted(editor_client, make_
     )
 
     for photo in photos[:2]:
-        response = editor_client.get(reverse("admin:articles_photo_delete", args=[photo.pk]))
+        response = editor_client.get(reverse("admin:photos_photo_delete", args=[photo.pk]))
         assert response.status_code == 200
         assert "Cannot delete photo" in response.content.decode()
-    response = editor_client.get(reverse("admin:articles_gallery_delete", args=[gallery.pk]))
+    response = editor_client.get(reverse("admin:photos_gallery_delete", args=[gallery.pk]))
     assert "the body of “Harbour vote”" in response.content.decode()
-    change = editor_client.get(reverse("admin:articles_photo_change", args=[photos[1].pk]))
+    change = editor_client.get(reverse("admin:photos_photo_change", args=[photos[1].pk]))
     assert (
         "Harbour vote" in change.content.decode()
         and "The harbour at dawn" in change.content.decode()
     )
-    shows = editor_client.get(reverse("admin:articles_gallery_change", args=[gallery.pk]))
+    shows = editor_client.get(reverse("admin:photos_gallery_change", args=[gallery.pk]))
     assert "Used in" in shows.content.decode() and "Harbour vote" in shows.content.decode()
     with pytest.raises(ProtectedError):
         photos[0].delete()
@@ -382,7 +382,7 @@ def test_a_photo_shown_inline_leaves_pages_when_its_rights_end(make_story, photo
 
 
 def test_a_gallerys_photo_is_chosen_from_the_library_with_thumbnails(reporter_client, photos):
-    query = "app_label=articles&model_name=galleryphoto&field_name=photo&term=harbour 1"
+    query = "app_label=photos&model_name=galleryphoto&field_name=photo&term=harbour 1"
     answer = reporter_client.get(f"{reverse('admin:autocomplete')}?{query}").json()
 
     [choice] = answer["results"]

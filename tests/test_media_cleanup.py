@@ -82,7 +82,7 @@ def change_form(client, story):
 
 
 def delete_photo_in_the_admin(client, story_photo):
-    url = reverse("admin:articles_photo_delete", args=[story_photo.pk])
+    url = reverse("admin:photos_photo_delete", args=[story_photo.pk])
     return client.post(url, {"post": "yes"})
 
 
@@ -130,7 +130,7 @@ def test_a_photo_in_use_cannot_be_deleted_and_the_admin_says_where(editor_client
     used = Story.objects.get(pk=story.pk).lead_photo
     original, renditions = photo_files(story)
 
-    page = editor_client.get(reverse("admin:articles_photo_delete", args=[used.pk]))
+    page = editor_client.get(reverse("admin:photos_photo_delete", args=[used.pk]))
     assert page.status_code == 200
     assert story.headline in page.content.decode()  # Django names the protecting story
     delete_photo_in_the_admin(editor_client, used)
@@ -163,7 +163,7 @@ def test_clearing_or_deleting_stories_keeps_photos_then_deleting_photos_strands_
     assert_nothing_stranded(editor_client)
 
     response = editor_client.post(
-        reverse("admin:articles_photo_changelist"),
+        reverse("admin:photos_photo_changelist"),
         {"action": "delete_selected", "_selected_action": [p.pk for p in photos], "post": "yes"},
     )
     assert response.status_code == 302

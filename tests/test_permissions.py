@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 import reversion
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
@@ -84,6 +85,7 @@ MATRIX = {
     "jsi18n": same(LOGIN, 200, 200, 200),
     "app_list": {
         "articles": (LOGIN, 200, 200, 200),
+        "photos": (LOGIN, 200, 200, 200),  # the photo library
         "taggit": (LOGIN, 404, 404, 200),
         "auth": (LOGIN, 404, 404, 404),
         "axes": (LOGIN, 404, 404, 404),
@@ -158,26 +160,26 @@ MATRIX = {
     "auth_user_password_change": same(LOGIN, 403, 403, 403, objects=["user"]),
     # The photo library (articles/photos/): reporters use and upload photos; deleting
     # one is for editors.
-    "articles_photo_changelist": same(LOGIN, 200, 200, 200),
-    "articles_photo_add": same(LOGIN, 200, 200, 200),
-    "articles_photo_bulk_upload": same(LOGIN, 200, 200, 200),
+    "photos_photo_changelist": same(LOGIN, 200, 200, 200),
+    "photos_photo_add": same(LOGIN, 200, 200, 200),
+    "photos_photo_bulk_upload": same(LOGIN, 200, 200, 200),
     # A bulk upload's page (its files' fate, their captions): its uploader's only.
-    "articles_photo_upload": same(LOGIN, 200, 404, 404, objects=["photo upload"]),
+    "photos_photo_upload": same(LOGIN, 200, 404, 404, objects=["photo upload"]),
     # Captions, credits and alt text of chosen photos: whoever may change photos.
-    "articles_photo_captions": same(LOGIN, 200, 200, 200, objects=["photo"]),
-    "articles_photo_change": same(LOGIN, 200, 200, 200, objects=["photo"]),
-    "articles_photo_history": same(LOGIN, 200, 200, 200, objects=["photo"]),
-    "articles_photo_delete": same(LOGIN, 403, 403, 200, objects=["photo"]),
+    "photos_photo_captions": same(LOGIN, 200, 200, 200, objects=["photo"]),
+    "photos_photo_change": same(LOGIN, 200, 200, 200, objects=["photo"]),
+    "photos_photo_history": same(LOGIN, 200, 200, 200, objects=["photo"]),
+    "photos_photo_delete": same(LOGIN, 403, 403, 200, objects=["photo"]),
     # Galleries (articles/photos/): as photos, reporters make and arrange them (and
     # bring back a deleted one); deleting one is for editors.
-    "articles_gallery_changelist": same(LOGIN, 200, 200, 200),
-    "articles_gallery_add": same(LOGIN, 200, 200, 200),
-    "articles_gallery_change": same(LOGIN, 200, 200, 200, objects=["gallery"]),
-    "articles_gallery_delete": same(LOGIN, 403, 403, 200, objects=["gallery"]),
-    "articles_gallery_history": same(LOGIN, 200, 200, 200, objects=["gallery"]),
-    "articles_gallery_revision": same(LOGIN, 200, 200, 200, objects=["gallery"]),
-    "articles_gallery_recoverlist": same(LOGIN, 200, 200, 200),
-    "articles_gallery_recover": same(LOGIN, 200, 200, 200, objects=["deleted gallery"]),
+    "photos_gallery_changelist": same(LOGIN, 200, 200, 200),
+    "photos_gallery_add": same(LOGIN, 200, 200, 200),
+    "photos_gallery_change": same(LOGIN, 200, 200, 200, objects=["gallery"]),
+    "photos_gallery_delete": same(LOGIN, 403, 403, 200, objects=["gallery"]),
+    "photos_gallery_history": same(LOGIN, 200, 200, 200, objects=["gallery"]),
+    "photos_gallery_revision": same(LOGIN, 200, 200, 200, objects=["gallery"]),
+    "photos_gallery_recoverlist": same(LOGIN, 200, 200, 200),
+    "photos_gallery_recover": same(LOGIN, 200, 200, 200, objects=["deleted gallery"]),
     # The breaking-news banner: `articles.arrange_fronts`, editors only, every URL.
     "articles_banner_changelist": same(LOGIN, 403, 403, 200),
     "articles_banner_add": same(LOGIN, 403, 403, 200),
@@ -450,7 +452,12 @@ def url_for(world, name, obj):
         return reverse("admin:app_list", kwargs={"app_label": obj})
     if name == "autocomplete":
         model_name, field_name = obj.split(".")
-        query = f"app_label=articles&model_name={model_name}&field_name={field_name}&term="
+        app_label = next(
+            model._meta.app_label
+            for model in django_apps.get_models()
+            if model._meta.model_name == model_name
+        )
+        query = f"app_label={app_label}&model_name={model_name}&field_name={field_name}&term="
         return f"{reverse('admin:autocomplete')}?{query}"
     if name == "view_on_site":
         target = world.stories.get(obj) or world.objects[obj]
@@ -461,9 +468,9 @@ def url_for(world, name, obj):
         return reverse(f"admin:{name}", args=[world.objects[obj].pk, version.pk])
     if name == "articles_layout_recover":
         return reverse(f"admin:{name}", args=[world.objects[obj].pk])
-    if name in ("articles_story_recover", "articles_banner_recover", "articles_gallery_recover"):
+    if name in ("articles_story_recover", "articles_banner_recover", "photos_gallery_recover"):
         return reverse(f"admin:{name}", args=[world.versions[obj][-1].pk])
-    if name in ("articles_banner_revision", "articles_gallery_revision"):
+    if name in ("articles_banner_revision", "photos_gallery_revision"):
         banner = world.objects[obj]
         return reverse(f"admin:{name}", args=[banner.pk, world.versions[obj][0].pk])
     if name == "articles_story_revision":
@@ -476,7 +483,7 @@ def url_for(world, name, obj):
         old, new = world.versions[obj][:2]
         url = reverse(f"admin:{name}", args=[world.stories[obj].pk])
         return f"{url}?from={old.pk}&to={new.pk}"
-    if name == "articles_photo_captions":
+    if name == "photos_photo_captions":
         return f"{reverse(f'admin:{name}')}?ids={world.objects[obj].pk}"
     if obj is None:
         return reverse(f"admin:{name}")

@@ -28,9 +28,9 @@ from tests.live import VNU_JAR
 from tests.test_html_validity import VNU_OPTIONS
 from tests.test_photo_library import scene, stored_files, upload
 
-BULK = reverse("admin:articles_photo_bulk_upload")
-CHANGELIST = reverse("admin:articles_photo_changelist")
-CAPTIONS = reverse("admin:articles_photo_captions")
+BULK = reverse("admin:photos_photo_bulk_upload")
+CHANGELIST = reverse("admin:photos_photo_changelist")
+CAPTIONS = reverse("admin:photos_photo_captions")
 
 
 def bulk_upload(client, files, **fields):
@@ -104,7 +104,7 @@ def test_a_look_alike_found_by_the_worker_is_removed_and_named_on_the_upload_pag
     entry = PhotoUploadFile.objects.get(name="again.jpg")
     assert entry.duplicate_of == existing and entry.photo is None
     html = editor_client.get(page).content.decode()
-    assert reverse("admin:articles_photo_change", args=[existing.pk]) in html
+    assert reverse("admin:photos_photo_change", args=[existing.pk]) in html
     # Nothing of the look-alike is kept: only the new photo's original and renditions.
     new = Photo.objects.get(upload_files__name="new.jpg")
     added = set(stored_files(tmp_path)) - before

@@ -14,7 +14,7 @@ from tests.conftest import image_bytes, library_photo
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:articles_photo_changelist")
+CHANGELIST = reverse("admin:photos_photo_changelist")
 
 
 def photo(color, ready=True, **fields):
@@ -52,16 +52,16 @@ def test_grid_shows_each_photo_as_a_card_linking_to_it(
     first, second = cards(page)  # newest first
     assert "Election night" in first and "Yonhap" in first
     assert "Processing" in first and "photo-thumb--processing" in first
-    assert reverse("admin:articles_photo_change", args=[election.pk]) in first
+    assert reverse("admin:photos_photo_change", args=[election.pk]) in first
     assert "Typhoon over Busan" in second and "Kim Min-jun" in second
     assert f'src="{typhoon.thumbnail_url}"' in second
     assert 'alt="Waves over the sea wall"' in second
     assert "Rights expired on" in second and "photo-state--flagged" in second
     assert f"[photo {typhoon.pk}]" in second and "paste-code__copy" in second
-    assert reverse("admin:articles_photo_change", args=[typhoon.pk]) in second
+    assert reverse("admin:photos_photo_change", args=[typhoon.pk]) in second
     # The grid's script is a static file (strict CSP), and the bulk upload is offered.
     assert "admin-extra/photo-grid.js" in page
-    assert reverse("admin:articles_photo_bulk_upload") in page
+    assert reverse("admin:photos_photo_bulk_upload") in page
 
 
 def test_query_count_does_not_grow_with_the_page(

@@ -81,7 +81,7 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
             admin = desk.new_page()
 
             # Five photos at once; the worker makes their renditions.
-            admin.goto("/admin/articles/photo/upload/")
+            admin.goto("/admin/photos/photo/upload/")
             admin.set_input_files(
                 "#id_files", [photo_file(tmp_path / f"p{n}.jpg", n) for n in range(5)]
             )
@@ -122,7 +122,7 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
             admin.set_viewport_size({"width": 1280, "height": 900})
 
             # A gallery of three, in the order chosen.
-            admin.goto("/admin/articles/gallery/add/")
+            admin.goto("/admin/photos/gallery/add/")
             admin.fill("#id_title", "The river at night")
             for index, photo in enumerate(photos[2:5]):
                 add_inline_row(admin, "items")
@@ -221,7 +221,7 @@ def test_upload_find_place_publish_and_read_photos_a_gallery_and_an_embed(
             axe_page.locator("figure.gallery a.gallery__open").first.click()
             problems += axe_problems(axe_page, AXE_JS, "the gallery's viewer")
             checked.add_cookies([{**session, "url": live_server.url}])
-            axe_page.goto("/admin/articles/photo/")
+            axe_page.goto("/admin/photos/photo/")
             # The grid only: Django's own sidebar has contrast findings of its own.
             axe_page.add_script_tag(path=AXE_JS)
             grid = axe_page.evaluate(

@@ -25,9 +25,9 @@ from tests.test_photo_uploads import png_header_only
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:articles_photo_changelist")
-ADD = reverse("admin:articles_photo_add")
-BULK = reverse("admin:articles_photo_bulk_upload")
+CHANGELIST = reverse("admin:photos_photo_changelist")
+ADD = reverse("admin:photos_photo_add")
+BULK = reverse("admin:photos_photo_bulk_upload")
 
 
 def scene(seed, width=1200, height=800, fmt="JPEG", **options):
@@ -159,7 +159,7 @@ def test_dhash_matches_a_resized_reencoded_copy_and_not_another_photo():
 
 def test_uploading_a_photo_already_in_the_library_offers_the_existing_one(editor_client):
     existing = Photo.objects.create(original=upload(scene(7)), caption="Minister portrait")
-    change = reverse("admin:articles_photo_change", args=[existing.pk])
+    change = reverse("admin:photos_photo_change", args=[existing.pk])
 
     for data in (scene(7), scene(7, 900, 600, quality=50)):  # the same file; re-encoded
         response = editor_client.post(
@@ -194,7 +194,7 @@ def test_bulk_upload_adds_each_good_file_and_names_each_refused_one(editor_clien
     assert "not a photo" in results["logo.jpg"]["state"]["text"]
     assert "at least 640×360" in results["tiny.jpg"]["state"]["text"]
     assert "already in the library" in results["again.jpg"]["state"]["text"]
-    assert reverse("admin:articles_photo_change", args=[existing.pk]) in page.content.decode()
+    assert reverse("admin:photos_photo_change", args=[existing.pk]) in page.content.decode()
     added = Photo.objects.exclude(pk=existing.pk)
     assert added.count() == 2
     assert set(added.values_list("credit", "source")) == {("Yonhap", "Yonhap")}
@@ -268,7 +268,7 @@ def test_library_lists_thumbnails_searches_and_flags_expired_rights(editor_clien
     assert list(found) == [ready]
     expired = editor_client.get(CHANGELIST, {"rights": "expired"}).context["cl"].result_list
     assert list(expired) == [ready]
-    change = editor_client.get(reverse("admin:articles_photo_change", args=[ready.pk]))
+    change = editor_client.get(reverse("admin:photos_photo_change", args=[ready.pk]))
     assert "Rights expired on" in change.content.decode()
 
 
@@ -287,7 +287,7 @@ def test_reporter_uploads_but_neither_deletes_nor_sets_rights(reporter_client, n
     photo = Photo.objects.get()
     assert photo.rights_expire_on is None
     assert photo.uploaded_by.username == "reporter"
-    delete = reverse("admin:articles_photo_delete", args=[photo.pk])
+    delete = reverse("admin:photos_photo_delete", args=[photo.pk])
     assert reporter_client.post(delete, {"post": "yes"}).status_code == 403
     assert news_editor_client.post(delete, {"post": "yes"}).status_code == 302
     assert not Photo.objects.exists()
@@ -487,7 +487,7 @@ def test_photo_page_says_where_it_is_used_without_showing_others_drafts(
     photo = Photo.objects.create(original=upload(scene(50)))
     make_story("Public harbour story", lead_photo=photo)
     make_story("Secret draft by someone else", lead_photo=photo, status=Story.Status.DRAFT)
-    change = reverse("admin:articles_photo_change", args=[photo.pk])
+    change = reverse("admin:photos_photo_change", args=[photo.pk])
 
     mine = reporter_client.get(change).content.decode()
     assert "Public harbour story" in mine
@@ -536,7 +536,7 @@ def test_expiring_rights_are_a_scheduled_change_for_the_pages_showing_the_photo(
     Photo.objects.filter(pk=photo.pk).update(rights_expire_on=today - timedelta(days=1))
     assert rights_expired_since(timezone.now() - timedelta(days=1)) == {
         f"story:{story.pk}",
-        f"photo:{photo.pk}",  # and the bodies showing it (articles/photos/inline.py)
+        f"photo:{photo.pk}",  # and the bodies showing it (articles/inline_media.py)
     }
 
 
@@ -550,7 +550,7 @@ def test_the_library_finds_a_photo_by_its_tags_which_readers_never_see(
     library_photo(caption="Something else")
     make_story("A public story", tags=["Seoul"])
 
-    found = editor_client.get(reverse("admin:articles_photo_changelist") + "?q=busan")
+    found = editor_client.get(reverse("admin:photos_photo_changelist") + "?q=busan")
     assert found.status_code == 200
     assert "Boats at dawn" in found.content.decode()
     assert "Something else" not in found.content.decode()

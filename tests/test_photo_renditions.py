@@ -144,7 +144,7 @@ def test_changing_the_focal_point_in_the_library_remakes_the_crops(
     story = photo_story()
     photo = story.lead_photo
     old_card = photo.renditions["card"][0]["jpeg"][0]
-    change = reverse("admin:articles_photo_change", args=[photo.pk])
+    change = reverse("admin:photos_photo_change", args=[photo.pk])
     data = {
         "caption": "",
         "credit": "",
@@ -168,7 +168,7 @@ def test_changing_the_focal_point_in_the_library_remakes_the_crops(
 
 def test_focal_point_outside_the_photo_is_a_form_error(editor_client, photo_story):
     photo = photo_story().lead_photo
-    change = reverse("admin:articles_photo_change", args=[photo.pk])
+    change = reverse("admin:photos_photo_change", args=[photo.pk])
     response = editor_client.post(change, {"focal_x": "1.5", "focal_y": "-1"})
     errors = response.context["adminform"].form.errors
     assert "focal_x" in errors and "focal_y" in errors

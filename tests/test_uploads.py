@@ -102,7 +102,7 @@ def test_an_admin_413_is_a_page_in_the_admin_look_with_the_limit_and_a_way_back(
 
 @pytest.mark.parametrize(
     ("path", "files"),
-    [("/admin/articles/story/add/", 1), ("/admin/articles/photo/upload/", 30)],
+    [("/admin/articles/story/add/", 1), ("/admin/photos/photo/upload/", 30)],
 )
 def test_admin_file_inputs_state_the_upload_limit(editor_client, settings, path, files):
     settings.NEWSROOM = {**settings.NEWSROOM, "PHOTO_MAX_BYTES": 123_456}

@@ -4,8 +4,12 @@ Each photo and gallery shows the code an editor pastes in a story's body to plac
 (`[photo 12]`, `[gallery 3]`: articles/photos/inline.py), with a "Copy" button.
 
 Reporters may use and upload photos (add, change, view); deleting a photo and setting
-its usage rights are for editors (`articles.delete_photo`,
-`articles.change_photo_rights`; articles/roles.py).
+its usage rights are for editors (`photos.delete_photo`,
+`photos.change_photo_rights`; articles/roles.py).
+
+"Used in" lists the stories showing a photo or gallery through the reverse relations
+the story core declares (Story.lead_photo's "stories", BodyUse's "body_uses"): the
+library imports no story.
 """
 
 from __future__ import annotations
@@ -96,6 +100,31 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset
 
 
+def stories_model():
+    """The story model, found through its relation to the library (Story.lead_photo,
+    whose reverse name is "stories"), not imported: the library sits below the story
+    core."""
+    return Photo._meta.get_field("stories").related_model
+
+
+def stories_seen_by(user, using):
+    """Of the stories `using` a photo or gallery, those `user` may see (theirs and
+    public ones: the story core's `linkable_by`), and how many others."""
+    visible = list(using.linkable_by(user).order_by("-published_at", "-pk")[:20])
+    return {"stories": visible, "others": using.count() - len(visible)}
+
+
+def photo_choice_label(photo):
+    label = str(photo)
+    if photo.credit:
+        label += f" — {photo.credit}"
+    if photo.is_processing:
+        label += " (processing)"
+    if photo.rights_expired:
+        label += " (usage rights expired)"
+    return label
+
+
 def photo_thumbnail(obj):
     """A photo's smallest card rendition, for the library's lists and gallery rows."""
     url = obj.thumbnail_url
@@ -125,7 +154,7 @@ def code_block(obj):
 
 
 class PhotoChangeList(ChangeList):
-    """The library's page of photos as cards (admin/articles/photo/change_list_results.html).
+    """The library's page of photos as cards (admin/photos/photo/change_list_results.html).
 
     A template cannot call the admin's display methods with a photo, so each card's
     rendered parts are made here from the page's photos (no query more)."""
@@ -151,8 +180,8 @@ class PhotoChangeList(ChangeList):
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     form = PhotoAdminForm
-    change_list_template = "admin/articles/photo/change_list.html"
-    change_form_template = "admin/articles/photo/change_form.html"
+    change_list_template = "admin/photos/photo/change_list.html"
+    change_form_template = "admin/photos/photo/change_form.html"
     list_display = ["thumbnail", "label", "credit", "source", "uploaded_at", "state", "code"]
     list_display_links = ["thumbnail", "label"]
     search_fields = ["caption", "credit", "alt", "tags__name"]
@@ -184,6 +213,13 @@ class PhotoAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return PhotoChangeList
 
+    def autocomplete_result(self, request, obj, result, source_field):
+        """A library photo chosen anywhere (a story's lead, a gallery's photos, a live
+        update's): which one it is at a glance, a thumbnail (with
+        admin-extra/photo-autocomplete.js) and its state. The admin site's autocomplete
+        asks the target model's admin (articles/admin_site.py)."""
+        return {**result, "text": photo_choice_label(obj), "thumbnail": obj.thumbnail_url}
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
@@ -211,26 +247,22 @@ class PhotoAdmin(admin.ModelAdmin):
         """The stories using the photo that this user may see (theirs and public ones:
         `linkable_by`), and how many others: a photo in use cannot be deleted, and a
         reporter sees no one else's draft."""
-        from ..models import Story
-
         try:
             pk = int(object_id)
         except ValueError:
             return None
         # As its lead photo, between its paragraphs, or in a gallery the body shows.
-        using = Story.objects.filter(
-            pk__in=Story.objects.filter(
+        stories = stories_model().objects
+        using = stories.filter(
+            pk__in=stories.filter(
                 Q(lead_photo_id=pk)
                 | Q(body_uses__photo_id=pk)
                 | Q(body_uses__gallery__items__photo_id=pk)
             ).values("pk")
         )
-        visible = list(using.linkable_by(request.user).order_by("-published_at", "-pk")[:20])
-        galleries = list(Gallery.objects.filter(items__photo_id=pk).distinct()[:20])
         return {
-            "stories": visible,
-            "others": using.count() - len(visible),
-            "galleries": galleries,
+            **stories_seen_by(request.user, using),
+            "galleries": list(Gallery.objects.filter(items__photo_id=pk).distinct()[:20]),
         }
 
     # Columns and read-only fields
@@ -292,24 +324,24 @@ class PhotoAdmin(admin.ModelAdmin):
         if len(ids) > MAX_CAPTIONS:
             messages.warning(request, f"Only the first {MAX_CAPTIONS} chosen photos are listed.")
         ids = ",".join(str(pk) for pk in ids[:MAX_CAPTIONS])
-        return HttpResponseRedirect(f"{reverse('admin:articles_photo_captions')}?ids={ids}")
+        return HttpResponseRedirect(f"{reverse('admin:photos_photo_captions')}?ids={ids}")
 
     def get_urls(self):
         return [
             path(
                 "upload/",
                 self.admin_site.admin_view(self.bulk_upload_view),
-                name="articles_photo_bulk_upload",
+                name="photos_photo_bulk_upload",
             ),
             path(
                 "upload/<int:upload_id>/",
                 self.admin_site.admin_view(self.upload_view),
-                name="articles_photo_upload",
+                name="photos_photo_upload",
             ),
             path(
                 "captions/",
                 self.admin_site.admin_view(self.captions_view),
-                name="articles_photo_captions",
+                name="photos_photo_captions",
             ),
             *super().get_urls(),
         ]
@@ -331,7 +363,7 @@ class PhotoAdmin(admin.ModelAdmin):
                     )
                 # See other: a reload shows the progress, never sends the files again.
                 return HttpResponseRedirect(
-                    reverse("admin:articles_photo_upload", args=[batch.pk]), status=303
+                    reverse("admin:photos_photo_upload", args=[batch.pk]), status=303
                 )
         else:
             form = BulkUploadForm(may_set_rights=may_set_rights)
@@ -343,7 +375,7 @@ class PhotoAdmin(admin.ModelAdmin):
             "max_files": settings.NEWSROOM["PHOTO_BULK_MAX_FILES"],
             "media": self.media + form.media,
         }
-        return TemplateResponse(request, "admin/articles/photo/bulk_upload.html", context)
+        return TemplateResponse(request, "admin/photos/photo/bulk_upload.html", context)
 
     def upload_view(self, request, upload_id):
         """A bulk upload's files, each with its fate so far, and the captions, credits and
@@ -363,7 +395,7 @@ class PhotoAdmin(admin.ModelAdmin):
                 "state": upload_state(entry),
                 "form": forms.get(entry.photo_id) if entry.photo_id else None,
                 "thumbnail": photo_thumbnail(entry.photo) if entry.photo_id else "",
-                "url": reverse("admin:articles_photo_change", args=[entry.photo_id])
+                "url": reverse("admin:photos_photo_change", args=[entry.photo_id])
                 if entry.photo_id
                 else "",
             }
@@ -373,7 +405,7 @@ class PhotoAdmin(admin.ModelAdmin):
         refused = sum(1 for entry in entries if entry.photo_id is None)
         return self._captions_page(
             request,
-            "admin/articles/photo/upload_results.html",
+            "admin/photos/photo/upload_results.html",
             {
                 "title": f"Uploaded photos: {len(entries)} file{pluralize(len(entries))}",
                 "rows": rows,
@@ -393,20 +425,20 @@ class PhotoAdmin(admin.ModelAdmin):
         photos = list(Photo.objects.filter(pk__in=wanted[:MAX_CAPTIONS]).order_by("pk"))
         saved = self._captions_posted(request, photos)
         if saved is True:
-            return HttpResponseRedirect(reverse("admin:articles_photo_changelist"))
+            return HttpResponseRedirect(reverse("admin:photos_photo_changelist"))
         forms = saved or {photo.pk: caption_form(photo) for photo in photos}
         rows = [
             {
                 "photo": photo,
                 "form": forms[photo.pk],
                 "thumbnail": photo_thumbnail(photo),
-                "url": reverse("admin:articles_photo_change", args=[photo.pk]),
+                "url": reverse("admin:photos_photo_change", args=[photo.pk]),
             }
             for photo in photos
         ]
         return self._captions_page(
             request,
-            "admin/articles/photo/captions.html",
+            "admin/photos/photo/captions.html",
             {
                 "title": "Edit captions, credits and alt text",
                 "rows": rows,
@@ -510,7 +542,7 @@ class GalleryAdmin(SortableAdminBase, VersionAdmin):
     gallery shown by a story cannot be deleted (BodyUse protects it)."""
 
     inlines = [GalleryPhotoInline]
-    change_form_template = "admin/articles/gallery/change_form.html"
+    change_form_template = "admin/photos/gallery/change_form.html"
     list_display = ["title", "photo_count", "created_at", "code"]
     search_fields = ["title"]
     readonly_fields = ["code", "created_at", "updated_at"]
@@ -534,14 +566,11 @@ class GalleryAdmin(SortableAdminBase, VersionAdmin):
     def _used_in(self, request, object_id):
         """The stories showing the gallery that this user may see, and how many others
         (as a photo's page: no one else's draft is named)."""
-        from ..models import Story
-
         try:
-            using = Story.objects.filter(body_uses__gallery_id=int(object_id))
+            using = stories_model().objects.filter(body_uses__gallery_id=int(object_id))
         except ValueError:
             return None
-        visible = list(using.linkable_by(request.user).order_by("-published_at", "-pk")[:20])
-        return {"stories": visible, "others": using.count() - len(visible)}
+        return stories_seen_by(request.user, using)
 
     @admin.display(description="photos", ordering="photo_total")
     def photo_count(self, obj):

@@ -80,7 +80,7 @@ def duplicate_error(photos) -> ValidationError:
     links = format_html_join(
         ", ",
         '<a href="{}">{}</a>',
-        ((reverse("admin:articles_photo_change", args=[p.pk]), str(p)) for p in photos),
+        ((reverse("admin:photos_photo_change", args=[p.pk]), str(p)) for p in photos),
     )
     return ValidationError(
         format_html("This photo is already in the library: {}. Use it instead.", links),

@@ -1,4 +1,4 @@
-"""Library photos and galleries between the paragraphs of a story's body.
+"""The library's short codes: how a story's body names a photo or gallery.
 
 An editor places one with a short code on a paragraph of its own, as the library shows
 it beside each photo and gallery (with a "copy" button):
@@ -7,385 +7,97 @@ it beside each photo and gallery (with a "copy" button):
     [photo 12 | Words for this story] the photo, with this story's own caption
     [gallery 3]                       the gallery, in its order
 
-Nothing new is stored in the body (a code is plain text, sanitised like any other);
-articles/blocks.py finds the paragraph and asks `LibraryKind` for its block. The credit
-and the alt text always come from the photo. A photo still processing, deleted, or
-hidden for expired rights (`Photo.objects.public()`) is left out, never a broken image;
-a code naming no photo or gallery of the library is a form error (`check`).
-
-`prefetch` loads a body's galleries' items (one query) and every photo, inline or in a
-gallery (one query), however many the body holds. Each block names its cache tags
-(`photo:<pk>`, `gallery:<pk>`), so a change of the photo or gallery purges the pages
-showing it (articles/photos/models.py).
+This module is the library's side of it, knowing no story: the codes (`CODE`,
+`code_for`, `references`), which codes name nothing (`missing`), and loading what
+codes name (`load`, one query for the galleries' items, one for every photo). The
+story core renders the figures between a body's paragraphs (articles/inline_media.py,
+a kind of block of articles/blocks.py) and records which story shows which photo
+(BodyUse, articles/models.py).
 """
 
-import contextlib
 import json
 import re
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from .models import Gallery, GalleryPhoto, Photo
 
 CODE = re.compile(r"\[\s*(photo|gallery)\s*#?\s*(\d{1,12})\s*(?:\|\s*(.*?)\s*)?\]", re.I | re.S)
 # Something meant as a code but not one ("[photo twelve]", "[gallery]").
-_ALMOST = re.compile(r"\[\s*(?:photo|gallery)\b.*\]", re.I | re.S)
+ALMOST = re.compile(r"\[\s*(?:photo|gallery)\b.*\]", re.I | re.S)
 
-INLINE_SIZES = "(min-width: 42rem) 40rem, 100vw"
-GALLERY_SIZES = "(min-width: 42rem) 13rem, 50vw"
 CAPTION_MAX = 300
 
-
-# What the story's own query brought (`StoryQuerySet.for_detail`, through BodyUse): the
-# photos and gallery items its body shows, so the story page loads them with no query
-# of its own, whatever their number. Set around a render by `preloaded()`.
-_PRELOADED = ContextVar("preloaded_body_media", default=None)
-
-# The Photo fields a figure needs, as the story's query brings them.
+# The Photo fields a figure needs, as a story's query brings them.
 MEDIA_FIELDS = ("renditions", "width", "height", "alt", "caption", "credit")
 
 
-@contextlib.contextmanager
-def preloaded(story):
-    """Render `story`'s body with the photos and gallery items its query brought (no
-    query), if it brought them (`body_photos_json`); else `prefetch` loads them."""
-    if not hasattr(story, "body_photos_json"):
-        yield
-        return
-    token = _PRELOADED.set(_media_of(story))
-    try:
-        yield
-    finally:
-        _PRELOADED.reset(token)
+def code_for(obj, caption=""):
+    """The short code an editor pastes for a Photo or a Gallery."""
+    kind = "gallery" if isinstance(obj, Gallery) else "photo"
+    return f"[{kind} {obj.pk}{f' | {caption}' if caption else ''}]"
 
 
-def _rows(raw):
-    return json.loads(raw) if raw else []
+def references(texts):
+    """(photo ids, gallery ids) that paragraphs of these texts place (each text a whole
+    paragraph's, as read by readers)."""
+    photo_ids, gallery_ids = set(), set()
+    for text in texts:
+        match = CODE.fullmatch(text)
+        if match:
+            pk = int(match.group(2))
+            (gallery_ids if match.group(1).lower() == "gallery" else photo_ids).add(pk)
+    return photo_ids, gallery_ids
 
 
-def _photo_from(row, prefix=""):
-    from .models import Photo
-
+def photo_from_row(row, prefix=""):
+    """An unsaved Photo of a row of MEDIA_FIELDS (and id), as a JSON object brought it."""
     fields = {name: row[prefix + name] for name in MEDIA_FIELDS}
     if isinstance(fields["renditions"], str):  # SQLite nests JSON columns as text
         fields["renditions"] = json.loads(fields["renditions"])
     return Photo(id=row[prefix + "id"], **fields)
 
 
-def _media_of(story):
-    """({public photo id: Photo}, {every photo id it knows}, [(gallery id, title,
-    order, item id, photo id, caption)])."""
-    photos, known, items = {}, set(), []
-    for row in _rows(story.body_photos_json):
-        known.add(row["id"])
-        if row["public"]:
-            photos[row["id"]] = _photo_from(row)
-    for row in _rows(story.body_gallery_json):
-        known.add(row["photo_id"])
-        if row["photo_public"] and row["photo_id"] not in photos:
-            photos[row["photo_id"]] = _photo_from(row, "photo_")
-        items.append(
-            (
-                row["gallery_id"],
-                row["title"],
-                row["order"],
-                row["id"],
-                row["photo_id"],
-                row["caption"],
-            )
-        )
-    return photos, known, items
+def missing(photo_ids, gallery_ids):
+    """Form errors for codes naming no photo or gallery of the library."""
+    messages = []
+    if photo_ids:
+        known = set(Photo.objects.filter(pk__in=photo_ids).values_list("pk", flat=True))
+        messages += [
+            f"There is no photo {pk} in the library: copy the code shown beside the photo."
+            for pk in sorted(photo_ids - known)
+        ]
+    if gallery_ids:
+        known = set(Gallery.objects.filter(pk__in=gallery_ids).values_list("pk", flat=True))
+        messages += [
+            f"There is no gallery {pk}: copy the code shown on the gallery's page."
+            for pk in sorted(gallery_ids - known)
+        ]
+    return messages
 
 
-def body_media_annotations():
-    """The story query's annotations `preloaded` reads: its body's photos and its
-    galleries' items (all of them, each with whether the photo may be shown: a photo
-    still processing names its cache tag all the same), through BodyUse."""
-    from django.db.models import Exists, OuterRef, Subquery
-    from django.db.models.functions import JSONObject
-
-    from ..models import JSONArrayAgg
-    from .models import BodyUse, GalleryPhoto, Photo
-
-    def shown(path):
-        return Exists(Photo.objects.public().filter(pk=OuterRef(path)))
-
-    photos = (
-        BodyUse.objects.filter(story=OuterRef("pk"), photo__isnull=False)
-        .order_by()
-        .values("story")
-        .annotate(
-            items=JSONArrayAgg(
-                JSONObject(
-                    id="photo_id",
-                    public=shown("photo_id"),
-                    **{name: f"photo__{name}" for name in MEDIA_FIELDS},
-                )
-            )
-        )
-        .values("items")
-    )
-    items = (
-        GalleryPhoto.objects.filter(gallery__body_uses__story=OuterRef("pk"))
-        .order_by()
-        .values("gallery__body_uses__story")
-        .annotate(
-            items=JSONArrayAgg(
-                JSONObject(
-                    id="pk",
-                    gallery_id="gallery_id",
-                    title="gallery__title",
-                    order="order",
-                    caption="caption",
-                    photo_id="photo_id",
-                    photo_public=shown("photo_id"),
-                    **{f"photo_{name}": f"photo__{name}" for name in MEDIA_FIELDS},
-                )
-            )
-        )
-        .values("items")
-    )
-    return {"body_photos_json": Subquery(photos), "body_gallery_json": Subquery(items)}
-
-
-def code_for(obj, caption=""):
-    """The short code an editor pastes for a Photo or a Gallery."""
-    kind = "gallery" if obj.__class__.__name__ == "Gallery" else "photo"
-    return f"[{kind} {obj.pk}{f' | {caption}' if caption else ''}]"
-
-
-@dataclass
-class PhotoBlock:
-    photo_id: int
-    caption: str  # this story's own caption, or "" for the library's
-    kind: "LibraryKind"
-    photo: object = None  # the Photo, if public (set by prefetch)
-
-    @property
-    def tags(self):
-        return {f"photo:{self.photo_id}"}
-
-
-@dataclass
-class GalleryBlock:
-    gallery_id: int
-    kind: "LibraryKind"
-    title: str = ""
-    items: list = field(default_factory=list)  # (Photo, caption), public photos only
-    photo_ids: set = field(default_factory=set)
-
-    @property
-    def tags(self):
-        return {f"gallery:{self.gallery_id}", *(f"photo:{pk}" for pk in self.photo_ids)}
-
-
-def references(body):
-    """(photo ids, gallery ids) the body places, for BodyUse and the form's check."""
-    from .. import blocks
-
-    photo_ids, gallery_ids = set(), set()
-    for part in blocks._split(body or ""):
-        if isinstance(part, blocks.Paragraph):
-            match = CODE.fullmatch(part.text)
-            if match:
-                pk = int(match.group(2))
-                (gallery_ids if match.group(1).lower() == "gallery" else photo_ids).add(pk)
-    return photo_ids, gallery_ids
-
-
-def _caption_html(caption, credit):
-    if not caption and not credit:
-        return ""
-    return format_html(
-        "<figcaption>{}{}</figcaption>",
-        caption,
-        format_html(' <span class="credit">{}</span>', credit) if credit else "",
-    )
-
-
-class LibraryKind:
-    """A paragraph that is only `[photo <id>]`, `[photo <id> | caption]` or `[gallery <id>]`."""
-
-    name = "library"
-
-    def claim(self, paragraph):
-        match = CODE.fullmatch(paragraph.text)
-        if match is None:
-            if _ALMOST.fullmatch(paragraph.text):
-                raise ValueError(
-                    f"“{paragraph.text[:80]}” is not a photo or gallery code: copy it from the "
-                    "photo library, like [photo 12], [photo 12 | A caption] or [gallery 3]."
-                )
-            return None
-        kind, pk, caption = match.group(1).lower(), int(match.group(2)), match.group(3) or ""
-        if kind == "gallery":
-            if caption:
-                raise ValueError(
-                    f"“{paragraph.text[:80]}”: a gallery takes no caption here; each photo's "
-                    "caption is set in the gallery."
-                )
-            return GalleryBlock(pk, self)
-        if len(caption) > CAPTION_MAX:
-            raise ValueError(
-                f"The caption of photo {pk} is {len(caption)} characters long; at most "
-                f"{CAPTION_MAX}."
-            )
-        return PhotoBlock(pk, caption, self)
-
-    def check(self, found):
-        """Form errors for codes naming no photo or gallery of the library."""
-        from .models import Gallery, Photo
-
-        messages = []
-        photo_ids = {b.photo_id for b in found if isinstance(b, PhotoBlock)}
-        gallery_ids = {b.gallery_id for b in found if isinstance(b, GalleryBlock)}
-        if photo_ids:
-            known = set(Photo.objects.filter(pk__in=photo_ids).values_list("pk", flat=True))
-            messages += [
-                f"There is no photo {pk} in the library: copy the code shown beside the photo."
-                for pk in sorted(photo_ids - known)
-            ]
-        if gallery_ids:
-            known = set(Gallery.objects.filter(pk__in=gallery_ids).values_list("pk", flat=True))
-            messages += [
-                f"There is no gallery {pk}: copy the code shown on the gallery's page."
-                for pk in sorted(gallery_ids - known)
-            ]
-        return messages
-
-    def prefetch(self, found):
-        """The galleries' items in one query, then every photo in one more; none at all
-        when the story's own query brought them (`preloaded`)."""
-        galleries = [b for b in found if isinstance(b, GalleryBlock)]
-        gallery_ids = {b.gallery_id for b in galleries}
-        photo_ids = {b.photo_id for b in found if isinstance(b, PhotoBlock)}
-        photos, items = {}, []
-        media = _PRELOADED.get()
-        if media is not None:
-            preloaded_photos, known, all_items = media
-            photos = dict(preloaded_photos)
-            items = [item for item in all_items if item[0] in gallery_ids]
-            # What BodyUse did not know (a body written without Story.save, e.g. a
-            # restored backup) is loaded as before.
-            gallery_ids -= {item[0] for item in items}
-            photo_ids -= known
-        photo_ids, gallery_ids = self._load(photo_ids, gallery_ids, photos, items)
-        for block in found:
-            if isinstance(block, PhotoBlock):
-                block.photo = photos.get(block.photo_id)
-        by_gallery = {}
-        for item in sorted(items, key=lambda item: (item[0], item[2], item[3])):
-            by_gallery.setdefault(item[0], []).append(item)
-        for block in galleries:
-            mine = by_gallery.get(block.gallery_id, [])
-            block.title = mine[0][1] if mine else ""
-            block.photo_ids = {item[4] for item in mine}
-            block.items = [
-                (photos[item[4]], item[5])
-                for item in mine
-                if item[4] in photos and photos[item[4]].lead_picture
-            ]
-
-    def _load(self, photo_ids, gallery_ids, photos, items):
-        """Load into `photos` and `items` what the ids name: the galleries' items in one
-        query, then their photos and `photo_ids` (public ones) in one more."""
-        from .models import GalleryPhoto, Photo
-
-        if gallery_ids:
-            for item in (
-                GalleryPhoto.objects.filter(gallery_id__in=gallery_ids)
-                .select_related("gallery")
-                .only("gallery_id", "photo_id", "caption", "order", "gallery__title")
-            ):
-                items.append(
-                    (
-                        item.gallery_id,
-                        item.gallery.title,
-                        item.order,
-                        item.pk,
-                        item.photo_id,
-                        item.caption,
-                    )
-                )
-                if item.photo_id not in photos:
-                    photo_ids.add(item.photo_id)
-        photo_ids = photo_ids - set(photos)
-        if photo_ids:
-            photos.update(Photo.objects.public().in_bulk(photo_ids))
-        return photo_ids, gallery_ids
-
-    # Readers
-
-    def reader_html(self, block, number):
-        from ..cards import picture
-
-        if isinstance(block, PhotoBlock):
-            photo = block.photo
-            if photo is None or photo.lead_picture is None:
-                return ""
-            return format_html(
-                '<figure class="inline-photo">{}{}</figure>',
-                picture(photo.lead_picture, photo.alt, INLINE_SIZES),
-                _caption_html(block.caption or photo.caption, photo.credit),
-            )
-        if not block.items:
-            return ""
-        title_id = f"gallery-{number}-title"
-        count = len(block.items)
-        items = []
-        for position, (photo, caption) in enumerate(block.items, 1):
-            full = photo.lead_picture
-            thumb = photo.card_picture or full
+def load(photo_ids, gallery_ids, photos, items):
+    """Load into `photos` ({id: Photo}, public ones) and `items` ([(gallery id, title,
+    order, item id, photo id, caption)]) what the ids name: the galleries' items in one
+    query, then their photos and `photo_ids` in one more. Returns the photo ids looked
+    up and the gallery ids."""
+    if gallery_ids:
+        for item in (
+            GalleryPhoto.objects.filter(gallery_id__in=gallery_ids)
+            .select_related("gallery")
+            .only("gallery_id", "photo_id", "caption", "order", "gallery__title")
+        ):
             items.append(
-                format_html(
-                    '<li class="gallery__item" data-full-src="{}" data-full-srcset="{}"'
-                    ' data-full-width="{}" data-full-height="{}">'
-                    '<figure><a class="gallery__open" href="{}" aria-label="{}">{}</a>{}</figure>'
-                    "</li>",
-                    full.src,
-                    full.srcset,
-                    full.width,
-                    full.height,
-                    full.src,
-                    f"Photo {position} of {count}, full size"
-                    + (f": {photo.alt}" if photo.alt else ""),
-                    picture(thumb, photo.alt, GALLERY_SIZES),
-                    _caption_html(caption or photo.caption, photo.credit),
+                (
+                    item.gallery_id,
+                    item.gallery.title,
+                    item.order,
+                    item.pk,
+                    item.photo_id,
+                    item.caption,
                 )
             )
-        return format_html(
-            '<figure class="gallery" data-gallery aria-labelledby="{}">'
-            '<figcaption id="{}" class="gallery__title">{} <span class="gallery__count">'
-            "({} photo{})</span></figcaption>"
-            '<ul class="gallery__items">{}</ul></figure>',
-            title_id,
-            title_id,
-            block.title or "Photo gallery",
-            count,
-            "s" if count != 1 else "",
-            mark_safe("".join(items)),  # each built by format_html above
-        )
-
-    # Feeds: plain figures, no script
-
-    def feed_html(self, block):
-        if isinstance(block, PhotoBlock):
-            if block.photo is None or block.photo.lead_picture is None:
-                return ""
-            return _feed_figure(block.photo, block.caption)
-        return format_html_join("", "{}", ((_feed_figure(p, c),) for p, c in block.items))
-
-
-def _feed_figure(photo, caption):
-    from ..metadata import absolute_url
-
-    picture = photo.lead_picture
-    return format_html(
-        '<figure><img src="{}" alt="{}" width="{}" height="{}">{}</figure>',
-        absolute_url(picture.src),
-        photo.alt,
-        picture.width,
-        picture.height,
-        _caption_html(caption or photo.caption, photo.credit),
-    )
+            if item.photo_id not in photos:
+                photo_ids.add(item.photo_id)
+    photo_ids = photo_ids - set(photos)
+    if photo_ids:
+        photos.update(Photo.objects.public().in_bulk(photo_ids))
+    return photo_ids, gallery_ids

@@ -21,14 +21,14 @@ import logging
 
 from django.core.files.storage import default_storage
 
+from .. import images
+from . import fingerprints
+
 logger = logging.getLogger(__name__)
 
 
 def _fingerprint(name):
     """(sha256, dhash) of a stored original; blanks when it cannot be read."""
-    from .. import images
-    from . import fingerprints
-
     try:
         with images.originals_storage.open(name, "rb") as handle:
             return fingerprints.sha256_of(handle), fingerprints.dhash(handle)
@@ -65,8 +65,6 @@ def _photo_for(Photo, by_name, name, fields, uploaded_at, uploaded_by_id, using)
 
 
 def _version_files_exist(name, renditions):
-    from .. import images
-
     renditions = renditions or {}
     if not name or renditions.get("source") != name or not renditions.get("files"):
         return False

@@ -10,19 +10,20 @@ pages show no photo rather than a broken one (`Photo.objects.public()`,
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save, pre_delete
-from django.dispatch import Signal, receiver
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from .. import images
-from ..cache import tags as cache_tags
+from ..cache.tags import purge, register_schedule
 from ..images import get_originals_storage
 from ..roles import PHOTO_RIGHTS_PERMISSION, meta_permissions
 from . import fingerprints
@@ -37,7 +38,7 @@ class TaggedPhoto(TaggedItemBase):
     content_object = models.ForeignKey("Photo", on_delete=models.CASCADE)
 
     class Meta:
-        app_label = "articles"
+        db_table = "articles_taggedphoto"  # the table it had in the articles app
 
 
 def hide_expired() -> bool:
@@ -161,6 +162,7 @@ class Photo(models.Model):
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
+        db_table = "articles_photo"  # the table it had in the articles app
         ordering = ["-uploaded_at", "-pk"]
         permissions = meta_permissions(PHOTO_RIGHTS_PERMISSION)
         constraints = [
@@ -196,15 +198,16 @@ class Photo(models.Model):
             # this save's own file, to remove if the save does not commit.
             self.original.save(self.original.name, upload, save=False)
             images.discard_unless_committed(images.originals_storage, [self.original.name])
+        # post_save (articles/photos/signal_handlers.py) enqueues the renditions' task
+        # when they are missing or stale: in this transaction, so the task exists
+        # exactly when this change does.
         super().save(*args, **kwargs)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and not RENDITION_INPUTS & set(update_fields):
-            return  # words only (a caption): the renditions' task has nothing to redo
-        if self.original and not self.renditions_are_current():
-            # In the same transaction: the task exists exactly when this change does.
-            from .tasks import make_photo_renditions
 
-            make_photo_renditions.enqueue(self.pk)
+    def needs_renditions(self, update_fields=None) -> bool:
+        """Whether a save (of `update_fields`, or of every field) asks for renditions."""
+        if update_fields is not None and not RENDITION_INPUTS & set(update_fields):
+            return False  # words only (a caption): the renditions' task has nothing to redo
+        return bool(self.original) and not self.renditions_are_current()
 
     # Renditions
 
@@ -253,39 +256,21 @@ class Photo(models.Model):
         return images.public_url_function()(cards[0]["jpeg"][0])
 
 
-def purge_stories_using(photo_id):
-    """Purge the cached pages of the stories showing this photo (their pages, cards,
-    feeds), as an edit of each story would."""
-    from ..cache import purge
-    from ..models import Story
-
-    pks = list(Story.objects.filter(lead_photo_id=photo_id).values_list("pk", flat=True))
-    # Bodies showing it (inline, or in a gallery) depend on its tag (articles/photos/inline.py).
-    shown = {f"photo:{photo_id}"}
-    if pks:
-        shown |= {f"story:{pk}" for pk in pks} | {"sitemap", "search"}
-    purge(shown)
+def purge_photo(photo_id):
+    """What readers see of the photo changed: purge what shows it. Bodies showing it
+    (inline, or in a gallery) depend on its tag (articles/inline_media.py); the
+    receivers of `photo_changed` purge the rest (the stories whose lead it is:
+    articles/signal_handlers.py; live updates: articles/live.py)."""
+    purge({f"photo:{photo_id}"})
     photo_changed.send(sender=Photo, photo_id=photo_id)
 
 
 # Sent when what readers see of a photo changes (its renditions made, its caption, alt
-# text or crop edited): live updates showing it are marked changed (articles/live.py).
+# text or crop edited). The library knows no story: whatever shows a photo listens.
 photo_changed = Signal()
 
 
-@receiver(post_save, sender=Photo)
-def _photo_saved(sender, instance, raw=False, **kwargs):
-    # Caption, credit, alt text or rights changed: every story showing it changes.
-    if not raw:
-        purge_stories_using(instance.pk)
-        if hide_expired():
-            # Its rights' end may have moved: the next timed change is looked up again,
-            # so that no page or Cache-Control outlives the new one.
-            cache_tags.purge((), schedule=True)
-
-
-@receiver(pre_delete, sender=Photo)
-def _renditions_as_stored(sender, instance, **kwargs):
+def renditions_as_stored(photo):
     """The renditions the row names now, locked until the deletion commits.
 
     The instance being deleted may have been read before the worker stored the
@@ -295,21 +280,12 @@ def _renditions_as_stored(sender, instance, **kwargs):
     """
     stored = (
         Photo.objects.select_for_update()
-        .filter(pk=instance.pk)
+        .filter(pk=photo.pk)
         .values_list("renditions", flat=True)
         .first()
     )
     if stored is not None:
-        instance.renditions = stored
-
-
-@receiver(post_delete, sender=Photo)
-def delete_photo_files(sender, instance, **kwargs):
-    """A deleted photo's original and renditions go once the deletion commits. (Only an
-    unused photo can be deleted: Story.lead_photo protects the others.)"""
-    original, made = instance.original.name, instance.renditions
-    if original or made:
-        transaction.on_commit(lambda: delete_files_unless_used(original, made), robust=True)
+        photo.renditions = stored
 
 
 def delete_files_unless_used(original, renditions):
@@ -329,8 +305,6 @@ def delete_files_unless_used(original, renditions):
 
 
 def _end_of(day):
-    from datetime import datetime, time, timedelta
-
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
@@ -338,7 +312,8 @@ def next_rights_expiry():
     """When the next photo in use leaves public pages, or None (none, or not hidden)."""
     if not hide_expired():
         return None  # no query: the default costs cold starts nothing
-    # In use: a story's lead, between a body's paragraphs, in a gallery or a live update.
+    # In use: a story's lead, between a body's paragraphs, in a gallery or a live update
+    # (the reverse relations the story core and live coverage declare: no import).
     in_use = (
         Q(stories__isnull=False)
         | Q(body_uses__isnull=False)
@@ -358,33 +333,26 @@ def rights_expired_since(since):
     """The tags of the stories whose photo's rights ended between `since` and now."""
     if not hide_expired():
         return set()
-    from ..models import Story
-
     now = timezone.localtime()
     # The rights of day D end at the start of D + 1: those that ended in (since, now].
-    last_days = (timezone.localtime(since).date(), now.date() - _one_day())
-    stories = Story.objects.filter(lead_photo__rights_expire_on__range=last_days)
+    last_days = (timezone.localtime(since).date(), now.date() - timedelta(days=1))
     photos = Photo.objects.filter(rights_expire_on__range=last_days)
-    # Bodies showing one inline or in a gallery depend on its own tag.
-    return {f"story:{pk}" for pk in stories.values_list("pk", flat=True)} | {
+    # The stories whose lead it is, through the story core's reverse relation
+    # (Story.lead_photo, "stories"): the library imports no story. Bodies showing one
+    # inline or in a gallery depend on its own tag.
+    leads = photos.filter(stories__isnull=False).values_list("stories", flat=True)
+    return {f"story:{pk}" for pk in leads} | {
         f"photo:{pk}" for pk in photos.values_list("pk", flat=True)
     }
 
 
-def _one_day():
-    from datetime import timedelta
-
-    return timedelta(days=1)
-
-
 def connect_schedule():
-    """Called from ArticlesConfig.ready."""
-    from ..cache.tags import register_schedule
-
+    """Called from PhotosConfig.ready (articles/photos/signal_handlers.py)."""
     register_schedule("photo-rights", next_at=next_rights_expiry, due_tags=rights_expired_since)
 
 
-# Galleries, and the photos and galleries a story's body shows (articles/photos/inline.py)
+# Galleries: placed in a story's body by their code (articles/photos/inline.py); which
+# story's body shows which photo or gallery is the story core's BodyUse (articles/models.py).
 
 
 class Gallery(models.Model):
@@ -397,6 +365,7 @@ class Gallery(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "articles_gallery"
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "galleries"
 
@@ -417,6 +386,7 @@ class GalleryPhoto(models.Model):
     order = models.PositiveIntegerField(default=0, db_index=True)
 
     class Meta:
+        db_table = "articles_galleryphoto"
         ordering = ["order", "pk"]
         verbose_name = "photo of the gallery"
         verbose_name_plural = "photos of the gallery"
@@ -425,86 +395,8 @@ class GalleryPhoto(models.Model):
         return str(self.photo)
 
 
-class BodyUse(models.Model):
-    """A photo or gallery that a story's body places between its paragraphs.
-
-    Kept in step with the body on every save of a story (`record_body_uses`), so that
-    "used in" and the refusal to delete a photo in use (PROTECT) are one indexed
-    lookup, not a search of every body.
-    """
-
-    story = models.ForeignKey("articles.Story", on_delete=models.CASCADE, related_name="body_uses")
-    photo = models.ForeignKey(
-        Photo, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
-    )
-    gallery = models.ForeignKey(
-        Gallery, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
-    )
-
-    class Meta:
-        verbose_name = "use in a story's body"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(photo__isnull=True) ^ Q(gallery__isnull=True),
-                name="body_use_photo_or_gallery",
-            ),
-        ]
-
-    def __str__(self):
-        # What the admin names when it refuses to delete the photo: "used by …".
-        return f"the body of “{self.story}”"
-
-
-def record_body_uses(story, created=False):
-    """Make the story's BodyUse rows what its body places (only ids that exist)."""
-    from .inline import references
-
-    photo_ids, gallery_ids = references(story.body)
-    if not photo_ids and not gallery_ids:
-        # The usual story, words only: no query when new, one DELETE otherwise.
-        if not created:
-            BodyUse.objects.filter(story=story).delete()
-        return
-    photo_ids = set(Photo.objects.filter(pk__in=photo_ids).values_list("pk", flat=True))
-    gallery_ids = set(Gallery.objects.filter(pk__in=gallery_ids).values_list("pk", flat=True))
-    have = set(BodyUse.objects.filter(story=story).values_list("photo_id", "gallery_id"))
-    want = {(pk, None) for pk in photo_ids} | {(None, pk) for pk in gallery_ids}
-    if have - want:
-        stale = Q()
-        for photo_id, gallery_id in have - want:
-            stale |= Q(photo_id=photo_id, gallery_id=gallery_id)
-        BodyUse.objects.filter(story=story).filter(stale).delete()
-    BodyUse.objects.bulk_create(
-        BodyUse(story=story, photo_id=photo_id, gallery_id=gallery_id)
-        for photo_id, gallery_id in want - have
-    )
-
-
-@receiver(post_save, sender="articles.Story")
-def _story_saved(sender, instance, created=False, raw=False, **kwargs):
-    if not raw:  # a restored backup or fixture brings its own BodyUse rows
-        record_body_uses(instance, created)
-
-
 def purge_gallery(gallery_id):
-    from ..cache import purge
-
     purge({f"gallery:{gallery_id}"})
-
-
-# Raw saves too: reverting a gallery to an earlier version (django-reversion) saves raw.
-
-
-@receiver(post_save, sender=Gallery)
-@receiver(post_delete, sender=Gallery)
-def _gallery_changed(sender, instance, **kwargs):
-    purge_gallery(instance.pk)
-
-
-@receiver(post_save, sender=GalleryPhoto)
-@receiver(post_delete, sender=GalleryPhoto)
-def _gallery_photo_changed(sender, instance, **kwargs):
-    purge_gallery(instance.gallery_id)
 
 
 # Bulk uploads: what became of each file (articles/photos/admin.py, tasks.py)
@@ -519,6 +411,7 @@ class PhotoUpload(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "articles_photoupload"
         ordering = ["-uploaded_at", "-pk"]
 
     def __str__(self):
@@ -549,6 +442,7 @@ class PhotoUploadFile(models.Model):
     )
 
     class Meta:
+        db_table = "articles_photouploadfile"
         ordering = ["upload", "position"]
 
     def __str__(self):

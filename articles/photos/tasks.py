@@ -24,7 +24,7 @@ from .models import (
     Photo,
     PhotoUploadFile,
     delete_files_unless_used,
-    purge_stories_using,
+    purge_photo,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def make_photo_renditions(photo_id: int, force: bool = False) -> str:
             if previous:
                 transaction.on_commit(lambda: delete_files_unless_used(None, previous), robust=True)
             # The stories showing it: from no photo (processing), or old crops, to these.
-            purge_stories_using(photo_id)
+            purge_photo(photo_id)
     if stale:
         # Nothing names these files: remove them now rather than leave them to
         # cleanup_media. (A newer focal point has its own task queued.)

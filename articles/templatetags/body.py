@@ -4,7 +4,7 @@ galleries) rendered."""
 from django import template
 
 from articles import blocks
-from articles.photos.inline import preloaded
+from articles.inline_media import preloaded
 
 register = template.Library()
 

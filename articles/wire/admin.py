@@ -526,7 +526,7 @@ def _pictures_list(item):
                 format_html('<img src="{}" alt="" width="120"> ', photo.thumbnail_url)
                 if photo.thumbnail_url
                 else "",
-                reverse("admin:articles_photo_change", args=[photo.pk]),
+                reverse("admin:photos_photo_change", args=[photo.pk]),
                 " (processing)" if photo.is_processing else "",
             )
         elif picture.get("note"):

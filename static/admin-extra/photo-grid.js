@@ -1,6 +1,6 @@
 /*
  * Selecting photos for an action in the library's grid of cards
- * (admin/articles/photo/change_list_results.html). Django's actions.js does this for a
+ * (admin/photos/photo/change_list_results.html). Django's actions.js does this for a
  * table's rows only; this is its behaviour for cards: "select all on this page", the
  * "N of M selected" counter and, once the whole page is selected, the offer to select
  * every photo the search and filters found.

@@ -1,4 +1,4 @@
-// A bulk upload's page (admin/articles/photo/upload_results.html): while files are still
+// A bulk upload's page (admin/photos/photo/upload_results.html): while files are still
 // being checked or processed, fetch the page again every few seconds and update each
 // file's state and thumbnail in place. The caption fields are left as typed. Without
 // JavaScript the page says to reload.

@@ -1,7 +1,7 @@
 /*
  * Galleries: a keyboard-operable viewer over the list of figures (progressive enhancement).
  *
- * Each gallery is a <figure data-gallery> rendered by articles/photos/inline.py: without
+ * Each gallery is a <figure data-gallery> rendered by articles/inline_media.py: without
  * JavaScript a grid of photos, each linking its full-size image. Here a link opens a
  * modal <dialog> instead, showing the photo full size with its caption: Left and Right
  * arrows (or the buttons) move through the photos, Escape (or Close) closes it, and
