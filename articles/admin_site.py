@@ -33,36 +33,46 @@ class FormAutocompleteView(AutocompleteJsonView):
             raise PermissionDenied
         return term, model_admin, source_field, to_field_name
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self._labels_stories():
-            queryset = queryset.select_related("section")
-        return queryset
-
     def serialize_result(self, obj, to_field_name):
         result = super().serialize_result(obj, to_field_name)
-        if self._labels_stories():
-            # Pinning a story on a front: which one it is at a glance.
-            from .fronts.admin import story_choice_label
-
-            result["text"] = story_choice_label(obj)
-        elif self._labels_photos():
+        hook = self._result_hook()
+        if hook is not None:
+            return hook(self.request, obj, result, self.source_field)
+        if self._labels_photos():
             # A story's lead photo: which one it is at a glance (a thumbnail, with
             # articles/photos' admin-extra/photo-autocomplete.js), and its state.
             result["text"] = photo_choice_label(obj)
             result["thumbnail"] = obj.thumbnail_url
         return result
 
+    def _result_hook(self):
+        """`autocomplete_result(request, obj, result, source_field)` of the admin (or
+        inline) of the field's own model if it defines one, else of the chosen model's
+        admin, or None: how a choice is labelled is said where it is made (a desk's
+        form), or by the model chosen, never here."""
+        if not hasattr(self, "_hook"):
+            self._hook = None
+            for candidate in (*self._source_admins(), self.model_admin):
+                if hasattr(candidate, "autocomplete_result"):
+                    self._hook = candidate.autocomplete_result
+                    break
+        return self._hook
+
+    def _source_admins(self):
+        """The ModelAdmin or inlines whose forms have the field being filled in."""
+        model = self.source_field.model
+        for model_admin in self.admin_site._registry.values():
+            if model_admin.model is model:
+                yield model_admin
+            for inline in model_admin.get_inline_instances(self.request):
+                if inline.model is model:
+                    yield inline
+
     def _labels_photos(self):
         """A library photo chosen anywhere: a story's lead, a gallery's photos."""
         from .models import Photo
 
         return getattr(self.source_field, "related_model", None) is Photo
-
-    def _labels_stories(self):
-        from .fronts.models import Pin
-
-        return self.source_field.model is Pin and self.source_field.name == "story"
 
 
 def photo_choice_label(photo):
