@@ -422,8 +422,8 @@ def test_a_rolled_back_delete_leaves_the_banner_showing(site):
 def test_no_banner_ahead_costs_no_query_for_the_banner(site, django_assert_num_queries):
     """After the schedules are looked up (one query for all), a page with no banner to
     come needs no query to know it shows none."""
-    from articles.fronts import banner
     from articles.cache import tags
+    from articles.fronts import banner
 
     with at(NOW):
         tags.refresh_next_publication()
