@@ -5,7 +5,10 @@ checking only that the user may view the model it points to; and its "view on si
 redirect (`r/<content type>/<id>/`) sends any staff account to any object's public
 address (a draft's slug is made from its headline). Here both answer only for what the
 user may see in the admin: the objects of the ModelAdmin's `get_queryset`, and the
-autocomplete fields of forms the user may fill in.
+autocomplete fields of forms the user may fill in. How an autocomplete choice is
+labelled is said by an `autocomplete_result(request, obj, result, source_field)` method:
+of the ModelAdmin or inline whose form has the field (a desk labelling the stories it
+pins), else of the chosen model's ModelAdmin; this module names no desk.
 
 Installed by `NewsroomAdminConfig` (articles/apps.py) in INSTALLED_APPS, so
 `django.contrib.admin.site` is this site.
