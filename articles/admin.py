@@ -536,11 +536,5 @@ class StoryAdmin(
         return "story" if count == 1 else "stories"
 
 
-# The breaking-news banner's admin (its own module: the front-page desk grows beside it).
-from . import admin_banner  # noqa: E402, F401
-
-# The front-page desk (articles.arrange_fronts only): fronts, layouts, zones and pins.
-from .fronts import admin as fronts_admin  # noqa: E402, F401
-
 # The wire desk: the Wire, sources and subject mappings (articles/wire/).
 from .wire import admin as wire_admin  # noqa: E402, F401

@@ -5,7 +5,10 @@ checking only that the user may view the model it points to; and its "view on si
 redirect (`r/<content type>/<id>/`) sends any staff account to any object's public
 address (a draft's slug is made from its headline). Here both answer only for what the
 user may see in the admin: the objects of the ModelAdmin's `get_queryset`, and the
-autocomplete fields of forms the user may fill in.
+autocomplete fields of forms the user may fill in. How an autocomplete choice is
+labelled is said by an `autocomplete_result(request, obj, result, source_field)` method:
+of the ModelAdmin or inline whose form has the field (a desk labelling the stories it
+pins), else of the chosen model's ModelAdmin; this module names no desk.
 
 Installed by `NewsroomAdminConfig` (articles/apps.py) in INSTALLED_APPS, so
 `django.contrib.admin.site` is this site.
@@ -33,30 +36,35 @@ class FormAutocompleteView(AutocompleteJsonView):
             raise PermissionDenied
         return term, model_admin, source_field, to_field_name
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self._labels_stories():
-            queryset = queryset.select_related("section")
-        return queryset
-
     def serialize_result(self, obj, to_field_name):
         result = super().serialize_result(obj, to_field_name)
-        if self._labels_stories():
-            # Pinning a story on a front: which one it is at a glance.
-            from .fronts.admin import story_choice_label
-
-            result["text"] = story_choice_label(obj)
-        # The target model's admin may say more of a choice (a library photo's
-        # thumbnail and state: articles/photos/admin.py), knowing which field asks.
-        hook = getattr(self.model_admin, "autocomplete_result", None)
+        hook = self._result_hook()
         if hook is not None:
-            result = hook(self.request, obj, result, self.source_field)
+            return hook(self.request, obj, result, self.source_field)
         return result
 
-    def _labels_stories(self):
-        from .fronts.models import Pin
+    def _result_hook(self):
+        """`autocomplete_result(request, obj, result, source_field)` of the admin (or
+        inline) of the field's own model if it defines one, else of the chosen model's
+        admin, or None: how a choice is labelled is said where it is made (a desk's
+        form), or by the model chosen, never here."""
+        if not hasattr(self, "_hook"):
+            self._hook = None
+            for candidate in (*self._source_admins(), self.model_admin):
+                if hasattr(candidate, "autocomplete_result"):
+                    self._hook = candidate.autocomplete_result
+                    break
+        return self._hook
 
-        return self.source_field.model is Pin and self.source_field.name == "story"
+    def _source_admins(self):
+        """The ModelAdmin or inlines whose forms have the field being filled in."""
+        model = self.source_field.model
+        for model_admin in self.admin_site._registry.values():
+            if model_admin.model is model:
+                yield model_admin
+            for inline in model_admin.get_inline_instances(self.request):
+                if inline.model is model:
+                    yield inline
 
 
 class NewsroomAdminSite(admin.AdminSite):

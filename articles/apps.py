@@ -19,20 +19,10 @@ class ArticlesConfig(AppConfig):
 
         invalidation.connect_signals()
 
-        # Fronts' pages: purged on change, and at their pins' and layouts' times.
-        from .fronts import signals as fronts_signals
-
-        fronts_signals.connect_signals()
-
         # Versioned whatever loads first (admin, importer, shell): see articles/history.py.
         from . import history
 
         history.register()
-
-        # The breaking-news banner: its starts and expiries are scheduled changes.
-        from . import banner
-
-        banner.connect()
 
         # The story core's own handlers (the photo library's changes, for now).
         from . import signal_handlers

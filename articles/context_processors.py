@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
-from . import banner, cache
+from . import cache
 from .languages import site_language
 from .models import Section, Story
 
@@ -46,6 +46,4 @@ def newsroom(request):
         "site_language": site_language(),
         "site_time_zone": settings.TIME_ZONE,
         "nav_sections": SimpleLazyObject(lambda: nav_sections(request)),
-        # The live breaking-news banner (or None), a fragment read only by public pages.
-        "breaking_banner": SimpleLazyObject(banner.live_banner),
     }

@@ -45,7 +45,6 @@ from .languages import site_language, validate_language_tag
 from .photos.inline import MEDIA_FIELDS
 from .photos.models import Gallery, GalleryPhoto, Photo
 from .roles import (
-    ARRANGE_FRONTS_PERMISSION,
     CHANGE_STORY_PERMISSION,
     PUBLISH_PERMISSION,
     VIEW_STORY_PERMISSION,
@@ -453,8 +452,7 @@ class Story(models.Model):
         verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         get_latest_by = "published_at"
-        # The front-page desk's (fronts, pins, the banner) is here too: editors only.
-        permissions = meta_permissions(PUBLISH_PERMISSION, ARRANGE_FRONTS_PERMISSION)
+        permissions = meta_permissions(PUBLISH_PERMISSION)
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
@@ -1243,13 +1241,6 @@ def body_media_annotations():
     )
     return {"body_photos_json": Subquery(photos), "body_gallery_json": Subquery(items)}
 
-
-# The breaking-news banner lives in its own module (the front-page desk's models are in
-# articles/fronts/models.py); imported here so Django finds it with the app's models.
-from .banner import Banner  # noqa: E402, F401
-
-# The front-page desk's models live with the rest of it (articles/fronts/).
-from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
 
 # Defined in articles/live.py (docs/editors.md, "Live coverage"), a model of this app
 # like the ones above.

@@ -23,8 +23,9 @@ from django.db import DEFAULT_DB_ALIAS
 # DEFINED (`meta_permissions`), and tests/test_roles.py holds every one to a role or to
 # SUPERUSER_ONLY.
 PUBLISH_PERMISSION = "articles.publish_story"
-# The front-page desk: fronts, pins and the breaking-news banner (Editors only).
-ARRANGE_FRONTS_PERMISSION = "articles.arrange_fronts"
+# The front-page desk: fronts, pins and the breaking-news banner (Editors only; on
+# the `fronts` app's Front model).
+ARRANGE_FRONTS_PERMISSION = "fronts.arrange_fronts"
 # The photo library's usage rights (credit terms, expiry): Editors only.
 PHOTO_RIGHTS_PERMISSION = "photos.change_photo_rights"
 # The wire desk: turn an agency's item into a draft story.

@@ -9,8 +9,10 @@ register_converter(UnicodeSlugConverter, "uslug")
 
 app_name = "articles"
 
+# The home page and the sections' pages (`home`, `section_detail`) are the front-page
+# desk's: articles/fronts/urls.py, mounted beside these by newsroom/urls.py.
+
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
     path("stories/", views.LatestView.as_view(), name="story_list"),
     path("stories/<uslug:slug>/", views.StoryDetailView.as_view(), name="story_detail"),
     path("stories/<uslug:slug>/updates/", views.live_updates_poll, name="live_updates"),
@@ -19,7 +21,6 @@ urlpatterns = [
         views.live_update_permalink,
         name="live_update",
     ),
-    path("sections/<uslug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
     path("authors/<uslug:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
     path("search/", views.search, name="search"),

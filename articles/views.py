@@ -23,15 +23,11 @@ from taggit.models import Tag
 from . import cache, live, metadata
 from .cache import pages
 from .cards import cards_for, zone_card_variant
-from .fronts.resolve import resolve as resolve_front
 from .languages import site_language
 from .live import LiveUpdate
 from .models import Author, Section, Story, StorySlug
 from .pagination import Cursor, KeysetPage, cursor_for_page_number
 from .search import search_stories
-
-# A list without a front above it (see StoryListView.front_section_id).
-NO_FRONT = object()
 
 # Former `?page=N` links beyond this are not followed (each one costs an OFFSET).
 MAX_FORMER_PAGE = 100_000
@@ -60,24 +56,11 @@ class StoryListView(TemplateView):
     # A list about one section, tag or author exists only while it has a public story.
     empty_is_404 = False
     card_variant = "h2"
-    # A front's layout to show instead of the current one: an editor's preview
-    # (articles/fronts/admin.py), never cached.
-    preview_layout = None
 
-    def front_section_id(self):
-        """The front this list shows above its first page: None for the home page, a
-        section's pk; NO_FRONT for lists without one."""
-        return NO_FRONT
-
-    @cached_property
-    def front(self):
-        """The front shown above the list's first page (articles/fronts/), or None."""
-        section_id = self.front_section_id()
-        if section_id is NO_FRONT:
-            return None
-        # Older pages too: the list is the same list (what the front shows is not in
-        # it) on every page, so that their cursors meet.
-        return resolve_front(section_id, layout=self.preview_layout)
+    # What a desk shows above the list's first page, or None: the home page's and a
+    # section's front (articles/fronts/views.py). An object with `zones` (each with its
+    # `zone` and `stories`), `story_ids`, `tags` and `item_list_json_ld()`.
+    front = None
 
     def stories(self):
         return Story.objects.published()
@@ -178,10 +161,12 @@ class StoryListView(TemplateView):
             description=context.get("list_description") or context.get("meta_description"),
             feeds=feeds,
         )
-        if self.front_section_id() is None and self.front and self.front.story_ids:
-            # The home page's curated stories, in order.
-            page_meta.json_ld.append(self.front.item_list_json_ld())
+        page_meta.json_ld.extend(self.extra_json_ld())
         return head_fragment(page_meta)
+
+    def extra_json_ld(self):
+        """JSON-LD of this list page besides the list's own (the home page's front)."""
+        return []
 
     def front_zones(self, context, zones, cards):
         """Split `cards` into the front's zones (in `context["front_zones"]`) and the
@@ -209,32 +194,6 @@ class StoryListView(TemplateView):
         return list(by_story)
 
 
-class HomeView(StoryListView):
-    """The front page: the home front's zones (lead, top stories, sections' rails, as
-    editors arranged them; articles/fronts/), then the latest of the rest."""
-
-    template_name = "articles/home.html"
-    card_variant = "h3"
-
-    def front_section_id(self):
-        return None
-
-    def card_variants(self, stories, page_obj):
-        # No layout live (none made yet): the newest story leads, as before fronts.
-        variants = super().card_variants(stories, page_obj)
-        if variants and page_obj.number == 1 and not (self.front and self.front.zones):
-            variants[0] = "lead"
-        return variants
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        cards = context["cards"]
-        if context["page_obj"].number == 1 and cards and not context["front_zones"]:
-            context["front_zones"] = [{"kind": "lead", "cards": cards[:1]}]
-            context["cards"] = cards[1:]
-        return context
-
-
 class LatestView(StoryListView):
     extra_context = {"list_title": "Latest stories"}
 
@@ -249,14 +208,6 @@ class SectionDetailView(StoryListView):
 
     def stories(self):
         return super().stories().filter(section=self.section)
-
-    def front_section_id(self):
-        return self.section.pk
-
-    def card_variants(self, stories, page_obj):
-        # Below the section's top stories, under a "Latest" heading of its own.
-        variant = "h3" if self.front and self.front.story_ids else self.card_variant
-        return [variant] * len(stories)
 
     def list_tag(self):
         return f"list:section:{self.section.pk}"

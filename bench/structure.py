@@ -1,7 +1,7 @@
 """The shape of the code, measured: `python -m bench.structure`.
 
 Reads every module of the project's own packages (articles/, newsroom/) with `ast`, never
-importing them, and reports what DESIGN.md's rooms promise:
+importing them, and reports what the design's rooms promise (README.md, "The code"):
 - import circles: strongly connected groups of modules that import each other, counting
   module-level imports only (an import inside a function is reported on its own below);
 - imports of the project's own code inside functions (the usual way to dodge a circle),
@@ -9,7 +9,7 @@ importing them, and reports what DESIGN.md's rooms promise:
 - what `articles/cache/` imports from the rest of the project (it must import nothing);
 - the length of `articles/models.py`.
 
-tests/test_structure.py holds the limits; this module only measures.
+The limits are asserted by the suite; this module only measures.
 """
 
 import ast

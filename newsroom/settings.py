@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     # The photo library (articles/photos/): below the story core, which uses it.
     "articles.photos.apps.PhotosConfig",
     "articles",
+    # The front-page desk: fronts, pins, the breaking-news banner (above the core).
+    "articles.fronts",
+    # `manage.py load_demo`: every desk's demo content (last: it imports the desks).
+    "articles.demo",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +125,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.newsroom",
+                # The breaking-news banner above every public page (articles/fronts/).
+                "articles.fronts.context_processors.breaking_banner",
             ],
         },
     },

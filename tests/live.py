@@ -50,7 +50,8 @@ call_command("load_demo", stdout=io.StringIO())
 # A live breaking-news banner linking a public story: every page is checked with it.
 from datetime import timedelta
 from django.utils import timezone
-from articles.models import Banner, Story
+from articles.fronts.models import Banner
+from articles.models import Story
 Banner.objects.create(
     text="Live site check: a breaking-news banner on every page",
     story=Story.objects.published().order_by("-published_at").first(),

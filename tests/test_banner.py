@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
-from articles.banner import URL_MESSAGE, Banner
 from articles.cache import local, purge_everything
+from articles.fronts.banner import URL_MESSAGE, Banner
 from articles.models import Story
 from tests.admin_pages import form_fields
 from tests.conftest import at
@@ -24,8 +24,8 @@ from tests.test_query_counts import MAX_QUERIES
 NOW = datetime(2031, 5, 6, 9, 0, tzinfo=UTC)
 ENDS = NOW + timedelta(hours=1)
 TEXT = "Earthquake felt across the capital region"
-ADD = reverse("admin:articles_banner_add")
-CHANGELIST = reverse("admin:articles_banner_changelist")
+ADD = reverse("admin:fronts_banner_add")
+CHANGELIST = reverse("admin:fronts_banner_changelist")
 
 
 def make_banner(**fields):
@@ -314,10 +314,10 @@ def test_reporter_is_refused_everywhere(reporter_client):
     for url in (
         CHANGELIST,
         ADD,
-        reverse("admin:articles_banner_change", args=[banner.pk]),
-        reverse("admin:articles_banner_delete", args=[banner.pk]),
-        reverse("admin:articles_banner_history", args=[banner.pk]),
-        reverse("admin:articles_banner_recoverlist"),
+        reverse("admin:fronts_banner_change", args=[banner.pk]),
+        reverse("admin:fronts_banner_delete", args=[banner.pk]),
+        reverse("admin:fronts_banner_history", args=[banner.pk]),
+        reverse("admin:fronts_banner_recoverlist"),
     ):
         assert reporter_client.get(url).status_code == 403, url
     assert reporter_client.post(ADD, {"text": "x"}).status_code == 403
@@ -334,7 +334,7 @@ def test_history_records_changes_and_undoes_them_without_touching_the_story(
     )
     assert news_editor_client.post(ADD, data).status_code == 302
     banner = Banner.objects.get()
-    change = reverse("admin:articles_banner_change", args=[banner.pk])
+    change = reverse("admin:fronts_banner_change", args=[banner.pk])
     data = form_fields(news_editor_client.get(change), "banner_form")
     data["text"] = "Second wording"
     assert news_editor_client.post(change, data).status_code == 302
@@ -342,12 +342,12 @@ def test_history_records_changes_and_undoes_them_without_touching_the_story(
     assert len(versions) == 2
     assert versions[1].revision.user.username == "desk"
     history = news_editor_client.get(
-        reverse("admin:articles_banner_history", args=[banner.pk])
+        reverse("admin:fronts_banner_history", args=[banner.pk])
     ).content.decode()
     assert "Changed Text." in history and "Added." in history
     story_before = Story.objects.filter(pk=story.pk).values().get()
 
-    revert = reverse("admin:articles_banner_revision", args=[banner.pk, versions[0].pk])
+    revert = reverse("admin:fronts_banner_revision", args=[banner.pk, versions[0].pk])
     data = form_fields(news_editor_client.get(revert), "banner_form")
     assert news_editor_client.post(revert, data).status_code == 302
 
@@ -369,7 +369,7 @@ def test_undoing_to_a_version_linking_a_story_deleted_since_keeps_the_banner_unl
     first = Version.objects.get_for_object(banner).order_by("pk").first()
     doomed.delete()
 
-    revert = reverse("admin:articles_banner_revision", args=[banner.pk, first.pk])
+    revert = reverse("admin:fronts_banner_revision", args=[banner.pk, first.pk])
     page = news_editor_client.get(revert)
     assert page.status_code == 200
     data = form_fields(page, "banner_form")
@@ -393,13 +393,13 @@ def test_a_revision_of_something_else_is_not_reverted_through_the_banner_admin(
     banner = make_banner()
     assert (
         news_editor_client.get(
-            reverse("admin:articles_banner_revision", args=[banner.pk, story_version.pk])
+            reverse("admin:fronts_banner_revision", args=[banner.pk, story_version.pk])
         ).status_code
         == 404
     )
     assert (
         news_editor_client.get(
-            reverse("admin:articles_banner_recover", args=[story_version.pk])
+            reverse("admin:fronts_banner_recover", args=[story_version.pk])
         ).status_code
         == 404
     )
@@ -422,8 +422,8 @@ def test_a_rolled_back_delete_leaves_the_banner_showing(site):
 def test_no_banner_ahead_costs_no_query_for_the_banner(site, django_assert_num_queries):
     """After the schedules are looked up (one query for all), a page with no banner to
     come needs no query to know it shows none."""
-    from articles import banner
     from articles.cache import tags
+    from articles.fronts import banner
 
     with at(NOW):
         tags.refresh_next_publication()

@@ -63,7 +63,7 @@ def test_editor_adds_a_banner_reader_sees_it_until_its_expiry(
         desk.fill("#id_password", PASSWORD)
         desk.click("input[type=submit]")
         desk.wait_for_selector("#user-tools")
-        desk.goto("/admin/articles/banner/add/")
+        desk.goto("/admin/fronts/banner/add/")
         expect(desk.locator("#banner_form")).to_contain_text("one banner at a time")
         desk.fill("#id_text", TEXT)
         desk.select_option("#id_level", "developing")

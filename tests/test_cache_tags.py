@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from articles import cards
 from articles.cache import local, purge, tags
-from articles.models import Front, Story, StoryAuthor
+from articles.fronts.models import Front
+from articles.models import Story, StoryAuthor
 from articles.pagination import Cursor
 
 HOSTS = ("host-a", "host-b")

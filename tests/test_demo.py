@@ -12,7 +12,7 @@ from PIL import Image
 from taggit.models import Tag
 
 from articles.demo import stories as demo
-from articles.management.commands import load_demo
+from articles.demo.management.commands import load_demo
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor, StoryRelation
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,8 @@ from reversion.models import Version
 
 from articles.cache import local, purge_everything
 from articles.fronts.defaults import ensure_default_fronts
-from articles.models import Front, Layout, Pin, Story, Zone
+from articles.fronts.models import Front, Layout, Pin, Zone
+from articles.models import Story
 from tests.admin_pages import form_fields
 from tests.conftest import at
 from tests.test_query_counts import MAX_QUERIES
@@ -302,12 +303,12 @@ def test_a_scheduled_layout_goes_live_on_time(page_cache, reader, make_story):
 
 @pytest.fixture
 def desk(news_editor_client):
-    """An editor (the Editor group, which has articles.arrange_fronts) at the desk."""
+    """An editor (the Editor group, which has fronts.arrange_fronts) at the desk."""
     return news_editor_client
 
 
 def change_url(layout):
-    return reverse("admin:articles_layout_change", args=[layout.pk])
+    return reverse("admin:fronts_layout_change", args=[layout.pk])
 
 
 def test_an_editor_pins_a_story_with_an_end_time_in_the_admin(desk, reader, stories):
@@ -384,7 +385,7 @@ def test_a_new_pin_without_a_place_goes_last_in_its_zone(desk, reader, stories):
 def test_the_story_autocomplete_shows_section_status_and_time(desk, stories, make_story):
     make_story("Story draft", status=Story.Status.DRAFT)
     url = reverse("admin:autocomplete")
-    query = "app_label=articles&model_name=pin&field_name=story&term=Story"
+    query = "app_label=fronts&model_name=pin&field_name=story&term=Story"
     results = desk.get(f"{url}?{query}").json()["results"]
     texts = {result["text"] for result in results}
     assert "Story draft — Nation · Draft" in texts
@@ -393,20 +394,20 @@ def test_the_story_autocomplete_shows_section_status_and_time(desk, stories, mak
 
 def test_preview_shows_the_prepared_layout_and_readers_do_not(desk, reader, stories):
     page = desk.post(
-        reverse("admin:articles_layout_changelist"),
+        reverse("admin:fronts_layout_changelist"),
         {"action": "prepare_next_edition", "_selected_action": [home_layout().pk]},
     )
     evening = Layout.objects.get(publish_at__isnull=True)
     assert page.status_code == 302 and page["Location"] == change_url(evening)
     pin(stories[7], evening.zones.get(kind="lead"))
-    preview = desk.get(reverse("admin:articles_layout_preview", args=[evening.pk]))
+    preview = desk.get(reverse("admin:fronts_layout_preview", args=[evening.pk]))
     assert preview.status_code == 200
     assert {"private", "no-store"} <= set(preview["Cache-Control"].replace(",", " ").split())
     assert "Story 7" in section_of(preview.content.decode(), 'aria-label="Top story"')
     assert "Story 7" not in section_of(reader.get("/").content.decode(), 'aria-label="Top story"')
     # Published now: readers see it.
     desk.post(
-        reverse("admin:articles_layout_changelist"),
+        reverse("admin:fronts_layout_changelist"),
         {"action": "publish_now", "_selected_action": [evening.pk]},
     )
     assert home_layout() == evening
@@ -416,7 +417,7 @@ def test_preview_shows_the_prepared_layout_and_readers_do_not(desk, reader, stor
 def test_the_fronts_list_names_what_readers_see_in_constant_queries(desk, make_section):
     def fronts_list():
         with CaptureQueriesContext(connection) as queries:
-            html = desk.get(reverse("admin:articles_front_changelist")).content.decode()
+            html = desk.get(reverse("admin:fronts_front_changelist")).content.decode()
         return html, len(queries)
 
     make_section("World", slug="world")
@@ -437,17 +438,17 @@ def test_the_fronts_list_names_what_readers_see_in_constant_queries(desk, make_s
 def test_reporters_are_refused_the_desk(reporter_client, stories):
     layout = home_layout()
     for url in (
-        reverse("admin:articles_layout_changelist"),
+        reverse("admin:fronts_layout_changelist"),
         change_url(layout),
-        reverse("admin:articles_layout_preview", args=[layout.pk]),
-        reverse("admin:articles_layout_history", args=[layout.pk]),
-        reverse("admin:articles_front_changelist"),
+        reverse("admin:fronts_layout_preview", args=[layout.pk]),
+        reverse("admin:fronts_layout_history", args=[layout.pk]),
+        reverse("admin:fronts_front_changelist"),
         reverse("admin:autocomplete")
-        + "?app_label=articles&model_name=pin&field_name=story&term=Story",
+        + "?app_label=fronts&model_name=pin&field_name=story&term=Story",
     ):
         assert reporter_client.get(url).status_code == 403, url
     response = reporter_client.post(
-        reverse("admin:articles_layout_changelist"),
+        reverse("admin:fronts_layout_changelist"),
         {"action": "publish_now", "_selected_action": [layout.pk]},
     )
     assert response.status_code == 403
@@ -468,9 +469,9 @@ def test_history_undoes_a_front_change_even_with_a_pinned_story_deleted_since(
         layout.save()
     assert "Story 5" in section_of(reader.get("/").content.decode(), 'aria-label="Top story"')
     stories[7].delete()  # pinned in the version brought back
-    history = desk.get(reverse("admin:articles_layout_history", args=[layout.pk]))
+    history = desk.get(reverse("admin:fronts_layout_history", args=[layout.pk]))
     assert history.status_code == 200
-    revision_url = reverse("admin:articles_layout_revision", args=[layout.pk, first.pk])
+    revision_url = reverse("admin:fronts_layout_revision", args=[layout.pk, first.pk])
     form = desk.get(revision_url)
     assert form.status_code == 200
     response = desk.post(revision_url, form_fields(form, "layout_form"))

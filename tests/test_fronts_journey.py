@@ -93,7 +93,7 @@ def test_editor_arranges_the_home_page_and_readers_see_it_on_time(browser, clock
 
     editor = new_context(browser, site).new_page()
     log_in(editor, site)
-    editor.goto("/admin/articles/front/")
+    editor.goto("/admin/fronts/front/")
     editor.locator("tr", has_text="Home page").get_by_role("link", name="Arrange").click()
     editor.get_by_role("link", name="Default").click()
     expect(editor.locator("#pins-group")).to_be_visible()
@@ -126,7 +126,7 @@ def test_editor_arranges_the_home_page_and_readers_see_it_on_time(browser, clock
     editor.locator("#pins-group").screenshot(path=str(screenshot_path("fronts-desk.png")))
 
     # The evening edition: a copy, being prepared, with its own lead.
-    editor.goto("/admin/articles/layout/")
+    editor.goto("/admin/fronts/layout/")
     editor.locator("tr", has_text="Home page").filter(has_text="Default").locator(
         "input.action-select"
     ).check()

@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from articles import languages
 from articles.demo import stories as demo
+from articles.fronts.models import Front
 from articles.importing import StoryImportError, import_stories
 from articles.metadata import story_json_ld
-from articles.models import Front, Story
+from articles.models import Story
 from articles.wire import ingest
 from articles.wire.formats import parse
 from articles.wire.models import WireSource

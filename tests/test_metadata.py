@@ -150,7 +150,7 @@ def test_the_default_share_image_is_a_setting(
 def test_every_demo_story_has_an_image_in_its_json_ld(db, client, monkeypatch):
     from django.core.management import call_command
 
-    from articles.management.commands import load_demo
+    from articles.demo.management.commands import load_demo
 
     monkeypatch.setattr(load_demo, "draw_photo", lambda *args: _tiny_jpeg())
     call_command("load_demo", stdout=io.StringIO())

@@ -29,8 +29,9 @@ from django_tasks_db.models import DBTaskResult
 from reversion.models import Version
 from taggit.models import Tag
 
+from articles.fronts.models import Banner
 from articles.live import LiveUpdate
-from articles.models import Author, Banner, Photo, Section, Story
+from articles.models import Author, Photo, Section, Story
 from articles.photos.models import Gallery, GalleryPhoto, PhotoUpload, PhotoUploadFile
 from tests.background_tasks import flaky
 from tests.conftest import image_bytes
@@ -87,6 +88,7 @@ MATRIX = {
         "articles": (LOGIN, 200, 200, 200),
         "photos": (LOGIN, 200, 200, 200),  # the photo library
         "taggit": (LOGIN, 404, 404, 200),
+        "fronts": (LOGIN, 404, 404, 200),
         "auth": (LOGIN, 404, 404, 404),
         "axes": (LOGIN, 404, 404, 404),
     },
@@ -180,27 +182,27 @@ MATRIX = {
     "photos_gallery_revision": same(LOGIN, 200, 200, 200, objects=["gallery"]),
     "photos_gallery_recoverlist": same(LOGIN, 200, 200, 200),
     "photos_gallery_recover": same(LOGIN, 200, 200, 200, objects=["deleted gallery"]),
-    # The breaking-news banner: `articles.arrange_fronts`, editors only, every URL.
-    "articles_banner_changelist": same(LOGIN, 403, 403, 200),
-    "articles_banner_add": same(LOGIN, 403, 403, 200),
-    "articles_banner_change": same(LOGIN, 403, 403, 200, objects=["banner"]),
-    "articles_banner_delete": same(LOGIN, 403, 403, 200, objects=["banner"]),
-    "articles_banner_history": same(LOGIN, 403, 403, 200, objects=["banner"]),
-    "articles_banner_revision": same(LOGIN, 403, 403, 200, objects=["banner"]),
-    "articles_banner_recoverlist": same(LOGIN, 403, 403, 200),
-    "articles_banner_recover": same(LOGIN, 403, 403, 200, objects=["deleted banner"]),
-    # The front-page desk: articles.arrange_fronts (editors) only, on every view.
+    # The breaking-news banner: `fronts.arrange_fronts`, editors only, every URL.
+    "fronts_banner_changelist": same(LOGIN, 403, 403, 200),
+    "fronts_banner_add": same(LOGIN, 403, 403, 200),
+    "fronts_banner_change": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "fronts_banner_delete": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "fronts_banner_history": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "fronts_banner_revision": same(LOGIN, 403, 403, 200, objects=["banner"]),
+    "fronts_banner_recoverlist": same(LOGIN, 403, 403, 200),
+    "fronts_banner_recover": same(LOGIN, 403, 403, 200, objects=["deleted banner"]),
+    # The front-page desk: fronts.arrange_fronts (editors) only, on every view.
     **{
-        f"articles_{model}_{view}": same(
+        f"fronts_{model}_{view}": same(
             LOGIN, 403, 403, 200, objects=[None if view in ("changelist", "add") else model]
         )
         for model in ("front", "layout")
         for view in ("changelist", "add", "change", "delete", "history")
     },
-    "articles_layout_preview": same(LOGIN, 403, 403, 200, objects=["layout"]),
-    "articles_layout_revision": same(LOGIN, 403, 403, 200, objects=["layout"]),
-    "articles_layout_recoverlist": same(LOGIN, 403, 403, 200),
-    "articles_layout_recover": same(LOGIN, 403, 403, 200, objects=["deleted layout"]),
+    "fronts_layout_preview": same(LOGIN, 403, 403, 200, objects=["layout"]),
+    "fronts_layout_revision": same(LOGIN, 403, 403, 200, objects=["layout"]),
+    "fronts_layout_recoverlist": same(LOGIN, 403, 403, 200),
+    "fronts_layout_recover": same(LOGIN, 403, 403, 200, objects=["deleted layout"]),
     # The wire desk (articles/wire/): every desk reads the wire; items are the agency's,
     # never added, edited or deleted by hand. Making a draft is a POST (GET: 405).
     "articles_wireitem_changelist": same(LOGIN, 200, 200, 200),
@@ -414,7 +416,7 @@ def _wire_desk(section):
 def _front_desk_versions(editor):
     """The home page's front, a layout with two versions, and a deleted layout's."""
     from articles.fronts.defaults import ensure_default_fronts
-    from articles.models import Front, Layout, Zone
+    from articles.fronts.models import Front, Layout, Zone
 
     ensure_default_fronts()  # the migration's, unless a flushing test removed them
     front = Front.objects.get(section=None)
@@ -452,25 +454,26 @@ def url_for(world, name, obj):
         return reverse("admin:app_list", kwargs={"app_label": obj})
     if name == "autocomplete":
         model_name, field_name = obj.split(".")
-        app_label = next(
+        # The app the field's model is in (the desks' models are in their own apps).
+        (app_label,) = {
             model._meta.app_label
             for model in django_apps.get_models()
             if model._meta.model_name == model_name
-        )
+        }
         query = f"app_label={app_label}&model_name={model_name}&field_name={field_name}&term="
         return f"{reverse('admin:autocomplete')}?{query}"
     if name == "view_on_site":
         target = world.stories.get(obj) or world.objects[obj]
         content_type = ContentType.objects.get_for_model(target)
         return reverse("admin:view_on_site", args=[content_type.pk, target.pk])
-    if name == "articles_layout_revision":
+    if name == "fronts_layout_revision":
         version = world.objects["layout version"]
         return reverse(f"admin:{name}", args=[world.objects[obj].pk, version.pk])
-    if name == "articles_layout_recover":
+    if name == "fronts_layout_recover":
         return reverse(f"admin:{name}", args=[world.objects[obj].pk])
-    if name in ("articles_story_recover", "articles_banner_recover", "photos_gallery_recover"):
+    if name in ("articles_story_recover", "fronts_banner_recover", "photos_gallery_recover"):
         return reverse(f"admin:{name}", args=[world.versions[obj][-1].pk])
-    if name in ("articles_banner_revision", "photos_gallery_revision"):
+    if name in ("fronts_banner_revision", "photos_gallery_revision"):
         banner = world.objects[obj]
         return reverse(f"admin:{name}", args=[banner.pk, world.versions[obj][0].pk])
     if name == "articles_story_revision":

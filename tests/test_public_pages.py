@@ -187,7 +187,7 @@ def test_section_navigation_lists_sections_in_order(client, make_story, make_sec
 
 
 def test_server_error_page_is_friendly(client, db, monkeypatch):
-    from articles import views
+    from articles.fronts import views
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")

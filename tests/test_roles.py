@@ -60,8 +60,8 @@ def test_only_editors_may_publish(db):
     assert ("articles", "publish_story") in group_permissions("Editor")
     assert ("articles", "publish_story") not in group_permissions("Reporter")
     # The front-page desk is for editors only (issue 15).
-    assert ("articles", "arrange_fronts") in group_permissions("Editor")
-    assert ("articles", "arrange_fronts") not in group_permissions("Reporter")
+    assert ("fronts", "arrange_fronts") in group_permissions("Editor")
+    assert ("fronts", "arrange_fronts") not in group_permissions("Reporter")
 
 
 def test_setup_roles_puts_edited_groups_back_in_step(db):

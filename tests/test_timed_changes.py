@@ -14,8 +14,8 @@ from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 
-from articles.banner import Banner
 from articles.cache import pages
+from articles.fronts.banner import Banner
 from articles.fronts.defaults import ensure_default_fronts
 from articles.fronts.models import Front, Layout, Pin, Zone
 from tests.conftest import library_photo, require

@@ -1,4 +1,4 @@
-"""The front-page desk in the admin: editors (`articles.arrange_fronts`) arrange the
+"""The front-page desk in the admin: editors (`fronts.arrange_fronts`) arrange the
 home page and each section's page; everyone else is refused on every view of it
 (lists, forms, history, preview, the story autocomplete of its pins).
 
@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
-from .. import views
 from ..models import Story
 from ..roles import ARRANGE_FRONTS_PERMISSION
+from . import views
 from .models import Front, Layout, Pin, Zone
 
 
@@ -61,7 +61,7 @@ def story_choice_label(story):
 
 
 class DeskPermissions:
-    """Every view of the desk needs `articles.arrange_fronts`, and nothing else (the
+    """Every view of the desk needs `fronts.arrange_fronts`, and nothing else (the
     models' own add/change/delete permissions are not given to anyone)."""
 
     def _may_arrange(self, request):
@@ -186,6 +186,13 @@ class PinInline(DeskPermissions, NoRelatedLinks, SortableTabularInline):
     extra = 1
     verbose_name_plural = "pinned stories (in order within each zone; drag to reorder)"
 
+    def autocomplete_result(self, request, obj, result, source_field):
+        """Pinning a story on a front: which one it is at a glance (articles/admin_site.py
+        asks the admin of the field's own model first)."""
+        if source_field.name == "story":
+            result["text"] = story_choice_label(obj)
+        return result
+
     def get_formset(self, request, obj=None, **kwargs):
         self._layout = obj
         return super().get_formset(request, obj, **kwargs)
@@ -221,7 +228,7 @@ class FrontAdmin(DeskPermissions, admin.ModelAdmin):
 
     @admin.display(description="layouts")
     def layouts_link(self, obj):
-        url = reverse("admin:articles_layout_changelist") + f"?front__id__exact={obj.pk}"
+        url = reverse("admin:fronts_layout_changelist") + f"?front__id__exact={obj.pk}"
         return format_html('<a href="{}">Arrange</a>', url)
 
 
@@ -244,7 +251,7 @@ class LayoutAdmin(DeskPermissions, SortableAdminBase, VersionAdmin):
     def preview_link(self, obj):
         if obj is None or obj.pk is None:
             return "Save first."
-        url = reverse("admin:articles_layout_preview", args=[obj.pk])
+        url = reverse("admin:fronts_layout_preview", args=[obj.pk])
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">Preview as readers will see it</a>',
             url,
@@ -255,14 +262,14 @@ class LayoutAdmin(DeskPermissions, SortableAdminBase, VersionAdmin):
             path(
                 "<int:object_id>/preview/",
                 self.admin_site.admin_view(self.preview_view),
-                name="articles_layout_preview",
+                name="fronts_layout_preview",
             ),
             *super().get_urls(),
         ]
 
     def preview_view(self, request, object_id):
         """The front with this layout, exactly as readers would see it now: private,
-        never stored (articles/views.py renders it outside the page cache)."""
+        never stored (articles/fronts/views.py renders it outside the page cache)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         layout = get_object_or_404(Layout.objects.select_related("front__section"), pk=object_id)
@@ -271,7 +278,7 @@ class LayoutAdmin(DeskPermissions, SortableAdminBase, VersionAdmin):
             view = views.HomeView.as_view(preview_layout=layout)
             response = view(request)
         else:
-            view = views.SectionDetailView.as_view(preview_layout=layout)
+            view = views.SectionFrontView.as_view(preview_layout=layout)
             response = view(request, slug=section.slug)
         response.render()
         response["Cache-Control"] = "private, no-store"
@@ -311,7 +318,7 @@ class LayoutAdmin(DeskPermissions, SortableAdminBase, VersionAdmin):
             messages.success(
                 request, f"“{made[0].name}” is being prepared: arrange and preview it."
             )
-            return redirect("admin:articles_layout_change", made[0].pk)
+            return redirect("admin:fronts_layout_change", made[0].pk)
         messages.success(request, f"{len(made)} editions are being prepared.")
         return None
 
@@ -342,3 +349,7 @@ def copy_layout(layout, name):
             pin.pk, pin.layout, pin.zone = None, copy, zones[pin.zone_id]
             pin.save()
     return copy
+
+
+# The breaking-news banner's admin (its own module).
+from . import admin_banner  # noqa: E402, F401

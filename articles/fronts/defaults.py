@@ -1,4 +1,5 @@
-"""The layouts every front starts with: created by the data migration and `load_demo`,
+"""The layouts every front starts with: created by `load_demo` (and, as they were then,
+by the `articles` app's migration 0010, which keeps its own copy of this),
 and only where missing (an editor's changes are never overwritten).
 
 Home: the lead (1 slot), top stories (4 slots), then one rail per section (3 slots).
@@ -22,9 +23,9 @@ def ensure_default_fronts(apps=None, using="default"):
     if apps is None:
         from django.apps import apps
     Section = apps.get_model("articles", "Section")
-    Front = apps.get_model("articles", "Front")
-    Layout = apps.get_model("articles", "Layout")
-    Zone = apps.get_model("articles", "Zone")
+    Front = apps.get_model("fronts", "Front")
+    Layout = apps.get_model("fronts", "Layout")
+    Zone = apps.get_model("fronts", "Zone")
 
     sections = list(Section.objects.using(using).order_by("order", "name"))
     home, created = Front.objects.using(using).get_or_create(section=None)

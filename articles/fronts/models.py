@@ -3,13 +3,14 @@
 A front is the home page (no section) or one section's page. It has layouts: the one
 readers see is the latest whose `publish_at` has come; one with no `publish_at` is
 being prepared (the evening edition), and one with a future `publish_at` replaces the
-current one at that moment by itself (articles/fronts/signals.py registers the
+current one at that moment by itself (articles/fronts/signal_handlers.py registers the
 schedule). A layout is an ordered list of zones (lead, top stories, a section's rail),
 each with a number of slots that editors change in the admin; pins put chosen stories
 in a zone's slots, in order, optionally from a start and until an end time. Slots
 without a pin fill themselves with the newest public stories (articles/fronts/resolve.py).
 
-Imported by articles/models.py, so these are models of the `articles` app.
+Models of the `fronts` app (they were the `articles` app's: each keeps its table); the
+breaking-news banner's model is in articles/fronts/banner.py, imported below.
 """
 
 from datetime import UTC, datetime
@@ -21,6 +22,9 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+
+from ..roles import ARRANGE_FRONTS_PERMISSION, meta_permissions
+from .banner import Banner  # noqa: F401  (a model of this app)
 
 # Default layouts are live "since always": a clock a test sets in the past still finds
 # the front readers have always had.
@@ -45,6 +49,9 @@ class Front(models.Model):
     )
 
     class Meta:
+        db_table = "articles_front"
+        # The front-page desk's one permission (fronts, pins, the banner): editors only.
+        permissions = meta_permissions(ARRANGE_FRONTS_PERMISSION)
         constraints = [
             # One front per section (OneToOne) and one home page: NULLs are never equal
             # to each other in a unique index, their COALESCE to 0 is.
@@ -97,6 +104,7 @@ class Layout(models.Model):
     objects = LayoutQuerySet.as_manager()
 
     class Meta:
+        db_table = "articles_layout"
         ordering = ["front", "-publish_at", "-pk"]
         indexes = [
             # The current layout of a front, and the next one due (the schedule).
@@ -139,6 +147,7 @@ class Zone(models.Model):
     position = models.PositiveIntegerField(default=0, db_index=False)
 
     class Meta:
+        db_table = "articles_zone"
         ordering = ["position", "pk"]
         indexes = [models.Index(fields=["layout", "position"], name="zone_layout_idx")]
         constraints = [
@@ -175,6 +184,7 @@ class Pin(models.Model):
     ends_at = models.DateTimeField("until", null=True, blank=True)
 
     class Meta:
+        db_table = "articles_pin"
         ordering = ["position", "pk"]
         indexes = [
             models.Index(fields=["layout", "position"], name="pin_layout_idx"),

@@ -1,4 +1,4 @@
-"""The breaking-news banner in the admin: editors only (`articles.arrange_fronts`),
+"""The breaking-news banner in the admin: editors only (`fronts.arrange_fronts`),
 with history and undo (django-reversion), a story picked by autocomplete."""
 
 from django import forms
@@ -11,10 +11,10 @@ from django.utils import timezone
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from .admin_workflow import LinkedStoriesMixin
+from ..admin_workflow import LinkedStoriesMixin
+from ..forms import LinkedStoryField
+from ..roles import ARRANGE_FRONTS_PERMISSION
 from .banner import URL_MESSAGE, URL_SCHEMES, Banner
-from .forms import LinkedStoryField
-from .roles import ARRANGE_FRONTS_PERMISSION
 
 ONE_AT_A_TIME = (
     "Readers see one banner at a time: the most recently started one that has not "

@@ -7,9 +7,10 @@ brings back the one it covered, if that one is still live.
 - A banner is live from `starts_at` (default: now) until `expires_at` (required: a
   banner nobody remembers to take down is worse than none). Both are honoured to the
   minute with no save and no cron: the next start or expiry is a scheduled change
-  (`register_schedule` in ArticlesConfig.ready), like a scheduled story.
+  (`register_schedule` in articles/fronts/signal_handlers.py), like a scheduled story.
 - Saving or deleting a banner purges the "banner" tag, which every public page carries
-  (base.html reads the live banner through a fragment that depends on it).
+  (base.html reads the live banner through a fragment that depends on it: the
+  `breaking_banner` of articles/fronts/context_processors.py).
 - It may link a story, shown only while that story is public (never a draft's address
   or headline), or an http(s) URL.
 """
@@ -21,12 +22,12 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
-from .cache import tags as cache_tags
-from .cache.fragments import get_or_set
+from ..cache import tags as cache_tags
+from ..cache.fragments import get_or_set
+from ..models import Story
 
 TAG = "banner"
 FRAGMENT_KEY = "banner"
@@ -99,6 +100,7 @@ class Banner(models.Model):
     objects = BannerQuerySet.as_manager()
 
     class Meta:
+        db_table = "articles_banner"  # made in the `articles` app: the table kept its name
         ordering = ["-starts_at", "-pk"]
         verbose_name = "breaking-news banner"
         # The live banner and the next start or expiry are read from expires_at onwards:
@@ -145,8 +147,6 @@ REGION_LABELS = {
 
 def _load_live():
     """The live banner, with its story's address if that story is public: one query."""
-    from .models import Story
-
     if cache_tags.next_moment_of(TAG) == 0.0:
         # No banner has yet to end (as of the last change or moment): none is live.
         return None
@@ -203,15 +203,3 @@ def changed_since(since):
     came = Q(starts_at__gt=since, starts_at__lte=now)
     went = Q(expires_at__gt=since, expires_at__lte=now)
     return {TAG} if Banner.objects.filter(came | went).exists() else set()
-
-
-def _changed(sender, instance, **kwargs):
-    # Raw saves too: a revert from the history writes the row that way.
-    cache_tags.purge({TAG}, schedule=True)
-
-
-def connect():
-    """The banner's schedule and signals (ArticlesConfig.ready)."""
-    cache_tags.register_schedule(TAG, moments=upcoming, due_tags=changed_since)
-    for name, signal in (("save", post_save), ("delete", post_delete)):
-        signal.connect(_changed, sender=Banner, dispatch_uid=f"newsroom-banner-{name}")

@@ -1,4 +1,5 @@
-"""The fronts' part of the one cache (articles/cache/): what purges a front's page.
+"""The front-page desk's part of the one cache (articles/cache/): what purges a front's
+page and the breaking-news banner. `connect()` is called from FrontsConfig.ready().
 
 - A front, layout, zone or pin saved or deleted: `front:home` or `front:section:<pk>`
   (`front_tag`), the tag the home page or that section's page declares. A layout's
@@ -8,9 +9,12 @@
   every pin it has (shown or not), which the story's own purge covers; a deleted
   story's pins go with it (CASCADE), which purges the front too.
 - Timed changes, with no save: a pin starting or ending, a scheduled layout going live.
-  `register_schedule("fronts")` (from ArticlesConfig.ready) names the next such moment
+  `register_schedule("fronts")` (from `connect`) names the next such moment
   and, once it has passed, the fronts whose pages changed — exact to the minute through
   page cache, fragments and max-age, like scheduled stories.
+- The banner: saved or deleted (raw saves too: a revert from the history writes the row
+  that way), the "banner" tag every public page carries; its starts and expiries are
+  `register_schedule("banner")` (articles/fronts/banner.py).
 """
 
 from django.db import DEFAULT_DB_ALIAS
@@ -19,7 +23,8 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from ..cache.tags import purge, register_schedule
-from .models import Front, Layout, Pin, Zone, front_tag
+from . import banner
+from .models import Banner, Front, Layout, Pin, Zone, front_tag
 
 
 def _purge_front_of(section_ids, using):
@@ -83,18 +88,26 @@ def changed_since(since):
     return {front_tag(section_id) for section_id in {*pins, *layouts}}
 
 
-def connect_signals():
-    """Purge fronts' pages on change, and register their timed changes (apps.ready)."""
+def _banner_changed(sender, instance, **kwargs):
+    purge({banner.TAG}, schedule=True)
 
-    def connect(signal, handler, model, name):
+
+def connect():
+    """Purge fronts' pages and the banner on change, and register their timed changes."""
+
+    def connect_one(signal, handler, model, name):
         signal.connect(
             handler, sender=model, dispatch_uid=f"newsroom-fronts-{name}-{model._meta.label_lower}"
         )
 
-    connect(pre_save, _front_before, Front, "before")
-    connect(post_save, _front_saved, Front, "save")
-    connect(post_delete, _front_deleted, Front, "delete")
+    connect_one(pre_save, _front_before, Front, "before")
+    connect_one(post_save, _front_saved, Front, "save")
+    connect_one(post_delete, _front_deleted, Front, "delete")
     for model in (Layout, Zone, Pin):
-        connect(post_save, _part_changed, model, "save")
-        connect(post_delete, _part_changed, model, "delete")
+        connect_one(post_save, _part_changed, model, "save")
+        connect_one(post_delete, _part_changed, model, "delete")
     register_schedule("fronts", moments=next_change, due_tags=changed_since)
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(_banner_changed, sender=Banner, dispatch_uid=f"newsroom-banner-{name}")
+    register_schedule(banner.TAG, moments=banner.upcoming, due_tags=banner.changed_since)
