@@ -1177,6 +1177,3 @@ from .live import LiveUpdate  # noqa: E402, F401
 
 # The photo library (articles/photos/).
 from .photos.models import Photo  # noqa: E402, F401
-
-# The wire desk (articles/wire/): sources, their items, subject mappings.
-from .wire.models import SubjectMapping, WireItem, WireSource  # noqa: E402, F401

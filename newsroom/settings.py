@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "articles",
+    # The wire desk (articles/wire/): above the story core, which never imports it.
+    "articles.wire.apps.WireConfig",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,9 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from articles import urls as articles_urls
 from articles.media import serve_media
+from articles.wire import urls as wire_urls
 from newsroom import health
 
 admin.site.site_header = f"{settings.NEWSROOM['SITE_NAME']} — editors"
@@ -16,7 +18,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("articles.urls")),
+    # The public pages, one namespace ("articles"): the story core's and the desks'.
+    path("", include((articles_urls.urlpatterns + wire_urls.urlpatterns, "articles"))),
     # Browsers (and the admin, which declares no icon) ask for /favicon.ico.
     path(
         "favicon.ico",
