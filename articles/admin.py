@@ -12,12 +12,13 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from taggit import admin as taggit_admin
 from taggit.models import Tag
 
-from . import history, workflow
+from . import extensions, history, workflow
 from .admin_history import StoryHistoryMixin
 from .admin_live import LiveUpdatesAdminMixin
 from .admin_workflow import (
@@ -398,28 +399,19 @@ class StoryAdmin(
         form.attach_new_photo(obj, request.user)
         super().save_model(request, obj, form, change)
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if change and obj is not None and request.method == "GET":
-            self._warn_about_the_wire(request, obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    @cached_property
+    def desk_parts(self):
+        """What the desks add to this admin (the wire's warnings…): articles/extensions.py."""
+        return [part(self) for part in extensions.story_admin_parts.values()]
 
-    def _warn_about_the_wire(self, request, story):
-        """A kill or a newer version from the agency, loudly, on the story it concerns."""
-        flagged = story.wire_items.exclude(attention="").order_by("-version").first()
-        if flagged is None:
-            return
-        link = reverse("admin:articles_wireitem_change", args=[flagged.pk])
-        if flagged.attention == flagged.Attention.KILLED:
-            text = "KILLED by the agency: this story was withdrawn (version {}) and unpublished."
-            level = messages.ERROR
-        else:
-            text = "Wire update available: the agency sent version {} after your edits."
-            level = messages.WARNING
-        self.message_user(
-            request,
-            format_html(text + ' <a href="{}">Read it on the wire</a>.', flagged.version, link),
-            level,
-        )
+    def get_urls(self):
+        return [*(url for part in self.desk_parts for url in part.urls()), *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            for part in self.desk_parts:
+                context.update(part.change_form_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Bulk actions
 
@@ -534,7 +526,3 @@ class StoryAdmin(
     @staticmethod
     def _stories(count):
         return "story" if count == 1 else "stories"
-
-
-# The wire desk: the Wire, sources and subject mappings (articles/wire/).
-from .wire import admin as wire_admin  # noqa: E402, F401

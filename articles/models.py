@@ -1245,6 +1245,3 @@ def body_media_annotations():
 # Defined in articles/live.py (docs/editors.md, "Live coverage"), a model of this app
 # like the ones above.
 from .live import LiveUpdate  # noqa: E402, F401
-
-# The wire desk (articles/wire/): sources, their items, subject mappings.
-from .wire.models import SubjectMapping, WireItem, WireSource  # noqa: E402, F401

@@ -29,7 +29,7 @@ ARRANGE_FRONTS_PERMISSION = "fronts.arrange_fronts"
 # The photo library's usage rights (credit terms, expiry): Editors only.
 PHOTO_RIGHTS_PERMISSION = "photos.change_photo_rights"
 # The wire desk: turn an agency's item into a draft story.
-WIRE_DRAFT_PERMISSION = "articles.make_story_from_wireitem"
+WIRE_DRAFT_PERMISSION = "wire.make_story_from_wireitem"
 
 # What each permission above lets its holder do (the description Django stores).
 DEFINED = {
@@ -72,7 +72,7 @@ ROLE_PERMISSIONS = {
         *_crud("articles", "storyauthor", "relatedheadline"),
         *_crud("articles", "section", "author", actions=("view",)),
         # The wire desk: read the agencies' copy and make drafts of it.
-        ("articles", "view_wireitem"),
+        ("wire", "view_wireitem"),
         key(WIRE_DRAFT_PERMISSION),
         # The photo library: use and upload; deleting and usage rights are editors'.
         *_crud("photos", "photo", actions=("add", "change", "view")),
@@ -89,9 +89,9 @@ ROLE_PERMISSIONS = {
         *_crud("articles", "section", "author"),
         *_crud("taggit", "tag", "taggeditem"),
         # The wire desk; its sources (push tokens, folders) and mappings: editors only.
-        ("articles", "view_wireitem"),
+        ("wire", "view_wireitem"),
         key(WIRE_DRAFT_PERMISSION),
-        *_crud("articles", "wiresource", "subjectmapping"),
+        *_crud("wire", "wiresource", "subjectmapping"),
     ],
 }
 

@@ -3,7 +3,6 @@ from django.urls import path, register_converter
 from . import feeds, sitemaps, views
 from .cache import cache_public_page
 from .converters import UnicodeSlugConverter
-from .wire import views as wire_views
 
 register_converter(UnicodeSlugConverter, "uslug")
 
@@ -55,8 +54,6 @@ urlpatterns += [
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap_index"),
     path("sitemap-<str:section>.xml", sitemaps.sitemap_page, name="sitemap"),
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
-    # Agencies push wire copy here, with their source's token (articles/wire/views.py).
-    path("wire/<slug:slug>/", wire_views.push, name="wire_push"),
     path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
 ]
 

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "articles",
     # The front-page desk: fronts, pins, the breaking-news banner (above the core).
     "articles.fronts",
+    # The wire desk (articles/wire/): above the story core, which never imports it.
+    "articles.wire.apps.WireConfig",
     # `manage.py load_demo`: every desk's demo content (last: it imports the desks).
     "articles.demo",
 ]

@@ -249,7 +249,7 @@ def test_a_korean_ninjs_item_makes_a_korean_draft(source):
 def test_the_wire_view_shows_an_items_language(source, editor_client):
     item, _ = ingest.receive(source("ninjs"), NINJS_KO, "subway.json")
 
-    page = editor_client.get(reverse("admin:articles_wireitem_change", args=[item.pk]))
+    page = editor_client.get(reverse("admin:wire_wireitem_change", args=[item.pk]))
 
     assert re.search(r"Language:</label>\s*<div class=\"readonly\">ko</div>", page.content.decode())
 

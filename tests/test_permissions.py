@@ -87,6 +87,7 @@ MATRIX = {
     "app_list": {
         "articles": (LOGIN, 200, 200, 200),
         "photos": (LOGIN, 200, 200, 200),  # the photo library
+        "wire": (LOGIN, 200, 200, 200),  # every desk reads the wire (articles/wire/)
         "taggit": (LOGIN, 404, 404, 200),
         "fronts": (LOGIN, 404, 404, 200),
         "auth": (LOGIN, 404, 404, 404),
@@ -205,19 +206,19 @@ MATRIX = {
     "fronts_layout_recover": same(LOGIN, 403, 403, 200, objects=["deleted layout"]),
     # The wire desk (articles/wire/): every desk reads the wire; items are the agency's,
     # never added, edited or deleted by hand. Making a draft is a POST (GET: 405).
-    "articles_wireitem_changelist": same(LOGIN, 200, 200, 200),
-    "articles_wireitem_add": same(LOGIN, 403, 403, 403),
-    "articles_wireitem_change": same(LOGIN, 200, 200, 200, objects=["wire item"]),
-    "articles_wireitem_delete": same(LOGIN, 403, 403, 403, objects=["wire item"]),
-    "articles_wireitem_history": same(LOGIN, 200, 200, 200, objects=["wire item"]),
-    "articles_wireitem_draft": same(LOGIN, 405, 405, 405, objects=["wire item"]),
+    "wire_wireitem_changelist": same(LOGIN, 200, 200, 200),
+    "wire_wireitem_add": same(LOGIN, 403, 403, 403),
+    "wire_wireitem_change": same(LOGIN, 200, 200, 200, objects=["wire item"]),
+    "wire_wireitem_delete": same(LOGIN, 403, 403, 403, objects=["wire item"]),
+    "wire_wireitem_history": same(LOGIN, 200, 200, 200, objects=["wire item"]),
+    "wire_wireitem_draft": same(LOGIN, 405, 405, 405, objects=["wire item"]),
     # A newer wire version of an edited story: use it or keep the text (POST only; who
     # may choose is the story admin's rule: tests/test_wire.py).
-    "articles_wireitem_apply": same(LOGIN, 405, 405, 405, objects=["wire item"]),
-    "articles_wireitem_keep": same(LOGIN, 405, 405, 405, objects=["wire item"]),
+    "wire_wireitem_apply": same(LOGIN, 405, 405, 405, objects=["wire item"]),
+    "wire_wireitem_keep": same(LOGIN, 405, 405, 405, objects=["wire item"]),
     # Sources (push tokens, folders) and subject mappings: editors only.
     **{
-        f"articles_{model}_{view}": same(
+        f"wire_{model}_{view}": same(
             LOGIN, 403, 403, 200, objects=[None if view in ("changelist", "add") else obj]
         )
         for model, obj in (("wiresource", "wire source"), ("subjectmapping", "subject mapping"))

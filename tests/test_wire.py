@@ -738,13 +738,13 @@ def test_the_sources_budget_counts_only_its_authenticated_pushes(client, pushing
 
 # The Wire in the admin ------------------------------------------------------------
 
-WIRE = "/admin/articles/wireitem/"
+WIRE = "/admin/wire/wireitem/"
 
 
 def draft_url(item):
     from django.urls import reverse
 
-    return reverse("admin:articles_wireitem_draft", args=[item.pk])
+    return reverse("admin:wire_wireitem_draft", args=[item.pk])
 
 
 def test_the_wire_lists_items_newest_first_with_flash_items_standing_out(
@@ -810,9 +810,9 @@ def test_a_killed_story_is_flagged_loudly_in_its_form(news_editor_client, ninjs_
 def test_sources_and_their_tokens_are_for_editors_only(
     reporter_client, news_editor_client, section
 ):
-    assert reporter_client.get("/admin/articles/wiresource/").status_code == 403
+    assert reporter_client.get("/admin/wire/wiresource/").status_code == 403
     response = news_editor_client.post(
-        "/admin/articles/wiresource/add/",
+        "/admin/wire/wiresource/add/",
         {"name": "Yonhap", "slug": "yonhap", "format": "newsml", "active": "on"},
         follow=True,
     )

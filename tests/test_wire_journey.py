@@ -65,7 +65,7 @@ def drop(inbox, name):
 
 
 def make_draft_of(page, headline):
-    page.goto("/admin/articles/wireitem/")
+    page.goto("/admin/wire/wireitem/")
     row = page.locator("#result_list tbody tr").filter(has_text=headline)
     row.get_by_role("button", name="Make a draft story").click()
     expect(page.locator("#id_headline")).to_have_value(headline)
@@ -79,7 +79,7 @@ def test_wire_copy_becomes_a_story_and_the_embargo_holds(browser, wire_site):
 
     editor = new_context(browser, site).new_page()
     log_in(editor, site)
-    editor.goto("/admin/articles/wireitem/")
+    editor.goto("/admin/wire/wireitem/")
     expect(editor.locator("#result_list")).to_contain_text("Parliament passes the 2031 budget")
     expect(editor.locator("#result_list")).to_contain_text("BULLETIN (2)")
     expect(editor.locator("#result_list")).to_contain_text("Embargoed until 2031-03-04")

@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from .. import history
+from .. import extensions, history
 from ..admin_workflow import embargo_label
 from ..models import Story
 from ..photos.models import Photo
@@ -266,8 +266,8 @@ class WireItemAdmin(admin.ModelAdmin):
                 "Use this version in the story</button> "
                 '<button type="submit" class="button" formaction="{}" formmethod="post">'
                 "Keep the story’s text</button></p>",
-                reverse("admin:articles_wireitem_apply", args=[obj.pk]),
-                reverse("admin:articles_wireitem_keep", args=[obj.pk]),
+                reverse("admin:wire_wireitem_apply", args=[obj.pk]),
+                reverse("admin:wire_wireitem_keep", args=[obj.pk]),
             )
         return format_html(
             '<p><a href="{}">{}</a></p><div class="wire-diff">{}{}</div>{}',
@@ -302,7 +302,7 @@ class WireItemAdmin(admin.ModelAdmin):
             if row.pk == obj.pk:
                 items.append((format_html("{} <em>(this version)</em>", label),))
             else:
-                url = reverse("admin:articles_wireitem_change", args=[row.pk])
+                url = reverse("admin:wire_wireitem_change", args=[row.pk])
                 items.append((format_html('<a href="{}">{}</a>', url, label),))
         return format_html(
             '<ul id="versions" class="wire-versions">{}</ul>',
@@ -355,7 +355,7 @@ class WireItemAdmin(admin.ModelAdmin):
         count = getattr(obj, "version_count", None) or 1
         history = "1 version"
         if count > 1:
-            url = reverse("admin:articles_wireitem_change", args=[obj.pk])
+            url = reverse("admin:wire_wireitem_change", args=[obj.pk])
             history = format_html('<a href="{}#versions">{} versions</a>', url, count)
         return format_html("v{} · {}<br>{}", obj.version, _kind(obj), history)
 
@@ -386,7 +386,7 @@ class WireItemAdmin(admin.ModelAdmin):
         # A button of the changelist's own form (it carries the CSRF token): one click.
         return format_html(
             '<button type="submit" class="button" formaction="{}" formmethod="post">{}</button>',
-            reverse("admin:articles_wireitem_draft", args=[obj.pk]),
+            reverse("admin:wire_wireitem_draft", args=[obj.pk]),
             label,
         )
 
@@ -410,19 +410,19 @@ class WireItemAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/draft/",
                 self.admin_site.admin_view(self.draft_view),
-                name="articles_wireitem_draft",
+                name="wire_wireitem_draft",
             ),
             path(
                 "<path:object_id>/apply/",
                 self.admin_site.admin_view(self.update_choice_view),
                 {"apply": True},
-                name="articles_wireitem_apply",
+                name="wire_wireitem_apply",
             ),
             path(
                 "<path:object_id>/keep/",
                 self.admin_site.admin_view(self.update_choice_view),
                 {"apply": False},
-                name="articles_wireitem_keep",
+                name="wire_wireitem_keep",
             ),
             *super().get_urls(),
         ]
@@ -460,7 +460,7 @@ class WireItemAdmin(admin.ModelAdmin):
             raise Http404("No such wire item.")
         story = self._draft(request, item)
         if story is None:
-            return redirect(reverse("admin:articles_wireitem_changelist"))
+            return redirect(reverse("admin:wire_wireitem_changelist"))
         return redirect(reverse("admin:articles_story_change", args=[story.pk]))
 
     @method_decorator(require_POST)
@@ -565,3 +565,32 @@ def _kind(item):
 def _safe_body(html):
     # Stored bodies went through articles/sanitize.py when they were received.
     return mark_safe(html)
+
+
+class WireWarningAdmin(extensions.StoryAdminPart):
+    """On a story's admin page: a kill or a newer version from the agency, loudly, on the
+    story it concerns (registered by WireConfig.ready() in articles/extensions.py)."""
+
+    def change_form_context(self, request, story):
+        if request.method == "GET":
+            self.warn_about_the_wire(request, story)
+        return {}
+
+    def warn_about_the_wire(self, request, story):
+        flagged = (
+            WireItem.objects.filter(story=story).exclude(attention="").order_by("-version").first()
+        )
+        if flagged is None:
+            return
+        link = reverse("admin:wire_wireitem_change", args=[flagged.pk])
+        if flagged.attention == flagged.Attention.KILLED:
+            text = "KILLED by the agency: this story was withdrawn (version {}) and unpublished."
+            level = messages.ERROR
+        else:
+            text = "Wire update available: the agency sent version {} after your edits."
+            level = messages.WARNING
+        self.model_admin.message_user(
+            request,
+            format_html(text + ' <a href="{}">Read it on the wire</a>.', flagged.version, link),
+            level,
+        )

@@ -1,6 +1,7 @@
 """The wire desk's data: sources, the items they send, and subject mappings.
 
-Imported by articles/models.py, so these are models of the `articles` app.
+Models of the `wire` app (articles/wire/apps.py); their tables kept the names they had
+in the `articles` app (`articles_wiresource`, …).
 """
 
 import hashlib
@@ -60,6 +61,7 @@ class WireSource(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        db_table = "articles_wiresource"
         ordering = ["name"]
 
     def __str__(self):
@@ -126,6 +128,7 @@ class SubjectMapping(models.Model):
     )
 
     class Meta:
+        db_table = "articles_subjectmapping"
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["code", "source"], name="subject_mapping_unique"),
@@ -195,6 +198,7 @@ class WireItem(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "articles_wireitem"
         ordering = ["-received_at", "-pk"]
         constraints = [
             # The same guid and version again changes nothing (rejected items, which

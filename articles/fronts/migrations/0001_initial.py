@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("articles", "0025_live_update_changes"),
+        ("articles", "0026_move_photos"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("reversion", "__latest__"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

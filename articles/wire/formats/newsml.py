@@ -15,7 +15,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 from articles.models import HEADLINE_MAX_LENGTH
 from articles.sanitize import sanitize_body
 
-from . import (
+from .common import (
     USABLE,
     WireCopy,
     WireFormatError,

@@ -28,7 +28,7 @@ from referencing.exceptions import Unresolvable
 from articles.models import HEADLINE_MAX_LENGTH
 from articles.sanitize import sanitize_body
 
-from . import (
+from .common import (
     USABLE,
     WireCopy,
     WireFormatError,

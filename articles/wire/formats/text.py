@@ -5,7 +5,7 @@ from pathlib import PurePath
 from articles.importing import ImportFormatError, body_html, make_dek, parse_story
 from articles.sanitize import sanitize_body
 
-from . import WireCopy, WireFormatError
+from .common import WireCopy, WireFormatError
 
 
 def parse(data, name):
