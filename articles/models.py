@@ -427,7 +427,7 @@ class Story(models.Model):
     # is an unused, always-NULL column and search.py falls back to substring matching.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    # Live coverage (articles/live.py): live from the start until the end; after that the
+    # Live coverage (articles/live/): live from the start until the end; after that the
     # page is the archive of the coverage. Neither may lie in the future (the form
     # refuses it): a change of state always comes with a save, never with the clock.
     live_started_at = models.DateTimeField(
@@ -1170,10 +1170,6 @@ from .banner import Banner  # noqa: E402, F401
 
 # The front-page desk's models live with the rest of it (articles/fronts/).
 from .fronts.models import Front, Layout, Pin, Zone  # noqa: E402, F401
-
-# Defined in articles/live.py (docs/editors.md, "Live coverage"), a model of this app
-# like the ones above.
-from .live import LiveUpdate  # noqa: E402, F401
 
 # The photo library (articles/photos/).
 from .photos.models import Photo  # noqa: E402, F401

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "articles",
+    # Live coverage (articles/live/), above the story core.
+    "articles.live.apps.LiveConfig",
 ]
 
 MIDDLEWARE = [
@@ -474,7 +476,7 @@ LOGGING = {
     },
 }
 
-# Live coverage (articles/live.py): updates shown on a live story's page before "Show
+# Live coverage (articles/live/): updates shown on a live story's page before "Show
 # older updates", and how often readers' pages ask for new ones (seconds; each poll
 # waits a random extra up to LIVE_POLL_JITTER so thousands of pages do not ask at once).
 NEWSROOM |= {

@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from articles import urls as articles_urls
+from articles.live import urls as live_urls
 from articles.media import serve_media
 from newsroom import health
 
@@ -16,7 +18,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("articles.urls")),
+    # The public pages, one namespace ("articles"): the story core's and the desks'.
+    path("", include((articles_urls.urlpatterns + live_urls.urlpatterns, "articles"))),
     # Browsers (and the admin, which declares no icon) ask for /favicon.ico.
     path(
         "favicon.ico",

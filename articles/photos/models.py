@@ -269,7 +269,7 @@ def purge_stories_using(photo_id):
 
 
 # Sent when what readers see of a photo changes (its renditions made, its caption, alt
-# text or crop edited): live updates showing it are marked changed (articles/live.py).
+# text or crop edited): live updates showing it are marked changed (articles/live/).
 photo_changed = Signal()
 
 
