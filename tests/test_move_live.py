@@ -25,6 +25,7 @@ from reversion.models import Version
 from articles import history
 from articles.live.history import record_live_change
 from articles.live.models import LiveUpdate, LiveUpdateRemoval
+from articles.roles import sync_roles
 from tests.conftest import library_photo
 
 BEFORE = [("live", None), ("articles", "0025_live_update_changes")]
@@ -77,6 +78,8 @@ def recorded_model(version_pk):
 def test_moving_live_coverage_to_its_app_and_back_loses_nothing(
     at_migration, make_story, editor, editor_client
 ):
+    # The role groups, as migrations make them (a flushed test database has none).
+    sync_roles()
     # Today's models: a live story, its updates (one with a photo), an edit and a
     # deletion recorded in its history (as the live desk records them).
     story = make_story("Typhoon", dek="First dek.", live_started_at=timezone.now())
@@ -130,6 +133,7 @@ def test_moving_live_coverage_to_its_app_and_back_loses_nothing(
     )
     assert desk.permissions.count() == 8  # LiveUpdate's four and LiveUpdateRemoval's
     before, groups = rows(), group_permissions()
+    assert {"Reporter", "Editor", "Live desk"} <= set(groups)
 
     # Forwards: the same rows, the content type relabelled, every group as it was.
     at_migration()
