@@ -20,7 +20,6 @@ from taggit.models import Tag
 
 from . import extensions, history, workflow
 from .admin_history import StoryHistoryMixin
-from .admin_live import LiveUpdatesAdminMixin
 from .admin_workflow import (
     LinkedStoriesMixin,
     StoryRowPermissions,
@@ -212,7 +211,6 @@ class CorrectionInline(StoryRowPermissions, LinkedStoriesMixin, admin.TabularInl
 
 @admin.register(Story)
 class StoryAdmin(
-    LiveUpdatesAdminMixin,
     StoryWorkflowMixin,
     StoryHistoryMixin,
     LinkedStoriesMixin,

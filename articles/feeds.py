@@ -27,9 +27,8 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Syn
 from django.utils.html import escape
 from taggit.models import Tag
 
-from . import blocks, cache
+from . import blocks, cache, extensions
 from .languages import site_language
-from .live import latest_update_time
 from .metadata import absolute_url, publisher_logo, story_images, xml_text
 from .models import Author, Section, Story, tags_as_json_for_story
 
@@ -206,8 +205,9 @@ class StoryFeed(Feed):
             # Tag names inside the stories' own query (as on story pages): prefetching
             # taggit's manager builds a queryset per story, a millisecond each.
             .annotate(tags_json=Subquery(tags_as_json_for_story()))
-            # Live stories show their latest update's time as the item's update time.
-            .annotate(live_latest_at=latest_update_time())
+            # Later times a desk knows of (a live story's newest update): the item's
+            # update time is the latest of them (articles/extensions.py).
+            .annotate(**{name: time() for name, time in extensions.feed_item_times.items()})
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )
         cache.depends_on(*subject.shows)
@@ -245,8 +245,8 @@ class StoryFeed(Feed):
         return story.published_at
 
     def item_updateddate(self, story):
-        latest = getattr(story, "live_latest_at", None)
-        return max(story.updated_at, story.published_at, latest or story.published_at)
+        later = (getattr(story, name) for name in extensions.feed_item_times)
+        return max(story.updated_at, story.published_at, *filter(None, later))
 
     def item_categories(self, story):
         return [xml_text(tag.name) for tag in story.tag_list]

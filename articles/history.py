@@ -34,7 +34,6 @@ from .cache.invalidation import purge_stories, story_tags
 from .models import (
     Author,
     Correction,
-    LiveUpdate,
     Photo,
     RelatedHeadline,
     Section,
@@ -90,8 +89,7 @@ def register():
         # exists (see `restore`): tags are shared by every story that uses them.
         TaggedItem: {"follow": ("tag",)},
         Tag: {},
-        # Recorded in the story's revisions when edited or deleted (`record_live_change`).
-        LiveUpdate: {},
+        # Live updates register themselves (articles/live/history.py).
     }
     for model, kwargs in options.items():
         if not reversion.is_registered(model):
@@ -121,23 +119,6 @@ def record_story_revisions(stories, *, user=None, comment=""):
             reversion.set_user(user)
             reversion.set_comment(comment)
             reversion.add_to_revision(story)
-
-
-def record_live_change(update, *, user=None, comment=""):
-    """One revision of `update`'s story, with `comment`, holding the update as it is now
-    (left out once deleted): editing or deleting an update shows in the story's history.
-
-    The story is recorded as it is (nothing of it changed); `restore` writes back the
-    story's own fields and rows only, so restoring this or an older version keeps every
-    update, including those posted after it.
-    """
-    story = stories_for_revisions([update.story_id]).get()
-    with reversion.create_revision():
-        reversion.set_user(user)
-        reversion.set_comment(comment)
-        reversion.add_to_revision(story)
-        if update.pk is not None and LiveUpdate.objects.filter(pk=update.pk).exists():
-            reversion.add_to_revision(update)
 
 
 # ------------------------------------------------------------------- restoring

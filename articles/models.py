@@ -426,7 +426,7 @@ class Story(models.Model):
     # is an unused, always-NULL column and search.py falls back to substring matching.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    # Live coverage (articles/live.py): live from the start until the end; after that the
+    # Live coverage (articles/live/): live from the start until the end; after that the
     # page is the archive of the coverage. Neither may lie in the future (the form
     # refuses it): a change of state always comes with a save, never with the clock.
     live_started_at = models.DateTimeField(
@@ -1240,8 +1240,3 @@ def body_media_annotations():
         .values("items")
     )
     return {"body_photos_json": Subquery(photos), "body_gallery_json": Subquery(items)}
-
-
-# Defined in articles/live.py (docs/editors.md, "Live coverage"), a model of this app
-# like the ones above.
-from .live import LiveUpdate  # noqa: E402, F401

@@ -14,12 +14,6 @@ app_name = "articles"
 urlpatterns = [
     path("stories/", views.LatestView.as_view(), name="story_list"),
     path("stories/<uslug:slug>/", views.StoryDetailView.as_view(), name="story_detail"),
-    path("stories/<uslug:slug>/updates/", views.live_updates_poll, name="live_updates"),
-    path(
-        "stories/<uslug:slug>/updates/<int:update_id>/",
-        views.live_update_permalink,
-        name="live_update",
-    ),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
     path("authors/<uslug:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
     path("search/", views.search, name="search"),
@@ -70,14 +64,21 @@ QUERY_PARAMETERS = {
     "author_detail": ("before", "page"),
     "search": ("q", "section", "tag", "page"),
     "sitemap": ("p",),
-    # Live coverage: older updates of a live story, and the poll's "updates after".
+    # A story page's parts (articles/extensions.py): live coverage's older updates.
     "story_detail": ("before",),
-    "live_updates": ("after", "since"),
 }
 
-# Every page above is public: anonymous readers get it from the page cache, until what
-# it shows changes (its cache tags; never private; see articles/cache/).
-for _pattern in urlpatterns:
-    _pattern.callback = cache_public_page(
-        _pattern.callback, QUERY_PARAMETERS.get(_pattern.name, ())
-    )
+
+def public_pages(patterns, query_parameters):
+    """Make every page of `patterns` public: anonymous readers get it from the page
+    cache, until what it shows changes (its cache tags; never private; see
+    articles/cache/). `query_parameters`: what each reads, by URL name (as above).
+    The desks' public pages (articles/live/urls.py) go through here too."""
+    for pattern in patterns:
+        pattern.callback = cache_public_page(
+            pattern.callback, query_parameters.get(pattern.name, ())
+        )
+    return patterns
+
+
+public_pages(urlpatterns, QUERY_PARAMETERS)

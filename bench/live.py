@@ -58,7 +58,7 @@ import json
 from datetime import timedelta
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from articles.live import LiveUpdate
+from articles.live.models import LiveUpdate
 from articles.models import Section, Story
 reporter = User.objects.create_user({username!r}, password={password!r}, is_staff=True)
 reporter.groups.add(Group.objects.get(name="Reporter"))
@@ -236,7 +236,7 @@ def drive(site_url, story, *, connections, duration, every, poll_ms, jitter_ms, 
 
 def posted_ids(site: Site, story_pk: int, after: int) -> list[int]:
     code = (
-        "from articles.live import LiveUpdate; import json; print(json.dumps(list("
+        "from articles.live.models import LiveUpdate; import json; print(json.dumps(list("
         f"LiveUpdate.objects.filter(story_id={story_pk}, pk__gt={after})"
         ".order_by('pk').values_list('pk', flat=True))))"
     )

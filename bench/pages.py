@@ -110,7 +110,7 @@ def _live_story():
 
     from django.utils import timezone
 
-    from articles.live import LiveUpdate
+    from articles.live.models import LiveUpdate
     from articles.models import Section, Story
 
     story = Story.objects.published().filter(slug="bench-live-coverage").first()

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "articles",
     # The front-page desk: fronts, pins, the breaking-news banner (above the core).
     "articles.fronts",
+    # Live coverage (articles/live/), above the story core.
+    "articles.live.apps.LiveConfig",
     # The wire desk (articles/wire/): above the story core, which never imports it.
     "articles.wire.apps.WireConfig",
     # `manage.py load_demo`: every desk's demo content (last: it imports the desks).
@@ -484,7 +486,7 @@ LOGGING = {
     },
 }
 
-# Live coverage (articles/live.py): updates shown on a live story's page before "Show
+# Live coverage (articles/live/): updates shown on a live story's page before "Show
 # older updates", and how often readers' pages ask for new ones (seconds; each poll
 # waits a random extra up to LIVE_POLL_JITTER so thousands of pages do not ask at once).
 NEWSROOM |= {

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from articles import urls as articles_urls
 from articles.fronts import urls as fronts_urls
+from articles.live import urls as live_urls
 from articles.media import serve_media
 from articles.wire import urls as wire_urls
 from newsroom import health
@@ -17,6 +18,7 @@ admin.site.index_title = "Newsroom"
 # The desks' public pages (each desk's urls.py), beside the core's.
 DESK_PATTERNS = [
     fronts_urls.urlpatterns,
+    live_urls.urlpatterns,
     wire_urls.urlpatterns,
 ]
 DESK_URLS = [pattern for patterns in DESK_PATTERNS for pattern in patterns]

@@ -118,7 +118,7 @@ def test_draws_photos_with_alt_text_caption_and_credit():
 
 
 def test_includes_a_story_covered_live_with_key_events(quick_photos, client):
-    from articles.live import LiveUpdate
+    from articles.live.models import LiveUpdate
 
     run()
     run()  # idempotent: the updates are not added twice

@@ -1,4 +1,4 @@
-"""Live coverage: a story that updates while readers watch (articles/live.py)."""
+"""Live coverage: a story that updates while readers watch (articles/live/)."""
 
 import json
 import re
@@ -12,7 +12,8 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles import history
-from articles.live import LiveUpdate
+from articles.live.history import record_live_change
+from articles.live.models import LiveUpdate
 from articles.models import Photo, Story
 from tests.background_tasks import run_worker
 from tests.test_photo_library import at_migration  # noqa: F401 (a fixture)
@@ -242,7 +243,7 @@ def test_restoring_an_old_version_keeps_updates_posted_since(make_live_story, ed
     story.dek = "Second dek."
     story.save()
     later = post_updates(story, 2)
-    history.record_live_change(later[0], user=editor, comment="Edited")
+    record_live_change(later[0], user=editor, comment="Edited")
     with transaction.atomic():
         history.restore(old)
     story.refresh_from_db()

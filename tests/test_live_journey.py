@@ -31,7 +31,7 @@ import json
 from datetime import timedelta
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from articles.live import LiveUpdate
+from articles.live.models import LiveUpdate
 from articles.models import Section, Story
 reporter = User.objects.create_user("field", password={PASSWORD!r}, is_staff=True)
 reporter.groups.add(Group.objects.get(name="Reporter"))

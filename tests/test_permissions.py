@@ -30,7 +30,7 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from articles.fronts.models import Banner
-from articles.live import LiveUpdate
+from articles.live.models import LiveUpdate
 from articles.models import Author, Photo, Section, Story
 from articles.photos.models import Gallery, GalleryPhoto, PhotoUpload, PhotoUploadFile
 from tests.background_tasks import flaky
@@ -117,7 +117,7 @@ MATRIX = {
     "articles_story_compare": per_story(200, 404),
     "articles_story_revision": per_story(200, 404),
     "articles_story_version": per_story(200, 404),
-    # Live updates (articles/admin_live.py): the live desk, and each update's edit and
+    # Live updates (articles/live/admin.py): the live desk, and each update's edit and
     # delete pages (every story here is covered live and has one update).
     "articles_story_live": per_story(200, HOME),
     "articles_story_live_edit": per_story(200, HOME),

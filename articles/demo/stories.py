@@ -990,7 +990,7 @@ STORIES = [
     },
     # ------------------------------------------------------------------ Live coverage
     # Covered live: the page shows its updates newest first and asks for new ones
-    # (articles/live.py). `live_updates`: (minutes ago, headline, text, key event).
+    # (articles/live/). `live_updates`: (minutes ago, headline, text, key event).
     {
         "slug": "typhoon-live-updates",
         "section": "nation",

@@ -3,17 +3,14 @@ namespace "articles" beside the core's (articles/urls.py): same paths, same name
 
 from django.urls import path
 
-from ..cache import cache_public_page
-from ..urls import QUERY_PARAMETERS
+from ..urls import QUERY_PARAMETERS, public_pages
 from . import views
 
-urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("sections/<uslug:slug>/", views.SectionFrontView.as_view(), name="section_detail"),
-]
-
 # Public pages: from the page cache for anonymous readers, as the core's.
-for _pattern in urlpatterns:
-    _pattern.callback = cache_public_page(
-        _pattern.callback, QUERY_PARAMETERS.get(_pattern.name, ())
-    )
+urlpatterns = public_pages(
+    [
+        path("", views.HomeView.as_view(), name="home"),
+        path("sections/<uslug:slug>/", views.SectionFrontView.as_view(), name="section_detail"),
+    ],
+    QUERY_PARAMETERS,
+)

@@ -260,7 +260,7 @@ def purge_photo(photo_id):
     """What readers see of the photo changed: purge what shows it. Bodies showing it
     (inline, or in a gallery) depend on its tag (articles/inline_media.py); the
     receivers of `photo_changed` purge the rest (the stories whose lead it is:
-    articles/signal_handlers.py; live updates: articles/live.py)."""
+    articles/signal_handlers.py; live updates: articles/live/signal_handlers.py)."""
     purge({f"photo:{photo_id}"})
     photo_changed.send(sender=Photo, photo_id=photo_id)
 

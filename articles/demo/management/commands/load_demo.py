@@ -30,7 +30,7 @@ from articles.demo import stories as demo
 from articles.fronts.defaults import ensure_default_fronts
 from articles.importing import import_stories
 from articles.languages import site_language
-from articles.live import LiveUpdate
+from articles.live.models import LiveUpdate
 from articles.models import (
     Author,
     Photo,
@@ -319,7 +319,7 @@ class Command(BaseCommand):
         return story
 
     def add_live_updates(self, story, updates):
-        """Cover `story` live since its publication, with these updates (articles/live.py)."""
+        """Cover `story` live since its publication, with these updates (articles/live/)."""
         story.live_started_at = story.published_at
         Story.objects.filter(pk=story.pk).update(live_started_at=story.live_started_at)
         LiveUpdate.objects.bulk_create(

@@ -1,4 +1,4 @@
-"""Posting live updates from a live story's admin page (articles/live.py).
+"""Posting live updates from a live story's admin page (articles/live/).
 
 One short form at the top of the story's change page (templates/admin/articles/story/
 change_form.html), outside the story's own form, posting to its own URL: an update is
@@ -9,6 +9,10 @@ Who may post: anyone who may change stories (`articles.change_story`) on a story
 may see in the admin (`StoryQuerySet.visible_to`): a reporter on their own live
 stories, an editor on all. Unlike the story's own fields, a reporter's own published
 story takes updates: posting them is what live coverage is for.
+
+The views and the panel are a part of the story admin (`LiveUpdatesAdmin`, registered
+from `LiveConfig.ready` in articles/extensions.py): their URLs are the story admin's
+(`admin:articles_story_live`, …/live/), and LiveUpdate has no admin of its own.
 """
 
 from django.contrib import messages
@@ -22,11 +26,14 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from articles.extensions import StoryAdminPart
+from articles.models import Story
+from articles.roles import CHANGE_STORY_PERMISSION
+
 from . import history
 from .forms import LiveUpdateForm
-from .live import LiveUpdate, discard_stored, photo_from_upload
-from .models import Story
-from .roles import CHANGE_STORY_PERMISSION
+from .models import LiveUpdate
+from .uploads import discard_stored, photo_from_upload
 
 # Updates listed on the admin pages (the public page has them all, a page at a time).
 ADMIN_LISTED = 50
@@ -41,10 +48,15 @@ def may_post_live_updates(user, story):
     )
 
 
-class LiveUpdatesAdminMixin:
+class LiveUpdatesAdmin(StoryAdminPart):
     """StoryAdmin's live-update views and the panel on its change page."""
 
-    def get_urls(self):
+    def __init__(self, model_admin):
+        super().__init__(model_admin)
+        self.admin_site = model_admin.admin_site
+        self.opts = model_admin.opts
+
+    def urls(self):
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view
         return [
@@ -63,15 +75,14 @@ class LiveUpdatesAdminMixin:
                 view(self.live_update_delete_view),
                 name="{}_{}_live_delete".format(*info),
             ),
-            *super().get_urls(),
         ]
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def change_form_context(self, request, story):
         # The story's own form as before; a live story's page also gets the live panel
         # (no query for a story that is not covered live).
-        if change and obj is not None and obj.is_live_coverage:
-            context["live_panel"] = self._live_panel(request, obj, LiveUpdateForm())
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        if not story.is_live_coverage:
+            return {}
+        return {"live_panel": self._live_panel(request, story, LiveUpdateForm())}
 
     # Views -----------------------------------------------------------------------
 
@@ -111,7 +122,7 @@ class LiveUpdatesAdminMixin:
         """GET: the live desk (the form and the updates); POST: post an update."""
         story = self._story_or_none(request, unquote(object_id))
         if story is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self.model_admin._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not request.user.has_perm(CHANGE_STORY_PERMISSION) and request.method == "POST":
             raise PermissionDenied
         form = LiveUpdateForm()
@@ -145,7 +156,7 @@ class LiveUpdatesAdminMixin:
     def live_update_edit_view(self, request, object_id, update_id):
         story, update = self._update_or_none(request, object_id, update_id)
         if update is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self.model_admin._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not may_post_live_updates(request.user, story):
             raise PermissionDenied
         form = LiveUpdateForm(instance=update)
@@ -177,7 +188,7 @@ class LiveUpdatesAdminMixin:
     def live_update_delete_view(self, request, object_id, update_id):
         story, update = self._update_or_none(request, object_id, update_id)
         if update is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self.model_admin._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not may_post_live_updates(request.user, story):
             raise PermissionDenied
         if request.method == "POST":
