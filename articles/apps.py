@@ -15,9 +15,11 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from .cache import invalidation
+        # What a change of a story, its parts, a section, author or tag purges, and the
+        # scheduled stories' moments (articles/signal_handlers.py).
+        from . import signal_handlers
 
-        invalidation.connect_signals()
+        signal_handlers.connect()
 
         # Fronts' pages: purged on change, and at their pins' and layouts' times.
         from .fronts import signals as fronts_signals

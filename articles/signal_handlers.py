@@ -1,4 +1,5 @@
-"""Which cache tags a change purges, derived from what was saved (before and after).
+"""What a change of the story core purges (cache tags), derived from what was saved
+(before and after); connected by `connect()` from ArticlesConfig.ready().
 
 - A story's text, photo, slug or bylines' order (not its place in lists):
   `story:<pk>`; if it is public before or after, also `search` and `sitemap`.
@@ -16,31 +17,44 @@
 - A former address (StorySlug): `story:<pk>`, `missing`.
 - A section, author or tag itself: `section:<pk>` / `author:<pk>` / `tag:<pk>`,
   `search`, `sitemap`, `missing` (a section also `sections`).
-- A scheduled story's moment passing: as publishing it (articles/cache/tags.py).
+- A scheduled story's moment passing: as publishing it (the "stories" schedule, below;
+  the mechanism is articles/cache/tags.py's).
 - `queryset.update()` in the admin's bulk actions: `purge_stories(pks)`, as publishing
   each. An import: `purge_everything()`.
 
-Pages declare what they show with `depends_on()` (articles/cache/__init__.py), and a
-card or story article kept as a fragment carries its own tags to every page using it.
+Tag names come from articles/cache/names.py. Pages declare what they show with
+`depends_on()` (articles/cache/__init__.py), and a card or story article kept as a
+fragment carries its own tags to every page using it.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
-from .tags import purge
+from .cache import names
+from .cache.tags import purge, register_schedule
+from .models import (
+    Author,
+    Correction,
+    RelatedHeadline,
+    Section,
+    Story,
+    StoryAuthor,
+    StoryRelation,
+    StorySlug,
+    related_lists_changed,
+)
 
 # Broad tags any change of a list's membership purges (never "sections": the navigation
 # changes only when a section gains its first or loses its last public story).
-MEMBERSHIP = ("missing", "search", "sitemap")
+MEMBERSHIP = (names.MISSING, names.SEARCH, names.SITEMAP)
 
 
 def story_tags(pk, section_ids=(), *, navigation=None):
     """Every tag a story's presence in lists touches: for publishing, unpublishing,
     deleting or moving it (two small queries: its tags and its bylines)."""
-    from taggit.models import TaggedItem
-
-    from articles.models import RelatedHeadline, Story, StoryAuthor, StoryRelation
-
     row = Story.objects.filter(pk=pk).values_list("section_id", flat=True).first()
     sections = {*section_ids, *([row] if row is not None else [])}
     tag_ids = TaggedItem.objects.filter(
@@ -54,23 +68,21 @@ def story_tags(pk, section_ids=(), *, navigation=None):
     linking = RelatedHeadline.objects.filter(target_id=pk).values_list("story_id", flat=True)
     ranking = StoryRelation.objects.filter(related_id=pk).values_list("story_id", flat=True)
     return {
-        *(f"story:{story}" for story in linking),
-        *(f"related:{story}" for story in ranking),
-        f"story:{pk}",
-        "list:latest",
+        *(names.story(story) for story in linking),
+        *(names.related(story) for story in ranking),
+        names.story(pk),
+        names.LIST_LATEST,
         *MEMBERSHIP,
-        *(["sections"] if navigation else []),
-        *(f"list:section:{section}" for section in sections),
-        *(f"list:tag:{tag}" for tag in tag_ids),
-        *(f"list:author:{author}" for author in author_ids),
+        *([names.SECTIONS] if navigation else []),
+        *(names.list_section(section) for section in sections),
+        *(names.list_tag(tag) for tag in tag_ids),
+        *(names.list_author(author) for author in author_ids),
     }
 
 
 def _navigation_changes(pk, section_ids):
     """Whether this story entering or leaving `section_ids` changes the navigation,
     which lists the sections with a public story: only if it is (or was) the only one."""
-    from articles.models import Story
-
     others = Story.objects.published().exclude(pk=pk)
     return any(not others.filter(section_id=section).exists() for section in section_ids)
 
@@ -109,14 +121,14 @@ def _remember_stored_story(sender, instance, **kwargs):
 
 def _story_saved(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwargs):
     before = getattr(instance, "_cache_before", None)
-    # The model's own visibility rule (`sender` is Story: nothing imported here).
+    # The model's own visibility rule, applied to what was stored before.
     was_public = before is not None and sender.public_rule(
         before["status"], before["published_at"], before["embargo_until"]
     )
     is_public = instance.is_public
-    tags = {f"story:{instance.pk}"}
+    tags = {names.story(instance.pk)}
     if was_public or is_public:
-        tags |= {"search", "sitemap"}
+        tags |= {names.SEARCH, names.SITEMAP}
     if was_public != is_public:
         # Published or unpublished (or scheduled, or gone live by a save): every list,
         # and the navigation if that was its section's first or last public story.
@@ -132,17 +144,17 @@ def _story_saved(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwar
         # Another section: the two sections' lists, and the navigation; its place in
         # the latest, tag and author lists is unchanged (its cards carry story:<pk>).
         sections = [before["section_id"], instance.section_id]
-        tags |= {*(f"list:section:{section}" for section in sections), *MEMBERSHIP}
+        tags |= {*(names.list_section(section) for section in sections), *MEMBERSHIP}
         if _navigation_changes(instance.pk, sections):
-            tags.add("sections")
+            tags.add(names.SECTIONS)
     if before is None or before["slug"] != instance.slug:
-        tags.add("missing")
+        tags.add(names.MISSING)
     schedule = (
         before is None
         or before["status"] != instance.status
         or before["published_at"] != instance.published_at
-        # An embargo's end is a moment of its own (articles/cache/tags.py), and so is
-        # the end of its lead photo's rights (articles/photos/models.py).
+        # An embargo's end is a moment of its own (the "stories" schedule below), and
+        # so is the end of its lead photo's rights (articles/photos/models.py).
         or before["embargo_until"] != instance.embargo_until
         or before["lead_photo_id"] != instance.lead_photo_id
     )
@@ -154,32 +166,28 @@ def _story_deleting(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
     if instance.is_public:
         purge(story_tags(instance.pk), schedule=False, using=using)
     else:
-        purge({f"story:{instance.pk}"}, schedule=True, using=using)
+        purge({names.story(instance.pk)}, schedule=True, using=using)
 
 
 def _story_deleted(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    purge({f"story:{instance.pk}"}, schedule=True, using=using)
+    purge({names.story(instance.pk)}, schedule=True, using=using)
 
 
 # What hangs off a story
 
 
 def _tagged(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    from django.contrib.contenttypes.models import ContentType
-
-    from articles.models import Story
-
     if instance.content_type_id != ContentType.objects.get_for_model(Story).pk:
         return
     purge(
-        {f"story:{instance.object_id}", f"list:tag:{instance.tag_id}", *MEMBERSHIP},
+        {names.story(instance.object_id), names.list_tag(instance.tag_id), *MEMBERSHIP},
         using=using,
     )
 
 
 def _byline(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
     purge(
-        {f"story:{instance.story_id}", f"list:author:{instance.author_id}", *MEMBERSHIP},
+        {names.story(instance.story_id), names.list_author(instance.author_id), *MEMBERSHIP},
         using=using,
     )
 
@@ -188,75 +196,89 @@ def _bylines_changed(sender, instance, action, reverse, pk_set, using=DEFAULT_DB
     # `story.authors.add()` / `.set()` / `.clear()` create through rows without post_save.
     if not (action.startswith("post_") or action == "pre_clear"):
         return
-    from articles.models import StoryAuthor
-
     if reverse:  # author.stories.add(…): pk_set names stories
-        tags = {f"list:author:{instance.pk}", *(f"story:{pk}" for pk in pk_set or ())}
+        tags = {names.list_author(instance.pk), *(names.story(pk) for pk in pk_set or ())}
     else:
         current = StoryAuthor.objects.filter(story_id=instance.pk).values_list(
             "author_id", flat=True
         )
         tags = {
-            f"story:{instance.pk}",
-            *(f"list:author:{pk}" for pk in {*current, *(pk_set or ())}),
+            names.story(instance.pk),
+            *(names.list_author(pk) for pk in {*current, *(pk_set or ())}),
         }
     purge(tags | set(MEMBERSHIP), using=using)
 
 
 def _shown_on_story(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    purge({f"story:{instance.story_id}"}, using=using)
+    purge({names.story(instance.story_id)}, using=using)
 
 
 def _former_address(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    purge({f"story:{instance.story_id}", "missing"}, using=using)
+    purge({names.story(instance.story_id), names.MISSING}, using=using)
 
 
 # Shared objects
 
 
 def _section(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    purge({f"section:{instance.pk}", "sections", "search", "sitemap", "missing"}, using=using)
+    purge({names.section(instance.pk), names.SECTIONS, *MEMBERSHIP}, using=using)
 
 
 def _author(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    purge({f"author:{instance.pk}", "search", "sitemap", "missing"}, using=using)
+    purge({names.author(instance.pk), *MEMBERSHIP}, using=using)
 
 
 def _tag(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    purge({f"tag:{instance.pk}", "search", "sitemap", "missing"}, using=using)
+    purge({names.tag(instance.pk), *MEMBERSHIP}, using=using)
 
 
 def _related_lists(sender, story_ids, **kwargs):
     # Only the pages of the stories whose automatic related headlines were re-ranked;
     # their cards elsewhere do not show them.
-    purge({f"related:{pk}" for pk in story_ids})
+    purge({names.related(pk) for pk in story_ids})
 
 
-def connect_signals():
-    """Purge the tags of whatever a public page shows when it changes (apps.ready)."""
-    from taggit.models import Tag, TaggedItem
+# Scheduled stories: they go live with no save and no signal (articles/cache/tags.py,
+# "Scheduled changes").
 
-    from articles.models import (
-        Author,
-        Correction,
-        RelatedHeadline,
-        Section,
-        Story,
-        StoryAuthor,
-        StoryRelation,
-        StorySlug,
-        related_lists_changed,
-    )
 
-    def connect(signal, handler, model, name):
+def scheduled_stories():
+    """The moments of the "stories" schedule: [(queryset, field)]."""
+    # An embargoed story goes public at its publication time, which is never before the
+    # embargo (a constraint); its embargo is a moment of its own all the same, so that
+    # the pages turn at the embargo's minute even if that rule were ever loosened.
+    return [
+        (Story.objects.scheduled(), "published_at"),
+        (Story.objects.scheduled().filter(embargo_until__gt=timezone.now()), "embargo_until"),
+    ]
+
+
+def stories_published_since(since):
+    """The tags of the stories gone public since `since`: as publishing each."""
+    tags = set()
+    # An embargoed story's publication time is never before its embargo (a constraint),
+    # so its publication time says when it went public: one index range, no OR that
+    # would read every story's embargo.
+    live = Story.objects.published().filter(published_at__gte=since)
+    for pk in live.values_list("pk", flat=True):
+        tags |= story_tags(pk, navigation=True)  # (several may go live together)
+    return tags
+
+
+def connect():
+    """Purge the tags of whatever a public page shows when it changes, and at a
+    scheduled story's moment (ArticlesConfig.ready)."""
+    register_schedule("stories", moments=scheduled_stories, due_tags=stories_published_since)
+
+    def on(signal, handler, model, name):
         signal.connect(
             handler, sender=model, dispatch_uid=f"newsroom-cache-{name}-{model._meta.label_lower}"
         )
 
-    connect(pre_save, _remember_stored_story, Story, "before")
-    connect(post_save, _story_saved, Story, "save")
-    connect(pre_delete, _story_deleting, Story, "deleting")
-    connect(post_delete, _story_deleted, Story, "delete")
+    on(pre_save, _remember_stored_story, Story, "before")
+    on(post_save, _story_saved, Story, "save")
+    on(pre_delete, _story_deleting, Story, "deleting")
+    on(post_delete, _story_deleted, Story, "delete")
     for model, handler in (
         (TaggedItem, _tagged),
         (StoryAuthor, _byline),
@@ -267,7 +289,7 @@ def connect_signals():
         (Author, _author),
         (Tag, _tag),
     ):
-        connect(post_save, handler, model, "save")
-        connect(post_delete, handler, model, "delete")
-    connect(m2m_changed, _bylines_changed, Story.authors.through, "m2m")
-    connect(related_lists_changed, _related_lists, StoryRelation, "ranked")
+        on(post_save, handler, model, "save")
+        on(post_delete, handler, model, "delete")
+    on(m2m_changed, _bylines_changed, Story.authors.through, "m2m")
+    on(related_lists_changed, _related_lists, StoryRelation, "ranked")
