@@ -27,7 +27,6 @@ from .admin_workflow import (
     embargo_label,
     scheduled_label,
 )
-from .cache import purge_stories
 from .forms import AuthorAdminForm, RelatedHeadlineForm, StoryAdminForm
 from .models import (
     Author,
@@ -42,6 +41,7 @@ from .roles import (
     PUBLISH_PERMISSION,  # noqa: F401 - re-exported for existing imports
     can_publish,
 )
+from .signal_handlers import purge_stories
 
 # Before StoryAdmin exists: VersionAdmin would otherwise register Story with defaults.
 history.register()

@@ -15,16 +15,13 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from .cache import invalidation
+        # What a change of a story, its parts, a section, author or tag purges, the
+        # scheduled stories' moments, a photo's stories (articles/signal_handlers.py).
+        from . import signal_handlers
 
-        invalidation.connect_signals()
+        signal_handlers.connect()
 
         # Versioned whatever loads first (admin, importer, shell): see articles/history.py.
         from . import history
 
         history.register()
-
-        # The story core's own handlers (the photo library's changes, for now).
-        from . import signal_handlers
-
-        signal_handlers.connect()

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 from . import cache
+from .cache import names as tag_names
 from .languages import site_language
 from .models import Story
 
@@ -137,9 +138,9 @@ def render_card(story, variant) -> SafeString:
 def card_tags(story):
     """What a card shows: the story, its section's name, its authors' names."""
     return {
-        f"story:{story.pk}",
-        f"section:{story.section_id}",
-        *(f"author:{byline.author_id}" for byline in story.bylines),
+        tag_names.story(story.pk),
+        tag_names.section(story.section_id),
+        *(tag_names.author(byline.author_id) for byline in story.bylines),
     }
 
 

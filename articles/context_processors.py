@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
 from . import cache
+from .cache import names
 from .languages import site_language
 from .models import Section, Story
 
@@ -32,7 +33,7 @@ def nav_sections(request):
         ]
 
     # "sections": a section's name, order or slug, or a story entering or leaving one.
-    return cache.get_or_set("nav-sections", load, {"sections"})
+    return cache.get_or_set("nav-sections", load, {names.SECTIONS})
 
 
 def newsroom(request):

@@ -28,6 +28,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from . import blocks, cache, extensions
+from .cache import names
 from .languages import site_language
 from .metadata import absolute_url, publisher_logo, story_images, xml_text
 from .models import Author, Section, Story, tags_as_json_for_story
@@ -158,7 +159,7 @@ class FeedSubject:
     feed_url: str
     stories: QuerySet
     # The cache tags of the list and its subject ("list:latest", "section:4", …).
-    shows: frozenset = frozenset({"list:latest"})
+    shows: frozenset = frozenset({names.LIST_LATEST})
     # A section, tag or author with no public story (drafts only, or none yet) must not
     # reveal itself, as its page does not.
     empty_is_404: bool = False
@@ -213,9 +214,9 @@ class StoryFeed(Feed):
         cache.depends_on(*subject.shows)
         for story in stories:  # each item's headline, text, bylines and tag names
             cache.depends_on(
-                f"story:{story.pk}",
-                *(f"author:{byline.author_id}" for byline in story.bylines),
-                *(f"tag:{tag.pk}" for tag in story.tag_list),
+                names.story(story.pk),
+                *(names.author(byline.author_id) for byline in story.bylines),
+                *(names.tag(tag.pk) for tag in story.tag_list),
             )
         if not stories and subject.empty_is_404:
             raise Http404("No public stories here.")
@@ -315,7 +316,7 @@ class SectionFeed(StoryFeed):
             feed_url=_this_feed(request),
             stories=Story.objects.published().filter(section=section),
             empty_is_404=True,
-            shows=frozenset({f"section:{section.pk}", f"list:section:{section.pk}"}),
+            shows=frozenset({names.section(section.pk), names.list_section(section.pk)}),
         )
 
 
@@ -330,7 +331,7 @@ class TagFeed(StoryFeed):
             feed_url=_this_feed(request),
             stories=Story.objects.published().tagged(tag),
             empty_is_404=True,
-            shows=frozenset({f"tag:{tag.pk}", f"list:tag:{tag.pk}"}),
+            shows=frozenset({names.tag(tag.pk), names.list_tag(tag.pk)}),
         )
 
 
@@ -345,5 +346,5 @@ class AuthorFeed(StoryFeed):
             feed_url=_this_feed(request),
             stories=Story.objects.published().filter(story_authors__author=author),
             empty_is_404=True,
-            shows=frozenset({f"author:{author.pk}", f"list:author:{author.pk}"}),
+            shows=frozenset({names.author(author.pk), names.list_author(author.pk)}),
         )

@@ -30,7 +30,6 @@ from django.utils.safestring import SafeString, mark_safe
 from reversion.errors import RevertError
 from taggit.models import Tag, TaggedItem
 
-from .cache.invalidation import purge_stories, story_tags
 from .models import (
     Author,
     Correction,
@@ -43,6 +42,7 @@ from .models import (
     refresh_related_stories,
     unique_slug,
 )
+from .signal_handlers import purge_stories, story_tags
 
 # Not recorded: the search vector is rebuilt by the database; `tags` and `authors` are
 # stored through their rows. The optimistic-lock version and the last editor are not

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from . import cache
+from .cache import names
 from .languages import news_language
 from .metadata import absolute_url, iso_datetime, xml_text
 from .models import Author, Section, Story, slug_path
@@ -174,7 +175,7 @@ SITEMAPS = {
 @require_safe
 def sitemap_page(request, section):
     """One file of one sitemap: `?p=N` among the numbers the index lists, else 404."""
-    cache.depends_on("sitemap")
+    cache.depends_on(names.SITEMAP)
     if section not in SITEMAPS:
         raise Http404("No such sitemap")
     sitemap = SITEMAPS[section]()
@@ -203,7 +204,7 @@ def sitemap_page(request, section):
 @require_safe
 def sitemap_index(request):
     """The sitemap index: every file of every sitemap, two cheap lookups per kind."""
-    cache.depends_on("sitemap")
+    cache.depends_on(names.SITEMAP)
     lines = []
     for name, sitemap_class in SITEMAPS.items():
         url = escape(absolute_url(reverse("articles:sitemap", kwargs={"section": name})))
@@ -243,7 +244,7 @@ def news_sitemap_entries(now=None):
 @require_safe
 def news_sitemap(request):
     """The Google News sitemap (one query)."""
-    cache.depends_on("sitemap")
+    cache.depends_on(names.SITEMAP)
     return TemplateResponse(
         request,
         "sitemaps/news_sitemap.xml",

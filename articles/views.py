@@ -18,6 +18,7 @@ from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
 from . import cache, extensions, metadata
+from .cache import names
 from .cards import cards_for, zone_card_variant
 from .languages import site_language
 from .models import Author, Section, Story, StorySlug
@@ -64,16 +65,17 @@ class StoryListView(TemplateView):
         """A section, tag or author by slug: one query until it changes, or 404."""
         value = "|".join(lookup.values())
         digest = hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()
+        tag_of = {Section: names.section, Tag: names.tag, Author: names.author}[model]
         return cache.get_or_set(
             f"{model._meta.label_lower}:{digest}",
             lambda: get_object_or_404(model, **lookup),  # a 404 is raised, not kept
-            lambda found: {f"{model._meta.model_name}:{found.pk}"},
+            lambda found: {tag_of(found.pk)},
         )
 
     def list_tag(self):
         """The cache tag of this list's membership: purged when a story enters, leaves or
-        moves in it (articles/cache/invalidation.py)."""
-        return "list:latest"
+        moves in it (articles/signal_handlers.py)."""
+        return names.LIST_LATEST
 
     def shows(self):
         """The cache tags of what this page shows besides its cards (which add theirs)."""
@@ -205,10 +207,10 @@ class SectionDetailView(StoryListView):
         return super().stories().filter(section=self.section)
 
     def list_tag(self):
-        return f"list:section:{self.section.pk}"
+        return names.list_section(self.section.pk)
 
     def shows(self):
-        return super().shows() | {f"section:{self.section.pk}"}
+        return super().shows() | {names.section(self.section.pk)}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -231,10 +233,10 @@ class TagDetailView(StoryListView):
         return super().stories().tagged(self.tag)
 
     def list_tag(self):
-        return f"list:tag:{self.tag.pk}"
+        return names.list_tag(self.tag.pk)
 
     def shows(self):
-        return super().shows() | {f"tag:{self.tag.pk}"}
+        return super().shows() | {names.tag(self.tag.pk)}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -255,10 +257,10 @@ class AuthorDetailView(StoryListView):
         return super().stories().filter(story_authors__author=self.author)
 
     def list_tag(self):
-        return f"list:author:{self.author.pk}"
+        return names.list_author(self.author.pk)
 
     def shows(self):
-        return super().shows() | {f"author:{self.author.pk}"}
+        return super().shows() | {names.author(self.author.pk)}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -303,7 +305,7 @@ class StoryDetailView(DetailView):
             )
             if former is None:
                 raise
-            cache.depends_on(f"story:{former.story_id}")
+            cache.depends_on(names.story(former.story_id))
             return HttpResponsePermanentRedirect(former.story.get_absolute_url())
         context = self.get_context_data(object=self.object)
         fragment = {
@@ -349,15 +351,15 @@ class StoryDetailView(DetailView):
             automatic = list(story.automatic_related()[:limit])
         context.update(
             cache_tags={
-                f"story:{story.pk}",
-                f"section:{story.section_id}",
-                *(f"author:{byline.author_id}" for byline in story.bylines),
-                *(f"tag:{tag.pk}" for tag in tags),
+                names.story(story.pk),
+                names.section(story.section_id),
+                *(names.author(byline.author_id) for byline in story.bylines),
+                *(names.tag(tag.pk) for tag in tags),
                 # Linked stories' headlines; the automatic ones are re-ranked under
                 # `related:<pk>` and show their stories' headlines.
-                *(f"story:{item.target_id}" for item in related if item.target_id),
-                *([f"related:{story.pk}"] if not related else []),
-                *(f"story:{other.pk}" for other in automatic),
+                *(names.story(item.target_id) for item in related if item.target_id),
+                *([names.related(story.pk)] if not related else []),
+                *(names.story(other.pk) for other in automatic),
             },
             tags=tags,
             related_headlines=related,
@@ -395,7 +397,7 @@ def search(request):
     Whatever the query string holds, the answer is a normal page: the search module
     cleans the query, unusable filters are ignored and any page number gives a page.
     """
-    cache.depends_on("search")  # any public text, tag or section may change the results
+    cache.depends_on(names.SEARCH)  # any public text, tag or section may change the results
     section, tag = _slug_param(request, "section"), _slug_param(request, "tag")
     results = search_stories(request.GET.get("q", ""), section=section, tag=tag)
     paginator = Paginator(results.stories, settings.NEWSROOM["STORIES_PER_PAGE"])

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 
-from . import local, tags
+from . import local, names, tags
 from .keys import keep_only_parameters, page_key, page_parameters
 
 CACHEABLE_STATUSES = {200, 301, 404}
@@ -276,7 +276,7 @@ def _render_public(request, render, view, args, kwargs):
     if not _is_storable(response):
         return response
     if response.status_code == 404:
-        tags.depends_on("missing")  # until any new public address appears
+        tags.depends_on(names.MISSING)  # until any new public address appears
     timeout = config["SECONDS"] if config["ENABLED"] else 0
     # A change scheduled while this rendered (another worker or host) may come sooner
     # than the one seen at the start: the lifetimes announced end by the sooner.

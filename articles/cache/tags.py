@@ -9,8 +9,9 @@ Drupal's cache tags (Varnish's xkey, Fastly's surrogate keys) with a shared cach
   change only when a story enters, leaves or moves in that list. A few broad tags:
   `sections` (the navigation: which sections have a public story), `search` (any
   public text), `sitemap` (any public URL or its lastmod), `missing` (404 pages: any
-  new public address). The full list, and what purges each, is in
-  articles/cache/invalidation.py.
+  new public address). Their names are made in articles/cache/names.py; what purges
+  each is decided by the app whose models change (the story core's:
+  articles/signal_handlers.py). This package knows tags, never models.
 - Each tag has a version in the state cache (`CACHES["state"]`): a unique token. An
   entry is stored with the versions of its tags at render time (its *stamp*) and is
   valid only while all of them still match: one `get_many` per lookup, whichever
@@ -54,6 +55,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from . import names
 from .backends import RENEW_AFTER_OUTAGE
 
 EPOCH_KEY = "newsroom:cache-epoch"
@@ -66,7 +68,7 @@ TAG_PREFIX = "newsroom:tag:"
 # last purge's token, so that every worker checks its copies again).
 RENEW_AFTER_OUTAGE.extend([EPOCH_KEY, PURGED_KEY])
 # The tag a CDN purges everything with (every cacheable response carries it).
-EVERYTHING = "site"
+EVERYTHING = names.EVERYTHING
 
 
 def state_cache():
@@ -324,44 +326,15 @@ SCHEDULE_KEY_PREFIX = "newsroom:next-scheduled:"
 def register_schedule(name, *, due_tags, next_at=None, moments=None):
     """Add (or replace) a source of timed changes; call it from an AppConfig.ready().
 
-    Stories' publication times are one source (below); anything else shown on public
-    pages that starts or ends at a time (a pin, a banner, a scheduled layout) registers
-    its own, and is then honoured to the minute by pages, fragments and `max-age`.
+    Stories' publication times are one source (articles/signal_handlers.py); anything
+    else shown on public pages that starts or ends at a time (a pin, a banner, a
+    scheduled layout) registers its own, and is then honoured to the minute by pages,
+    fragments and `max-age`.
     Give `moments` (preferred: read in the one query) or `next_at`.
     """
     if (next_at is None) == (moments is None):
         raise ValueError("register_schedule() needs one of next_at and moments")
     _SCHEDULES[name] = Schedule(name, next_at, due_tags, moments)
-
-
-def _scheduled_stories():
-    from articles.models import Story
-
-    # An embargoed story goes public at its publication time, which is never before the
-    # embargo (a constraint); its embargo is a moment of its own all the same, so that
-    # the pages turn at the embargo's minute even if that rule were ever loosened.
-    return [
-        (Story.objects.scheduled(), "published_at"),
-        (Story.objects.scheduled().filter(embargo_until__gt=timezone.now()), "embargo_until"),
-    ]
-
-
-def _stories_published_since(since):
-    from articles.models import Story
-
-    from .invalidation import story_tags
-
-    tags = set()
-    # An embargoed story's publication time is never before its embargo (a constraint),
-    # so its publication time says when it went public: one index range, no OR that
-    # would read every story's embargo.
-    live = Story.objects.published().filter(published_at__gte=since)
-    for pk in live.values_list("pk", flat=True):
-        tags |= story_tags(pk, navigation=True)  # (several may go live together)
-    return tags
-
-
-register_schedule("stories", moments=_scheduled_stories, due_tags=_stories_published_since)
 
 
 def _query_next_moments():
