@@ -35,8 +35,8 @@ from .models import (
     Section,
     Story,
     StoryAuthor,
-    refresh_related_stories,
 )
+from .related import refresh_related_stories
 from .roles import (
     PUBLISH_PERMISSION,  # noqa: F401 - re-exported for existing imports
     can_publish,

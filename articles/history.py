@@ -39,9 +39,9 @@ from .models import (
     Story,
     StoryAuthor,
     StorySlug,
-    refresh_related_stories,
     unique_slug,
 )
+from .related import refresh_related_stories
 from .signal_handlers import purge_stories, story_tags
 
 # Not recorded: the search vector is rebuilt by the database; `tags` and `authors` are

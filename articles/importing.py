@@ -50,11 +50,12 @@ from .models import (
     Section,
     Story,
     StoryAuthor,
-    batched_related,
     unique_slug,
 )
 from .photos import fingerprints
 from .photos.models import Photo
+from .related import batched_related
+from .related_headlines import TYPOGRAPHIC_QUOTES, headline_key
 
 # Limits that keep a hostile or mistaken file (a disk image, a log, a file with no line
 # breaks) from becoming a story. A long news story is tens of kilobytes.
@@ -287,20 +288,7 @@ def make_dek(paragraphs: Sequence[str]) -> str:
     return truncate_words(sentence, DEK_MAX_LENGTH)
 
 
-# Typographic quotes count as their straight versions when matching headlines.
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    }
-)  # fmt: skip
 _ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
-
-
-def headline_key(text: str) -> str:
-    """What two headlines share when they are "the same": case, spacing, quote style aside."""
-    text = unicodedata.normalize("NFC", text).translate(_QUOTES)
-    return " ".join(text.split()).casefold()
 
 
 def _coarse_keys(text: str) -> set[str]:
@@ -309,14 +297,14 @@ def _coarse_keys(text: str) -> set[str]:
     The database lowercases (SQLite only ASCII, PostgreSQL all of Unicode) and drops
     spaces; the exact comparison happens in Python afterwards.
     """
-    text = unicodedata.normalize("NFC", text).translate(_QUOTES)
+    text = unicodedata.normalize("NFC", text).translate(TYPOGRAPHIC_QUOTES)
     text = "".join(text.split())
     return {text.lower(), text.translate(_ASCII_LOWER)}
 
 
 def _coarse_headline_expression():
     expression = F("headline")
-    for typographic, straight in _QUOTES.items():
+    for typographic, straight in TYPOGRAPHIC_QUOTES.items():
         expression = Replace(expression, Value(chr(typographic)), Value(straight))
     for space in (" ", "\u00a0"):
         expression = Replace(expression, Value(space), Value(""))

@@ -6,44 +6,40 @@ lookup starts, and `Story.is_public` (`Story.public_rule()` for fields read with
 model), for Python code deciding about one story (cache purges, fronts' pins, the admin).
 """
 
-import contextlib
-import contextvars
-import functools
 import html
 import json
 import re
 import secrets
-from datetime import UTC
 from operator import itemgetter
-from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
-from django.core.validators import URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import JSONObject
-from django.db.models.signals import m2m_changed, post_delete, pre_delete
-from django.dispatch import Signal, receiver
-from django.urls import reverse
+from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
-from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from . import images
+
+# The story's parts, each in its module (they name the story by "articles.Story", and
+# never import this one); imported here so Django registers them and callers find them.
+from .addresses import StorySlug, slug_path, unique_slug
+from .body_uses import BodyUse, body_media_annotations  # noqa: F401
+from .bylines import StoryAuthor, bylines_as_json_for_story
+from .corrections import Correction
+from .json_aggregates import JSONArrayAgg, tags_as_json_for_story  # noqa: F401
 from .languages import MAX_LENGTH as LANGUAGE_MAX_LENGTH
 from .languages import site_language, validate_language_tag
-from .photos.inline import MEDIA_FIELDS
-from .photos.models import Gallery, GalleryPhoto, Photo
+from .photos.models import Photo
+from .related_headlines import HEADLINE_MAX_LENGTH, RelatedHeadline
 from .roles import (
     CHANGE_STORY_PERMISSION,
     PUBLISH_PERMISSION,
@@ -53,7 +49,15 @@ from .roles import (
 )
 from .sanitize import sanitize_body
 
-HEADLINE_MAX_LENGTH = 255
+# Sent with `story_ids` when a save made a story new, published, unpublished or moved it
+# in time: other stories' automatic related headlines may gain or lose it.
+visibility_changed = Signal()
+
+
+def delete_portrait_unless_used(name):
+    if not Author.objects.filter(photo=name).exists():
+        default_storage.delete(name)
+
 
 # The body's first paragraph (bodies are sanitized HTML: plain <p> elements).
 _FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL | re.IGNORECASE)
@@ -62,41 +66,6 @@ _FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL | re.IGNORE
 def _plain(text):
     """Text as a reader sees it: entities decoded, spacing collapsed."""
     return " ".join(html.unescape(text or "").split())
-
-
-def unique_slug(model, text, *, exclude_pk=None, max_length=200):
-    """A slug for `text` that no other row of `model` uses (-2, -3, … on collision).
-
-    Non-Latin headlines keep their letters (slugify with allow_unicode) so a Korean
-    headline still gets a readable URL.
-    """
-    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "story"
-    candidate, n = base, 2
-    taken = model.objects.exclude(pk=exclude_pk)
-    while taken.filter(slug=candidate).exists():
-        suffix = f"-{n}"
-        candidate = f"{base[: max_length - len(suffix)]}{suffix}"
-        n += 1
-    return candidate
-
-
-def slug_path(view_name, slug):
-    """reverse(view_name, kwargs={"slug": slug}) without the resolver's work per call.
-
-    A list page links a few dozen stories, sections and authors; reverse() cost about
-    30 µs each. The pattern is reversed once per view name (with the script prefix of
-    the first request: one per deployment), then only the slug is quoted as reverse()
-    quotes it.
-    """
-    prefix, suffix = _slug_path_parts(view_name)
-    return prefix + quote(slug, safe=RFC3986_SUBDELIMS + "/~:@") + suffix
-
-
-@functools.cache
-def _slug_path_parts(view_name):
-    marker = "slug-marker"
-    prefix, _, suffix = reverse(view_name, kwargs={"slug": marker}).partition(marker)
-    return prefix, suffix
 
 
 class Section(models.Model):
@@ -269,44 +238,6 @@ class StoryQuerySet(models.QuerySet):
             .annotate(shared_tags=Count("tags", distinct=True))
             .order_by("-shared_tags", "-published_at", "-pk")
         )
-
-
-def bylines_as_json_for_story():
-    """A subquery: the outer query's story's bylines as one JSON array, each with its
-    author's id, name and address (the order is restored in Python: an aggregate's
-    order is not portable)."""
-    return (
-        StoryAuthor.objects.filter(story=OuterRef("pk"))
-        .order_by()
-        .values("story")
-        .annotate(
-            items=JSONArrayAgg(
-                JSONObject(
-                    id="pk",
-                    order="order",
-                    author_id="author_id",
-                    name="author__name",
-                    slug="author__slug",
-                )
-            )
-        )
-        .values("items")
-    )
-
-
-def tags_as_json_for_story():
-    """A subquery: the outer query's story's tags as one JSON array of {id, name, slug}."""
-    return (
-        TaggedItem.objects.filter(
-            object_id=OuterRef("pk"),
-            content_type__app_label="articles",
-            content_type__model="story",
-        )
-        .order_by()
-        .values("object_id")
-        .annotate(items=JSONArrayAgg(JSONObject(id="tag_id", name="tag__name", slug="tag__slug")))
-        .values("items")
-    )
 
 
 class Story(models.Model):
@@ -530,8 +461,9 @@ class Story(models.Model):
                 StorySlug.objects.update_or_create(slug=previous_slug, defaults={"story": self})
         if stored_visibility != [self.status, self.published_at]:
             # New, published, unpublished or moved in time: other stories' automatic
-            # related headlines may gain or lose this one. (Retagging: see the signal.)
-            refresh_related_stories([self.pk])
+            # related headlines may gain or lose this one (articles/related.py; retagging
+            # is its m2m signal).
+            visibility_changed.send(sender=Story, story_ids=[self.pk])
 
     def get_absolute_url(self):
         return slug_path("articles:story_detail", self.slug)
@@ -706,62 +638,6 @@ class Story(models.Model):
         self.save(update_fields=["updated_at"])
 
 
-class StoryAuthor(models.Model):
-    """A byline: which author, in what position, on which story."""
-
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="story_authors")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
-    order = models.PositiveSmallIntegerField(default=0, db_index=True)
-
-    class Meta:
-        ordering = ["order", "pk"]
-        verbose_name = "byline"
-        constraints = [
-            models.UniqueConstraint(fields=["story", "author"], name="unique_byline"),
-        ]
-        indexes = [models.Index(fields=["author", "story"], name="byline_author_idx")]
-
-    def __str__(self):
-        return str(self.author)
-
-
-class StorySlug(models.Model):
-    """A story's former address, kept so old links answer with a permanent redirect."""
-
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="old_slugs")
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "former address"
-
-    def __str__(self):
-        return self.slug
-
-
-# ------------------------------------------------- automatic related headlines
-#
-# A story with no curated related headlines shows the public stories that share most of
-# its tags, newest first. Ranking them reads every story carrying those tags (tens of
-# thousands for a busy tag), so it is done when stories change, not when a page is
-# read: each story keeps its ranked list in StoryRelation, and its page reads it with
-# one indexed query (Story.automatic_related), filtered through published() then.
-
-
-def related_kept():
-    """Stories kept per list: twice what a page shows, so that some may go private
-    (unpublished, rescheduled) and the page still shows a full list until the next
-    refresh."""
-    return 2 * settings.NEWSROOM["RELATED_HEADLINES_AUTO"]
-
-
-# When a story is published, retagged or unpublished, the lists of this many of the
-# newest stories sharing a tag with it take it in (or drop it) at once. Older stories'
-# lists drop it at once too (they name it), but take a newly published story in only
-# when they are ranked again (their own next change, or `rebuild_related_stories`).
-RELATED_NEIGHBOURS = 200
-
-
 class StoryRelation(models.Model):
     """One place in a story's ranked list of automatic related stories."""
 
@@ -783,460 +659,3 @@ class StoryRelation(models.Model):
 
     def __str__(self):
         return f"{self.story_id} → {self.related_id} (#{self.rank})"
-
-
-def _story_tags(story_ids):
-    """{story pk: set of tag pks} for `story_ids`, in one query."""
-    tags = {pk: set() for pk in story_ids}
-    rows = TaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Story), object_id__in=list(story_ids)
-    ).values_list("object_id", "tag_id")
-    for story_id, tag_id in rows:
-        tags[story_id].add(tag_id)
-    return tags
-
-
-def _ranked_for(story_pk, tag_ids):
-    """[(pk, shared tags, published_at)] of the stories `story_pk`'s list should hold.
-
-    Candidates are published stories, scheduled ones included: they are ranked before
-    they go live and shown from that moment (the page filters with published()).
-    """
-    if not tag_ids:
-        return []
-    return list(
-        Story.objects.filter(status=Story.Status.PUBLISHED)
-        .sharing_tags_with(Story(pk=story_pk), tag_ids)
-        .values_list("pk", "shared_tags", "published_at")[: related_kept()]
-    )
-
-
-def _newest_sharing(story_pk, tag_ids):
-    """The newest published stories carrying any of `tag_ids` (`RELATED_NEIGHBOURS`)."""
-    if not tag_ids:
-        return []
-    tagged = TaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Story), tag_id__in=tag_ids
-    ).values("object_id")
-    return list(
-        Story.objects.filter(status=Story.Status.PUBLISHED, pk__in=tagged)
-        .exclude(pk=story_pk)
-        .order_by("-published_at", "-pk")
-        .values_list("pk", flat=True)[:RELATED_NEIGHBOURS]
-    )
-
-
-# Sent with `story_ids` after their lists of automatic related stories were rewritten:
-# those stories' pages show something else now (for a cache that purges by story).
-related_lists_changed = Signal()
-
-
-def _replace_lists(lists, attempts=3):
-    """Write {story pk: [(related pk, shared tags, …)]} over those stories' lists."""
-    if not lists:
-        return
-    relations = [
-        StoryRelation(story_id=story_pk, related_id=row[0], shared_tags=row[1], rank=rank)
-        for story_pk, rows in lists.items()
-        for rank, row in enumerate(rows)
-    ]
-    for attempt in range(attempts):
-        try:
-            with transaction.atomic():
-                StoryRelation.objects.filter(story__in=list(lists)).delete()
-                StoryRelation.objects.bulk_create(relations, batch_size=1000)
-            break
-        except IntegrityError:
-            # Two saves rewrote one list at once (stories sharing tags, saved together):
-            # the other committed first. Its rows are visible now; write over them. The
-            # list may miss the other save's story until its next ranking.
-            if attempt == attempts - 1:
-                raise
-    related_lists_changed.send(sender=StoryRelation, story_ids=set(lists))
-
-
-def _rank_key(row):
-    """(shared tags, publication time, pk) of a (pk, shared tags, published_at) row."""
-    related_pk, shared, published_at = row
-    return shared, published_at.timestamp() if published_at else 0.0, related_pk
-
-
-# While set (a set of pks), refreshes are collected rather than run: see `batched_related`.
-_batched = contextvars.ContextVar("newsroom_related_batch", default=None)
-
-
-@contextlib.contextmanager
-def batched_related():
-    """Collect the refreshes of many writes (an import, a bulk action) and run them
-    once at the end, so a story saved and then retagged is ranked once."""
-    if _batched.get() is not None:
-        yield  # an outer batch runs them
-        return
-    token = _batched.set(set())
-    try:
-        yield
-        pending = _batched.get()
-    finally:
-        _batched.reset(token)
-    refresh_related_stories(pending)
-
-
-def refresh_related_stories(story_ids):
-    """Rank again after `story_ids` changed (saved, published, unpublished, retagged).
-
-    Each changed story's own list is ranked afresh. The lists of the stories that name
-    a changed story, and of the newest `RELATED_NEIGHBOURS` sharing a tag with it, are
-    merged instead: the changed story is taken out and, while it is published and still
-    shares tags with them, put back at its new place; no list is ranked from scratch.
-    A constant number of queries plus one ranking per changed story.
-    """
-    changed = set(story_ids)
-    batch = _batched.get()
-    if batch is not None:
-        batch.update(changed)
-        return
-    if not changed:
-        return
-    tags = _story_tags(changed)
-    published = dict(
-        Story.objects.filter(pk__in=changed, status=Story.Status.PUBLISHED).values_list(
-            "pk", "published_at"
-        )
-    )
-    lists = {pk: _ranked_for(pk, tags[pk]) for pk in changed}
-    neighbours = set(
-        StoryRelation.objects.filter(related__in=changed).values_list("story", flat=True)
-    )
-    for pk in published:
-        neighbours.update(_newest_sharing(pk, tags[pk]))
-    neighbours -= changed
-    if neighbours:
-        tags.update(_story_tags(neighbours))
-        current = {pk: [] for pk in neighbours}
-        rows = (
-            StoryRelation.objects.filter(story__in=neighbours)
-            .order_by("story", "rank")
-            .values_list("story", "related", "shared_tags", "related__published_at")
-        )
-        for story_pk, *row in rows:
-            current[story_pk].append(tuple(row))
-        for story_pk, rows in current.items():
-            merged = [row for row in rows if row[0] not in changed]
-            for pk, published_at in published.items():
-                shared = len(tags[pk] & tags[story_pk])
-                if shared:
-                    merged.append((pk, shared, published_at))
-            merged.sort(key=_rank_key, reverse=True)
-            merged = merged[: related_kept()]
-            if merged != rows:
-                lists[story_pk] = merged
-    _replace_lists(lists)
-
-
-def rebuild_related_stories(batch_size=500, progress=None, stories=None):
-    """Rank every story's list (or those of the `stories` queryset) from scratch.
-
-    For an upgrade or a bulk import. One ranking query per story that has tags.
-    `progress(done, total)` is called after each batch. Returns the number of stories.
-    """
-    stories = Story.objects.all() if stories is None else stories
-    pks = list(stories.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(pks), batch_size):
-        batch = pks[start : start + batch_size]
-        tags = _story_tags(batch)
-        with transaction.atomic():
-            _replace_lists({pk: _ranked_for(pk, tags[pk]) for pk in batch})
-        if progress is not None:
-            progress(start + len(batch), len(pks))
-    return len(pks)
-
-
-@receiver(m2m_changed, sender=Story.tags.through)
-def refresh_related_on_retag(sender, instance, action, pk_set=None, **kwargs):
-    """A story's tags changed (admin, importer, shell): its lists change with them."""
-    changed = (action in ("post_add", "post_remove") and pk_set) or action == "post_clear"
-    if changed and isinstance(instance, Story):
-        refresh_related_stories([instance.pk])
-
-
-class RelatedHeadlineQuerySet(models.QuerySet):
-    def visible(self):
-        """Items a reader may see: a public linked story, or headline text of their own.
-
-        Annotates `target_is_public` so templates never ask the database again.
-        """
-        public_target = Story.objects.published().filter(pk=OuterRef("target_id"))
-        return (
-            self.annotate(target_is_public=Exists(public_target))
-            .filter(Q(target_is_public=True) | ~Q(headline=""))
-            .select_related("target")
-            .order_by("order", "pk")
-        )
-
-
-class RelatedHeadline(models.Model):
-    """One item in a story's curated list of related headlines.
-
-    Either links another story (and then shows that story's current headline while it
-    is public), or carries its own headline text and an optional external URL, like
-    archive and wire headlines.
-    """
-
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="related_headlines")
-    target = models.ForeignKey(
-        Story,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="linked_from",
-        verbose_name="linked story",
-    )
-    headline = models.CharField(
-        max_length=HEADLINE_MAX_LENGTH,
-        blank=True,
-        help_text="Shown when no story is linked, or while the linked story is not public.",
-    )
-    url = models.URLField(
-        "external URL",
-        max_length=500,
-        blank=True,
-        validators=[URLValidator(schemes=["http", "https"])],
-    )
-    order = models.PositiveSmallIntegerField(default=0, db_index=True)
-
-    objects = RelatedHeadlineQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(target__isnull=False) | ~Q(headline=""),
-                name="related_headline_has_target_or_text",
-                violation_error_message="Link a story or write the headline.",
-            ),
-        ]
-
-    def __str__(self):
-        # Never the linked story's headline: the admin prints this (inline rows, change
-        # messages kept in the history) to users who may not see that story.
-        return self.headline or (f"Linked story #{self.target_id}" if self.target_id else "")
-
-    @property
-    def display_headline(self):
-        if self.target_id and getattr(self, "target_is_public", False):
-            if self.headline and self.headline_differs_only_in_typography():
-                # The row's own text is the source's ("won’t" where the linked story
-                # was typed "won't"): shown as written. A real rewrite of the linked
-                # story's headline still shows, being more than typography.
-                return self.headline
-            return self.target.headline
-        return self.headline
-
-    def headline_differs_only_in_typography(self):
-        """Whether the row's text and the linked story's headline are the same words,
-        quote style, spacing and case aside (how the importer matched them)."""
-        from .importing import headline_key
-
-        return headline_key(self.headline) == headline_key(self.target.headline)
-
-    @property
-    def display_url(self):
-        if self.target_id and getattr(self, "target_is_public", False):
-            return self.target.get_absolute_url()
-        # The admin only accepts http(s) URLs, but rows can arrive another way (shell,
-        # importer, old data): a javascript: URL must never become a live link.
-        if urlsplit(self.url.strip()).scheme.lower() in {"http", "https"}:
-            return self.url
-        return ""
-
-
-class JSONArrayAgg(models.Aggregate):
-    """Rows as one JSON array, as text: SQLite's json_group_array, PostgreSQL's jsonb_agg."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = models.TextField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
-        return f"({sql})::text", params
-
-
-class CorrectionQuerySet(models.QuerySet):
-    def as_json_for_story(self):
-        """A subquery: the notes of the outer query's story as one JSON array (or NULL)."""
-        return (
-            self.filter(story=OuterRef("pk"))
-            .order_by()
-            .values("story")
-            .annotate(
-                items=JSONArrayAgg(
-                    JSONObject(id="pk", kind="kind", text="text", noted_at="noted_at")
-                )
-            )
-            .values("items")
-        )
-
-
-class Correction(models.Model):
-    """A dated note on a story: a correction of a mistake, or an update on the news.
-
-    Shown below the story's body. Adding, changing or removing one changes the story
-    (its `updated_at`, and so its dateModified in metadata and feeds).
-    """
-
-    class Kind(models.TextChoices):
-        CORRECTION = "correction", "Correction"
-        UPDATE = "update", "Update"
-
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
-    kind = models.CharField(max_length=10, choices=Kind, default=Kind.CORRECTION)
-    text = models.TextField(
-        max_length=2000, help_text="Plain text, shown as written; blank lines separate paragraphs."
-    )
-    noted_at = models.DateTimeField(
-        "time",
-        default=timezone.now,
-        help_text="When the correction or update was made; shown with the note.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = CorrectionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["noted_at", "pk"]
-        verbose_name = "correction or update"
-        verbose_name_plural = "corrections and updates"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["correction", "update"]), name="correction_kind_valid"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()}: {self.text[:60]}"
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self.story.touch()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.story.touch()
-        return result
-
-    @classmethod
-    def from_json(cls, story, raw):
-        """The notes of `story` from `CorrectionQuerySet.as_json_for_story()`, oldest first."""
-        notes = []
-        for row in json.loads(raw) if raw else []:
-            noted_at = parse_datetime(row["noted_at"])
-            if timezone.is_naive(noted_at):  # SQLite keeps UTC without an offset.
-                noted_at = timezone.make_aware(noted_at, UTC)
-            notes.append(
-                cls(
-                    id=row["id"], story=story, kind=row["kind"], text=row["text"], noted_at=noted_at
-                )
-            )
-        return sorted(notes, key=lambda note: (note.noted_at, note.pk))
-
-
-def delete_portrait_unless_used(name):
-    if not Author.objects.filter(photo=name).exists():
-        default_storage.delete(name)
-
-
-@receiver(post_delete, sender=Author)
-def delete_portrait(sender, instance, **kwargs):
-    name = instance.photo.name
-    if name:
-        transaction.on_commit(lambda: delete_portrait_unless_used(name), robust=True)
-
-
-@receiver(pre_delete, sender=Story)
-def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
-    """Items that only linked the deleted story have nothing left to show.
-
-    Items with text of their own survive (their link is set to NULL), which keeps the
-    "target or text" constraint true.
-    """
-    RelatedHeadline.objects.filter(target=instance, headline="").delete()
-
-
-# The library photos and galleries a story's body shows (articles/inline_media.py)
-
-
-class BodyUse(models.Model):
-    """A photo or gallery of the library that a story's body places between its
-    paragraphs.
-
-    Kept in step with the body on every save of a story (`record_body_uses`,
-    articles/signal_handlers.py), so that "used in" and the refusal to delete a photo in
-    use (PROTECT) are one indexed lookup, not a search of every body.
-    """
-
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="body_uses")
-    photo = models.ForeignKey(
-        Photo, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
-    )
-    gallery = models.ForeignKey(
-        Gallery, on_delete=models.PROTECT, null=True, blank=True, related_name="body_uses"
-    )
-
-    class Meta:
-        verbose_name = "use in a story's body"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(photo__isnull=True) ^ Q(gallery__isnull=True),
-                name="body_use_photo_or_gallery",
-            ),
-        ]
-
-    def __str__(self):
-        # What the admin names when it refuses to delete the photo: "used by …".
-        return f"the body of “{self.story}”"
-
-
-def body_media_annotations():
-    """The story query's annotations `inline_media.preloaded` reads: its body's photos
-    and its galleries' items (all of them, each with whether the photo may be shown: a
-    photo still processing names its cache tag all the same), through BodyUse."""
-
-    def shown(path):
-        return Exists(Photo.objects.public().filter(pk=OuterRef(path)))
-
-    photos = (
-        BodyUse.objects.filter(story=OuterRef("pk"), photo__isnull=False)
-        .order_by()
-        .values("story")
-        .annotate(
-            items=JSONArrayAgg(
-                JSONObject(
-                    id="photo_id",
-                    public=shown("photo_id"),
-                    **{name: f"photo__{name}" for name in MEDIA_FIELDS},
-                )
-            )
-        )
-        .values("items")
-    )
-    items = (
-        GalleryPhoto.objects.filter(gallery__body_uses__story=OuterRef("pk"))
-        .order_by()
-        .values("gallery__body_uses__story")
-        .annotate(
-            items=JSONArrayAgg(
-                JSONObject(
-                    id="pk",
-                    gallery_id="gallery_id",
-                    title="gallery__title",
-                    order="order",
-                    caption="caption",
-                    photo_id="photo_id",
-                    photo_public=shown("photo_id"),
-                    **{f"photo_{name}": f"photo__{name}" for name in MEDIA_FIELDS},
-                )
-            )
-        )
-        .values("items")
-    )
-    return {"body_photos_json": Subquery(photos), "body_gallery_json": Subquery(items)}

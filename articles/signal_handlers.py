@@ -28,30 +28,30 @@ fragment carries its own tags to every page using it.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from . import blocks
+from . import blocks, related
 from .cache import names
 from .cache.tags import purge, register_schedule
 from .models import (
     Author,
     BodyUse,
     Correction,
-    Gallery,
-    Photo,
     RelatedHeadline,
     Section,
     Story,
     StoryAuthor,
     StoryRelation,
     StorySlug,
-    related_lists_changed,
+    delete_portrait_unless_used,
+    visibility_changed,
 )
-from .photos.models import photo_changed
+from .photos.models import Gallery, Photo, photo_changed
+from .related import related_lists_changed
 
 # Broad tags any change of a list's membership purges (never "sections": the navigation
 # changes only when a section gains its first or loses its last public story).
@@ -319,6 +319,44 @@ def connect_photo_handlers():
     post_save.connect(story_saved_body_uses, sender=Story, dispatch_uid="articles.story_body_uses")
 
 
+# ---------------------------------------------------------------- files and links
+# An author's portrait file goes with the last author using it; related headlines that
+# only linked a deleted story go with it.
+
+
+def delete_portrait(sender, instance, **kwargs):
+    name = instance.photo.name
+    if name:
+        transaction.on_commit(lambda: delete_portrait_unless_used(name), robust=True)
+
+
+def drop_textless_links_to_deleted_story(sender, instance, **kwargs):
+    """Items that only linked the deleted story have nothing left to show.
+
+    Items with text of their own survive (their link is set to NULL), which keeps the
+    "target or text" constraint true.
+    """
+    RelatedHeadline.objects.filter(target=instance, headline="").delete()
+
+
+def connect_story_parts():
+    post_delete.connect(delete_portrait, sender=Author, dispatch_uid="articles.delete_portrait")
+    pre_delete.connect(
+        drop_textless_links_to_deleted_story,
+        sender=Story,
+        dispatch_uid="articles.drop_textless_links",
+    )
+    # Automatic related headlines are ranked when stories change (articles/related.py).
+    visibility_changed.connect(
+        related.refresh_related_on_visibility, dispatch_uid="articles.related_visibility"
+    )
+    m2m_changed.connect(
+        related.refresh_related_on_retag,
+        sender=Story.tags.through,
+        dispatch_uid="articles.related_retag",
+    )
+
+
 # ---------------------------------------------------------------------------------
 
 
@@ -351,3 +389,4 @@ def connect():
     on(m2m_changed, _bylines_changed, Story.authors.through, "m2m")
     on(related_lists_changed, _related_lists, StoryRelation, "ranked")
     connect_photo_handlers()
+    connect_story_parts()

@@ -24,8 +24,8 @@ from articles.models import (
     Section,
     Story,
     StoryAuthor,
-    rebuild_related_stories,
 )
+from articles.related import rebuild_related_stories
 
 CHUNK = 2000
 STORIES_PER_TAG = 50

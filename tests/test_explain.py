@@ -17,7 +17,10 @@ from django.urls import reverse
 
 from articles.fronts.defaults import ensure_default_fronts
 from articles.languages import site_language
-from articles.models import Story, refresh_related_stories
+from articles.models import (
+    Story,
+)
+from articles.related import refresh_related_stories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

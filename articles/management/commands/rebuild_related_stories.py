@@ -7,7 +7,7 @@ restored dump). Saves, retags and publications keep them current by themselves.
 
 from django.core.management.base import BaseCommand
 
-from articles.models import rebuild_related_stories
+from articles.related import rebuild_related_stories
 
 
 class Command(BaseCommand):

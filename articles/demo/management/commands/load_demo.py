@@ -39,9 +39,9 @@ from articles.models import (
     Story,
     StoryAuthor,
     StoryRelation,
-    rebuild_related_stories,
 )
 from articles.photos.tasks import make_photo_renditions
+from articles.related import rebuild_related_stories
 from articles.wire.models import WireSource
 
 PHOTO_SIZE = (1600, 1000)
