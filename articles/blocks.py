@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from . import embeds
+from . import cache, embeds
 from .inline_media import LibraryKind
 from .photos import inline as library
 
@@ -258,8 +258,6 @@ def errors(body):
 def _shown(parts, shows):
     """Declare the blocks' cache tags: to the page being rendered, and to `shows` (the
     tags of a fragment that keeps this body, e.g. the story's article)."""
-    from . import cache
-
     found = set()
     for part in parts:
         found |= getattr(part, "tags", set())

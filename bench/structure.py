@@ -9,7 +9,7 @@ importing them, and reports what the design's rooms promise (README.md, "The cod
 - what `articles/cache/` imports from the rest of the project (it must import nothing);
 - the length of `articles/models.py`.
 
-The limits are asserted by the suite; this module only measures.
+tests/test_structure.py holds the limits; this module only measures.
 """
 
 import ast
@@ -172,6 +172,61 @@ def cache_imports(modules):
     )
 
 
+# The rooms, lowest first (README.md, "The code"): a module may import its own room and
+# the rooms below it, never one above. The few core modules the photo library uses
+# (image work, roles, the worker's task mechanism) and the project's own helpers that
+# import no app (newsroom/auth.py, middleware.py …) sit under it; the project's settings,
+# URLs and warm-up, which put the apps together, above everything.
+ROOMS = (
+    ("cache", ("articles.cache",)),
+    (
+        "foundation",
+        ("articles.images", "articles.roles", "articles.tasks", "articles", "newsroom"),
+    ),
+    ("photos", ("articles.photos",)),
+    ("story core", ("articles.",)),
+    ("desks", ("articles.fronts", "articles.live", "articles.wire")),
+    (
+        "project",
+        ("articles.demo", "newsroom.settings", "newsroom.urls", "newsroom.warmup", "newsroom.wsgi"),
+    ),
+)
+
+
+def room_of(name):
+    """The index in ROOMS of the room `name` belongs to (the most specific prefix)."""
+    best, best_length = None, -1
+    for index, (_, prefixes) in enumerate(ROOMS):
+        for prefix in prefixes:
+            matches = name == prefix or (
+                name.startswith(prefix) if prefix.endswith(".") else name.startswith(prefix + ".")
+            )
+            if matches and len(prefix) > best_length:
+                best, best_length = index, len(prefix)
+    return best
+
+
+def desk_of(name):
+    for prefix in ROOMS[4][1]:
+        if name == prefix or name.startswith(prefix + "."):
+            return prefix
+    return None
+
+
+def upward_imports(modules):
+    """(module, imported module) where the import goes to a room above the importer's,
+    or from one desk to another (desks depend on the core, not on each other)."""
+    found = []
+    for module in modules.values():
+        targets = module.top_imports | {target for _, target in module.function_imports}
+        for target in sorted(targets):
+            own, theirs = room_of(module.name), room_of(target)
+            sideways = desk_of(module.name) and desk_of(target) not in (None, desk_of(module.name))
+            if theirs > own or sideways:
+                found.append((module.name, target))
+    return found
+
+
 def models_lines():
     return len((ROOT / "articles" / "models.py").read_text().splitlines())
 
@@ -193,6 +248,10 @@ def main():
     cache = cache_imports(modules)
     print(f"articles/cache/ imports from the apps: {len(cache)}")
     for name, target in cache:
+        print(f"  {name} -> {target}")
+    upward = upward_imports(modules)
+    print(f"imports from a room up (cache < photos < story core < desks): {len(upward)}")
+    for name, target in upward:
         print(f"  {name} -> {target}")
     print(f"articles/models.py: {models_lines()} lines")
     return 0

@@ -18,6 +18,17 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import Count
+from django.template.loader import get_template
+from django.templatetags.static import static
+from django.urls import resolve, reverse
+from django.utils import translation
+from taggit.models import Tag
+
+# Imported once the apps are ready: by newsroom/wsgi.py after get_wsgi_application(),
+# and by gunicorn.conf.py's post_fork only when the application was preloaded.
+from articles.cache.keys import build_id
+from articles.models import Author, Section, Story
 
 logger = logging.getLogger("newsroom.warmup")
 
@@ -80,12 +91,6 @@ def sample_paths():
     The latest list, the newest stories (the front page's), every section, and the
     most used tags and authors. A few dozen renders: well under a second at start-up.
     """
-    from django.db.models import Count
-    from django.urls import reverse
-    from taggit.models import Tag
-
-    from articles.models import Author, Section, Story
-
     stories = Story.objects.published().only("slug")[: settings.NEWSROOM["STORIES_PER_PAGE"]]
     tags = Tag.objects.annotate(uses=Count("taggit_taggeditem_items")).order_by("-uses")[:5]
     authors = Author.objects.annotate(uses=Count("bylines")).order_by("-uses")[:5]
@@ -100,13 +105,6 @@ def sample_paths():
 
 
 def warm_up(application):
-    from django.template.loader import get_template
-    from django.templatetags.static import static
-    from django.urls import resolve, reverse
-    from django.utils import translation
-
-    from articles.cache.keys import build_id
-
     try:
         # Once, here: every worker forked from this process inherits it.
         logger.info("Build %s", build_id())
