@@ -1,9 +1,11 @@
 """The suite's two tiers: what a test starts decides where it runs.
 
-`make test` runs every test, one at a time. `make test-fast` (`pytest --fast -n auto`)
-runs, in parallel workers, only the tests that start no other process: no Chromium
+`make test-fast` (`pytest --fast -n auto`) runs, in parallel workers, only the tests
+that start no other process: no Chromium
 (marker `browser`) and no gunicorn, live site, Java (vnu.jar), wrk, bench script or
-`manage.py`/`python` command (marker `server`).
+`manage.py`/`python` command (marker `server`). `make test` runs those the same way,
+then the others (`pytest -m "server or browser"`) one at a time: the two passes are the
+whole suite.
 
 The markers are given here, not by hand where possible:
 - a test that uses a fixture decorated with `@starts(BROWSER)` or `@starts(SERVER)`
