@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from .cache import names
 from .cards import picture
 from .metadata import absolute_url
 from .photos import inline as library
@@ -89,7 +90,7 @@ class PhotoBlock:
 
     @property
     def tags(self):
-        return {f"photo:{self.photo_id}"}
+        return {names.photo(self.photo_id)}
 
 
 @dataclass
@@ -102,7 +103,7 @@ class GalleryBlock:
 
     @property
     def tags(self):
-        return {f"gallery:{self.gallery_id}", *(f"photo:{pk}" for pk in self.photo_ids)}
+        return {names.gallery(self.gallery_id), *(names.photo(pk) for pk in self.photo_ids)}
 
 
 def _caption_html(caption, credit):

@@ -7,8 +7,11 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from PIL import Image
 
@@ -267,6 +270,27 @@ def base_url(settings):
     """A public address unlike the test client's host: absolute URLs must use it."""
     settings.NEWSROOM = {**settings.NEWSROOM, "BASE_URL": "https://news.example.com"}
     return "https://news.example.com"
+
+
+@pytest.fixture
+def at_migration(transactional_db):
+    """Migrate the test database to `targets` ([(app, migration or None)]; none: the
+    latest) and return the apps as migrated there (every app's historical models);
+    back to the latest after the test.
+    """
+
+    def migrate(targets=None):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets or executor.loader.graph.leaf_nodes())
+        # The real models' content type cache knew the other label.
+        ContentType.objects.clear_cache()
+        return (
+            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+        )
+
+    yield migrate
+    migrate()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from articles.live.history import record_live_change
 from articles.live.models import LiveUpdate
 from articles.models import Photo, Story
 from tests.background_tasks import run_worker
-from tests.test_photo_library import at_migration  # noqa: F401 (a fixture)
 from tests.tiers import SERVER, starts
 
 
@@ -615,9 +614,7 @@ def test_odd_update_addresses_are_not_found(client, make_live_story):
 # ------------------------------------------------ migrating update photos (0024)
 
 
-def test_migration_makes_each_update_photo_a_library_photo_with_the_same_files(
-    at_migration,  # noqa: F811 (the fixture imported above)
-):
+def test_migration_makes_each_update_photo_a_library_photo_with_the_same_files(at_migration):
     from django.core import serializers
     from django.core.files.base import ContentFile
 
@@ -627,7 +624,7 @@ def test_migration_makes_each_update_photo_a_library_photo_with_the_same_files(
     # An update's own photo, as before: its original and renditions, made then.
     name = images.originals_storage.save("live/2026/11/harbour.jpg", ContentFile(scene(7)))
     made = images.make_renditions(name)
-    apps = at_migration("0023_photos_uploads")
+    apps = at_migration([("articles", "0023_photos_uploads")])
     section = apps.get_model("articles", "Section").objects.create(name="Nation", slug="nation")
     story = apps.get_model("articles", "Story").objects.create(
         headline="Typhoon",
@@ -671,7 +668,7 @@ def test_migration_makes_each_update_photo_a_library_photo_with_the_same_files(
     assert version._object_version.object.photo_id == photo.pk
 
     # And back: lossless.
-    apps = at_migration("0023_photos_uploads")
+    apps = at_migration([("articles", "0023_photos_uploads")])
     old = apps.get_model("articles", "LiveUpdate").objects.get(pk=second.pk)
     assert old.photo.name == name and old.photo_renditions == made
     assert old.photo_alt == "Waves over the wall"

@@ -24,27 +24,6 @@ MOVED = ["front", "layout", "zone", "pin", "banner"]
 TABLES = [f"articles_{model}" for model in MOVED]
 
 
-@pytest.fixture
-def at_migration(transactional_db):
-    """Move the database to `targets` (the latest with none), back to the latest after."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(targets=None):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets or executor.loader.graph.leaf_nodes())
-        ContentType.objects.clear_cache()
-        return (
-            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-        )
-
-    yield migrate
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()
-
-
 def rows():
     """Every row of the moved tables, read with SQL (no model's label in the way)."""
     from django.db import connection

@@ -32,27 +32,6 @@ BEFORE = [("live", None), ("articles", "0028_move_wire")]
 TABLES = ("articles_liveupdate", "articles_liveupdate_authors", "articles_liveupdateremoval")
 
 
-@pytest.fixture
-def at_migration(transactional_db):
-    """Move the database to `targets` ([(app, migration or None)]), or to the latest."""
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(targets=None):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets or executor.loader.graph.leaf_nodes())
-        # The real models' content type cache knew the other label.
-        ContentType.objects.clear_cache()
-        return (
-            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-        )
-
-    yield migrate
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()
-
-
 def rows():
     """Every row of the live tables, read with SQL: the same whatever the models say."""
     with connection.cursor() as cursor:

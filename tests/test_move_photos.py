@@ -13,7 +13,6 @@ import pytest
 from django.contrib import admin
 from django.core import serializers
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,25 +23,6 @@ from articles.roles import ROLE_PERMISSIONS
 BEFORE = [("photos", None)]
 DESKS = {"photos", "fronts", "live", "wire"}
 MOVED = ["photo", "taggedphoto", "gallery", "galleryphoto", "photoupload", "photouploadfile"]
-
-
-@pytest.fixture
-def migrator(transactional_db):
-    """Migrate the test database to targets (None: the latest); back to the latest after."""
-
-    def migrate(targets=None):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets or executor.loader.graph.leaf_nodes())
-        from django.contrib.contenttypes.models import ContentType
-
-        ContentType.objects.clear_cache()
-        return (
-            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-        )
-
-    yield migrate
-    migrate()
 
 
 def _old_roles():
@@ -164,8 +144,8 @@ def _rows():
     return found
 
 
-def test_moving_the_photo_library_keeps_rows_permissions_and_history(migrator, client):
-    old = migrator(BEFORE)
+def test_moving_the_photo_library_keeps_rows_permissions_and_history(at_migration, client):
+    old = at_migration(BEFORE)
     ids = _populate(old)
     rows = _rows()
     permissions = _group_permissions(old)
@@ -173,7 +153,7 @@ def test_moving_the_photo_library_keeps_rows_permissions_and_history(migrator, c
     assert set(_labels(old).values()) == {"articles"}
 
     # Forwards
-    new = migrator()
+    new = at_migration()
     assert _rows() == rows  # the same tables, the same rows
     after = _group_permissions(new)
     for name in permissions:  # the same permission rows, relabelled
@@ -238,7 +218,7 @@ def test_moving_the_photo_library_keeps_rows_permissions_and_history(migrator, c
         assert client.get(url).status_code == 200, url
 
     # Backwards: the same again, under the old label.
-    old = migrator(BEFORE)
+    old = at_migration(BEFORE)
     assert _rows()["articles_photo"] == rows["articles_photo"]
     assert _group_permissions(old) == permissions
     assert set(_labels(old).values()) == {"articles"}

@@ -16,8 +16,6 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -44,23 +42,6 @@ def sample(name):
 def wire_root(settings, tmp_path):
     settings.NEWSROOM = {**settings.NEWSROOM, "WIRE_ROOT": tmp_path}
     return tmp_path
-
-
-@pytest.fixture
-def migrate(transactional_db):
-    """Move the database to `targets` (the latest without), back to the latest after."""
-
-    def run(targets=None):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets or executor.loader.graph.leaf_nodes())
-        ContentType.objects.clear_cache()
-        return (
-            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-        )
-
-    yield run
-    run()
 
 
 def group_permissions():
@@ -137,7 +118,7 @@ def populated(section, editor):
 
 
 def test_the_move_keeps_rows_permissions_and_history_both_ways(
-    migrate, section, editor, news_editor, reporter
+    at_migration, section, editor, news_editor, reporter
 ):
     source, story, source_version = populated(section, editor)
     sync_roles()  # the groups as the last migration leaves them
@@ -149,7 +130,7 @@ def test_the_move_keeps_rows_permissions_and_history_both_ways(
     log_ids = sorted(LogEntry.objects.values_list("pk", "content_type_id"))
 
     # Backwards: the models are the `articles` app's again, over the same rows.
-    apps = migrate(BEFORE)
+    apps = at_migration(BEFORE)
     assert rows(apps, "articles") == new_rows
     with pytest.raises(LookupError):
         apps.get_app_config("wire")
@@ -173,7 +154,7 @@ def test_the_move_keeps_rows_permissions_and_history_both_ways(
     assert dict(stored) == story_history
 
     # Forwards again: the `wire` app's, the same rows, permissions and history.
-    apps = migrate()
+    apps = at_migration()
     assert rows(apps, "wire") == new_rows
     assert group_permissions() == permissions
     assert sorted(LogEntry.objects.values_list("pk", "content_type_id")) == log_ids

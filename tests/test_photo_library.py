@@ -317,34 +317,12 @@ def test_deleting_a_photo_removes_its_files_after_commit_and_cleanup_keeps_libra
 # ------------------------------------------------------ migrating lead photos
 
 
-@pytest.fixture
-def at_migration(transactional_db):
-    """Move the database to a migration of this app, back to the latest afterwards."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(name=None):
-        """To `name`, or with no name to the latest (today's models can read it then)."""
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        targets = [("articles", name)] if name else executor.loader.graph.leaf_nodes()
-        executor.migrate(targets)
-        # Every app as migrated now (reversion and contenttypes too), this one at `name`.
-        return (
-            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-        )
-
-    yield migrate
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 def test_migration_makes_each_lead_photo_a_library_photo_with_the_same_files(at_migration):
     from articles.photos.migration import lead_photos_to_library
 
     # The story's own photo, as before the library (made the old way: the same files).
     upload = upload_then_render(scene(30))
-    apps = at_migration("0015_story_lead_photo_library")
+    apps = at_migration([("articles", "0015_story_lead_photo_library")])
     OldStory = apps.get_model("articles", "Story")
     section = apps.get_model("articles", "Section").objects.create(name="Nation", slug="nation")
     fields = {
@@ -420,7 +398,7 @@ def test_migration_makes_each_lead_photo_a_library_photo_with_the_same_files(at_
     assert version._object_version.object.lead_photo_id == photo.pk
 
     # And back: lossless.
-    apps = at_migration("0014_photo_library")
+    apps = at_migration([("articles", "0014_photo_library")])
     old = apps.get_model("articles", "Story").objects.get(pk=second.pk)
     assert old.lead_photo.name == upload["original"]
     assert old.lead_photo_renditions == upload["renditions"]

@@ -60,7 +60,10 @@ def live(pk):
 
 
 def front(section_pk=None):
-    """The home front (None) or a section's front: its pins and layout."""
+    """The home front (None) or a section's front: its pins and layout.
+
+    By the page the front is shown on, not the Front row: a page knows it without a
+    query, and purging it covers a front created or deleted since."""
     return "front:home" if section_pk is None else f"front:section:{section_pk}"
 
 

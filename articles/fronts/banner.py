@@ -25,11 +25,12 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from ..cache import names
 from ..cache import tags as cache_tags
 from ..cache.fragments import get_or_set
 from ..models import Story
 
-TAG = "banner"
+SCHEDULE = "banner"  # the name of its starts and expiries (register_schedule)
 FRAGMENT_KEY = "banner"
 URL_SCHEMES = ["http", "https"]
 URL_MESSAGE = "Enter a web address starting with http:// or https://."
@@ -147,7 +148,7 @@ REGION_LABELS = {
 
 def _load_live():
     """The live banner, with its story's address if that story is public: one query."""
-    if cache_tags.next_moment_of(TAG) == 0.0:
+    if cache_tags.next_moment_of(SCHEDULE) == 0.0:
         # No banner has yet to end (as of the last change or moment): none is live.
         return None
     public_slug = Story.objects.published().filter(pk=OuterRef("story_id")).values("slug")[:1]
@@ -180,8 +181,8 @@ def live_banner():
 
     def depends(found):
         if found and found["story_id"]:
-            return {TAG, f"story:{found['story_id']}"}
-        return {TAG}
+            return {names.BANNER, names.story(found["story_id"])}
+        return {names.BANNER}
 
     found = get_or_set(FRAGMENT_KEY, _load_live, depends)
     return found["shown"] if found else None
@@ -202,4 +203,4 @@ def changed_since(since):
     now = timezone.now()
     came = Q(starts_at__gt=since, starts_at__lte=now)
     went = Q(expires_at__gt=since, expires_at__lte=now)
-    return {TAG} if Banner.objects.filter(came | went).exists() else set()
+    return {names.BANNER} if Banner.objects.filter(came | went).exists() else set()

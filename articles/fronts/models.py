@@ -23,19 +23,13 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from ..cache import names
 from ..roles import ARRANGE_FRONTS_PERMISSION, meta_permissions
 from .banner import Banner  # noqa: F401  (a model of this app)
 
 # Default layouts are live "since always": a clock a test sets in the past still finds
 # the front readers have always had.
 ALWAYS = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def front_tag(section_id):
-    """The cache tag of the page a front is shown on: `front:home` or
-    `front:section:<pk>`. By the page, not the Front row: a page knows it without a
-    query, and purging it covers a front created or deleted since."""
-    return "front:home" if section_id is None else f"front:section:{section_id}"
 
 
 class Front(models.Model):
@@ -68,7 +62,7 @@ class Front(models.Model):
 
     @property
     def cache_tag(self):
-        return front_tag(self.section_id)
+        return names.front(self.section_id)
 
 
 class LayoutQuerySet(models.QuerySet):

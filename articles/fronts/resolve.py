@@ -21,9 +21,10 @@ from django.db.models import IntegerField, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from ..cache import names
 from ..metadata import absolute_url
 from ..models import Section, Story
-from .models import Layout, Zone, front_tag
+from .models import Layout, Zone
 
 
 @dataclass
@@ -116,7 +117,7 @@ def resolve(section_id=None, *, layout=None, now=None):
     `layout`: show this one instead of the current one (an editor's preview).
     """
     now = now or timezone.now()
-    tags = {front_tag(section_id)}
+    tags = {names.front(section_id)}
     if layout is None:
         layout_id = Layout.objects.current_for(section_id, now).values("pk")[:1]
     else:
@@ -178,7 +179,7 @@ def resolve(section_id=None, *, layout=None, now=None):
             continue
         # A pinned story's page tag: its publication or removal changes this page
         # even while it is not shown (a draft pinned ahead of time).
-        tags.add(f"story:{story_id}")
+        tags.add(names.story(story_id))
         public = Story.public_rule(status, published_at, embargo_until, now)
         live = (starts_at is None or starts_at <= now) and (ends_at is None or now < ends_at)
         if public and live:
@@ -204,7 +205,7 @@ def resolve(section_id=None, *, layout=None, now=None):
         # Enough whatever the pins and the zones above have taken of the same list.
         limit = total + max(zone.slots for zone in zones)
         lists = {zs.zone.section_id or section_id for zs in open_slots}
-        tags |= {"list:latest" if key is None else f"list:section:{key}" for key in lists}
+        tags |= {names.LIST_LATEST if key is None else names.list_section(key) for key in lists}
         newest = newest_of_lists(lists, limit)
         for zs in open_slots:
             for pk, slug in newest[zs.zone.section_id or section_id]:
@@ -214,5 +215,5 @@ def resolve(section_id=None, *, layout=None, now=None):
                     zs.stories.append(Shown(pk, slug))
                     used.add(pk)
     # Each shown story's address is in the page's ItemList (its slug may change).
-    tags |= {f"story:{story.pk}" for zs in result for story in zs.stories}
+    tags |= {names.story(story.pk) for zs in result for story in zs.stories}
     return ResolvedFront(section_id, layout, result, tags)

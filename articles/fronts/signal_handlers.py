@@ -2,7 +2,7 @@
 page and the breaking-news banner. `connect()` is called from FrontsConfig.ready().
 
 - A front, layout, zone or pin saved or deleted: `front:home` or `front:section:<pk>`
-  (`front_tag`), the tag the home page or that section's page declares. A layout's
+  (`names.front`), the tag the home page or that section's page declares. A layout's
   `publish_at` may have moved, a pin's start or end: the next timed change is looked up
   again (`schedule=True`).
 - A pinned story published, unpublished or deleted: the page declared `story:<pk>` of
@@ -22,13 +22,14 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from ..cache import names
 from ..cache.tags import purge, register_schedule
 from . import banner
-from .models import Banner, Front, Layout, Pin, Zone, front_tag
+from .models import Banner, Front, Layout, Pin, Zone
 
 
 def _purge_front_of(section_ids, using):
-    purge({front_tag(section_id) for section_id in section_ids}, schedule=True, using=using)
+    purge({names.front(section_id) for section_id in section_ids}, schedule=True, using=using)
 
 
 def _front_saved(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
@@ -85,11 +86,11 @@ def changed_since(since):
     layouts = Layout.objects.filter(publish_at__gte=since, publish_at__lte=now).values_list(
         "front__section_id", flat=True
     )
-    return {front_tag(section_id) for section_id in {*pins, *layouts}}
+    return {names.front(section_id) for section_id in {*pins, *layouts}}
 
 
 def _banner_changed(sender, instance, **kwargs):
-    purge({banner.TAG}, schedule=True)
+    purge({names.BANNER}, schedule=True)
 
 
 def connect():
@@ -110,4 +111,4 @@ def connect():
 
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(_banner_changed, sender=Banner, dispatch_uid=f"newsroom-banner-{name}")
-    register_schedule(banner.TAG, moments=banner.upcoming, due_tags=banner.changed_since)
+    register_schedule(banner.SCHEDULE, moments=banner.upcoming, due_tags=banner.changed_since)

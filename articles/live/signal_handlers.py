@@ -7,7 +7,7 @@ Connected from `LiveConfig.ready()` (`connect`).
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from articles.cache import purge
+from articles.cache import names, purge
 from articles.photos.models import photo_changed
 
 from .models import LiveUpdate, LiveUpdateRemoval
@@ -27,7 +27,7 @@ def leave_tombstone(sender, instance, **kwargs):
 
 def purge_live(sender, instance, using="default", **kwargs):
     """The poll (`live:<pk>`) and everything showing the story (`story:<pk>`)."""
-    purge({f"live:{instance.story_id}", f"story:{instance.story_id}"}, using=using)
+    purge({names.live(instance.story_id), names.story(instance.story_id)}, using=using)
 
 
 def photo_changed_handler(sender, photo_id, **kwargs):
@@ -37,4 +37,4 @@ def photo_changed_handler(sender, photo_id, **kwargs):
     stories = set(updates.values_list("story_id", flat=True))
     if stories:
         updates.update(updated_at=timezone.now())
-        purge({tag for pk in stories for tag in (f"live:{pk}", f"story:{pk}")})
+        purge({tag for pk in stories for tag in (names.live(pk), names.story(pk))})

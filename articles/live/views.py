@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 
 from articles import cache
-from articles.cache import pages
+from articles.cache import names, pages
 from articles.models import Story
 
 from . import coverage
@@ -42,12 +42,12 @@ def live_context(view, story):
         latest = LiveUpdate.objects.filter(story=story).newest_first().first()
     polls = story.is_live and before is None and not view.is_preview
     # Their photos: a photo leaving public pages (its rights ended) purges its tag.
-    cache.depends_on(*(f"photo:{update.photo_id}" for update in updates if update.photo_id))
+    cache.depends_on(*(names.photo(update.photo_id) for update in updates if update.photo_id))
     # Read by story_json_ld (liveBlogUpdate: the updates on this page).
     story.live_page_updates = updates
     story.live_latest_at = latest.posted_at if latest else None
     return {
-        "cache_tags": {f"live:{story.pk}"},
+        "cache_tags": {names.live(story.pk)},
         "live_updates": updates,
         "live_older": older,
         "live_is_first_page": before is None,
@@ -71,7 +71,7 @@ def live_update_permalink(request, slug, update_id):
         Story.objects.published().filter(live_started_at__isnull=False).only("pk", "slug"),
         slug=slug,
     )
-    cache.depends_on(f"live:{story.pk}", f"story:{story.pk}")
+    cache.depends_on(names.live(story.pk), names.story(story.pk))
     update = get_object_or_404(LiveUpdate.objects.filter(story=story), pk=update_id)
     before = coverage.page_holding(update)
     query = f"?before={before}" if before else ""
@@ -100,7 +100,7 @@ def live_updates_poll(request, slug):
         .only("pk", "slug", "live_started_at", "live_ended_at"),
         slug=slug,
     )
-    cache.depends_on(f"live:{story.pk}", f"story:{story.pk}")
+    cache.depends_on(names.live(story.pk), names.story(story.pk))
     limit = coverage.POLL_UPDATES_MAX
     after = int(after)
     wanted = Q(pk__gt=after)
@@ -110,7 +110,7 @@ def live_updates_poll(request, slug):
         wanted |= Q(updated_at__gt=coverage.moment_of(int(since)) - coverage.CHANGE_MARGIN)
     rows = list(LiveUpdate.objects.filter(story=story).filter(wanted).for_page()[: 2 * limit + 1])
     updates = [update for update in rows if update.pk > after]
-    cache.depends_on(*(f"photo:{update.photo_id}" for update in rows if update.photo_id))
+    cache.depends_on(*(names.photo(update.photo_id) for update in rows if update.photo_id))
     changed = [update for update in rows if update.pk <= after][:limit]
     newest = max((update.pk for update in updates), default=after)
 

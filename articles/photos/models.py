@@ -23,6 +23,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from .. import images
+from ..cache import names
 from ..cache.tags import purge, register_schedule
 from ..images import get_originals_storage
 from ..roles import PHOTO_RIGHTS_PERMISSION, meta_permissions
@@ -261,7 +262,7 @@ def purge_photo(photo_id):
     (inline, or in a gallery) depend on its tag (articles/inline_media.py); the
     receivers of `photo_changed` purge the rest (the stories whose lead it is:
     articles/signal_handlers.py; live updates: articles/live/signal_handlers.py)."""
-    purge({f"photo:{photo_id}"})
+    purge({names.photo(photo_id)})
     photo_changed.send(sender=Photo, photo_id=photo_id)
 
 
@@ -341,8 +342,8 @@ def rights_expired_since(since):
     # (Story.lead_photo, "stories"): the library imports no story. Bodies showing one
     # inline or in a gallery depend on its own tag.
     leads = photos.filter(stories__isnull=False).values_list("stories", flat=True)
-    return {f"story:{pk}" for pk in leads} | {
-        f"photo:{pk}" for pk in photos.values_list("pk", flat=True)
+    return {names.story(pk) for pk in leads} | {
+        names.photo(pk) for pk in photos.values_list("pk", flat=True)
     }
 
 
@@ -396,7 +397,7 @@ class GalleryPhoto(models.Model):
 
 
 def purge_gallery(gallery_id):
-    purge({f"gallery:{gallery_id}"})
+    purge({names.gallery(gallery_id)})
 
 
 # Bulk uploads: what became of each file (articles/photos/admin.py, tasks.py)
