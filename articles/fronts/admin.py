@@ -27,9 +27,9 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from ..models import Story
-from ..roles import ARRANGE_FRONTS_PERMISSION
 from . import views
 from .models import Front, Layout, Pin, Zone
+from .permissions import DeskPermissions
 
 
 def register_history():
@@ -58,29 +58,6 @@ def story_choice_label(story):
         verb = "Scheduled for" if story.published_at > timezone.now() else "Published"
         state = f"{verb} {when:%d %b %Y, %H:%M}"
     return f"{story.headline} — {story.section.name} · {state}"
-
-
-class DeskPermissions:
-    """Every view of the desk needs `fronts.arrange_fronts`, and nothing else (the
-    models' own add/change/delete permissions are not given to anyone)."""
-
-    def _may_arrange(self, request):
-        return request.user.is_active and request.user.has_perm(ARRANGE_FRONTS_PERMISSION)
-
-    def has_module_permission(self, request):
-        return self._may_arrange(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may_arrange(request)
-
-    def has_add_permission(self, request, *args):
-        return self._may_arrange(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_arrange(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_arrange(request)
 
 
 class NoRelatedLinks:

@@ -13,8 +13,8 @@ from reversion.models import Version
 
 from ..admin_workflow import LinkedStoriesMixin
 from ..forms import LinkedStoryField
-from ..roles import ARRANGE_FRONTS_PERMISSION
 from .banner import URL_MESSAGE, URL_SCHEMES, Banner
+from .permissions import DeskPermissions
 
 ONE_AT_A_TIME = (
     "Readers see one banner at a time: the most recently started one that has not "
@@ -59,7 +59,8 @@ class BannerForm(forms.ModelForm):
 
 
 @admin.register(Banner)
-class BannerAdmin(LinkedStoriesMixin, VersionAdmin):
+class BannerAdmin(DeskPermissions, LinkedStoriesMixin, VersionAdmin):
+    # Editors only, on every URL (list, form, delete, history, revert, recover).
     form = BannerForm
     list_display = ["text", "level", "starts_at", "expires_at", "showing", "updated_by"]
     list_select_related = ["updated_by"]
@@ -73,26 +74,6 @@ class BannerAdmin(LinkedStoriesMixin, VersionAdmin):
         ("When", {"fields": ["starts_at", "expires_at"]}),
         ("Record", {"fields": [("created_by", "created_at"), ("updated_by", "updated_at")]}),
     ]
-
-    # Editors only, on every URL (list, form, delete, history, revert, recover).
-
-    def _may_arrange(self, request):
-        return request.user.is_active and request.user.has_perm(ARRANGE_FRONTS_PERMISSION)
-
-    def has_module_permission(self, request):
-        return self._may_arrange(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may_arrange(request)
-
-    def has_add_permission(self, request):
-        return self._may_arrange(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_arrange(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_arrange(request)
 
     @admin.display(boolean=True, description="showing now")
     def showing(self, obj):
