@@ -62,22 +62,18 @@ format: install
 # Parallel test workers: one per core (TEST_WORKERS=4 …).
 TEST_WORKERS ?= auto
 
-# Every test, in two passes (tests/tiers.py): those that start no process, in parallel
-# workers, then those that start a browser, gunicorn, a live site, Java or wrk, one at a
-# time (they share the live site and the machine's two cores).
+# Every test, in one run over parallel workers (tests/tiers.py). The tests that start a
+# browser, gunicorn, Java or wrk keep their module together on one worker (loadgroup);
+# the sites they start are built once per run from shared templates (bench/server.py).
 test: install node-tools lint
 	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest --fast -n $(TEST_WORKERS) $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m "server or browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The inner loop: lint, the migrations check, and the tests that start no browser and no
 # other process (no gunicorn, Java, wrk: tests/tiers.py), in parallel workers.
-# `make test` runs them so too, then the rest. Keep xdist's default
-# --dist load: worksteal reorders tests, and a transactional test's flush then runs before
-# tests that need the roles' groups from the data migration (133 errors, tried).
 test-fast: install lint
 	DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest --fast -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --fast -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Every public page against a constant view and a static file, cache off and on, under
 # wrk: see bench/run.py and docs/performance.md (BENCH_ARGS="--stories 10000 …").

@@ -12,10 +12,13 @@ from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 from PIL import Image
 
+from articles.fronts.defaults import ensure_default_fronts
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
+from articles.roles import sync_roles
 from tests import tiers
 
 _counter = itertools.count(1)
@@ -47,8 +50,25 @@ def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
         tiers.isolate_worker(worker)
+    post_migrate.connect(_restore_data_migrations_rows, dispatch_uid="tests-data-migrations")
 
 
+def _restore_data_migrations_rows(sender, using="default", verbosity=1, **kwargs):
+    """Make again what the data migrations made, after a transactional test's flush.
+
+    The test framework's flush (transaction=True, live_server; verbosity 0, not
+    interactive) empties every table, the roles' groups and the default fronts with
+    them, then sends post_migrate. Restored here, the tests that follow find the
+    database as migrated whatever order the parallel workers run them in (Django's
+    serialized_rollback does the same at the cost of a dump per test). A test's own
+    `flush` (tests/test_backup.py) runs at verbosity 1 and is left as an operator's.
+    """
+    if sender.label == "articles" and verbosity == 0 and not kwargs.get("interactive"):
+        sync_roles(using=using)
+        ensure_default_fronts(using=using)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (tiers.group_by_module)
 def pytest_collection_modifyitems(config, items):
     """Mark tests by what they start; run database-specific tests only against their database.
 
@@ -70,6 +90,7 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    tiers.group_by_module(items)
 
 
 @pytest.fixture(autouse=True)

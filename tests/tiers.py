@@ -3,9 +3,9 @@
 `make test-fast` (`pytest --fast -n auto`) runs, in parallel workers, only the tests
 that start no other process: no Chromium
 (marker `browser`) and no gunicorn, live site, Java (vnu.jar), wrk, bench script or
-`manage.py`/`python` command (marker `server`). `make test` runs those the same way,
-then the others (`pytest -m "server or browser"`) one at a time: the two passes are the
-whole suite.
+`manage.py`/`python` command (marker `server`). `make test` runs every test in one run
+over the same workers (`--dist loadgroup`), each module's process tests together on one
+worker (`group_by_module`).
 
 The markers are given here, not by hand where possible:
 - a test that uses a fixture decorated with `@starts(BROWSER)` or `@starts(SERVER)`
@@ -70,6 +70,18 @@ def classify(items):
         for marker in set(_fixture_markers(item)):
             if not item.get_closest_marker(marker):
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+def group_by_module(items):
+    """Keep each module's process tests on one parallel worker (`--dist loadgroup`).
+
+    They share module-scoped sites and browsers, which a worker builds for the tests it
+    runs: split over two workers, a module's Chromium or clocked site would start twice.
+    The other tests go one by one to whichever worker is free.
+    """
+    for item in items:
+        if starts_processes(item):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def starts_processes(item):
