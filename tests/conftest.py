@@ -1,20 +1,27 @@
 """Shared fixtures: small factories for the newsroom's content."""
 
+import hashlib
 import io
 import itertools
 import os
+import sqlite3
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
+from articles import images
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
 from tests import tiers
 
@@ -47,6 +54,60 @@ def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
         tiers.isolate_worker(worker)
+    # Image work at full priority: at the production niceness (19) a test waiting for its
+    # renditions crawled whenever the other worker, or anything else, kept the CPU busy.
+    # test_photo_bulk sets its own niceness where the niceness is what it checks.
+    override_settings(NEWSROOM={**settings.NEWSROOM, "PHOTO_WORKER_NICE": 0}).enable()
+    images._encode = EncoderMemo(images._encode)
+
+
+class EncoderMemo:
+    """`images._encode` remembering its output for pixels it has encoded before.
+
+    Most tests' photos are the same few pictures (`image_bytes()`'s plain 1200x800, the
+    demo's 16x10), encoded again for every test into the same renditions; AVIF, WebP and
+    JPEG encoding was most of the suite's time. The key is everything the output depends
+    on: the format, Pillow's encoder for it (a test spying on the encoder gets a real
+    call), the quality settings and encoder threads, and the image's mode, size, info
+    (profiles, metadata) and exact pixels. The encoders are deterministic, so a
+    remembered result is byte for byte what encoding again would give. The bytes kept
+    are bounded; the oldest are forgotten first.
+    """
+
+    MAX_BYTES = 64 * 1024 * 1024
+
+    def __init__(self, encode):
+        self.encode = encode
+        self.results = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()  # renditions are made in the image thread
+
+    def __call__(self, image, fmt):
+        options = images.photo_settings()
+        pillow_format = {"jpeg": "JPEG", "webp": "WEBP"}.get(fmt, "AVIF")
+        pixels = hashlib.blake2b(image.tobytes(), digest_size=32)
+        pixels.update(repr(sorted(image.info.items())).encode())
+        key = (
+            fmt,
+            Image.SAVE.get(pillow_format),
+            options["jpeg_quality"],
+            options["modern_quality"],
+            images.encoder_threads(),
+            image.mode,
+            image.size,
+            pixels.digest(),
+        )
+        with self.lock:
+            if key in self.results:
+                self.results.move_to_end(key)
+                return self.results[key]
+        data = self.encode(image, fmt)
+        with self.lock:
+            self.results[key] = data
+            self.size += len(data)
+            while self.size > self.MAX_BYTES:
+                self.size -= len(self.results.popitem(last=False)[1])
+        return data
 
 
 def pytest_collection_modifyitems(config, items):
@@ -277,20 +338,34 @@ def at_migration(transactional_db):
     """Migrate the test database to `targets` ([(app, migration or None)]; none: the
     latest) and return the apps as migrated there (every app's historical models);
     back to the latest after the test.
+
+    On SQLite "back to the latest" copies back the database as it was before the test,
+    which the migrations made (the test's own rows go with the flush that follows
+    anyway): migrating forward again took seconds a test. A test that checks migrating
+    forward does so itself.
     """
+    snapshot = None
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        snapshot = sqlite3.connect(":memory:")
+        connection.connection.backup(snapshot)
 
     def migrate(targets=None):
         executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets or executor.loader.graph.leaf_nodes())
+        state = executor.migrate(targets or executor.loader.graph.leaf_nodes())
         # The real models' content type cache knew the other label.
         ContentType.objects.clear_cache()
-        return (
-            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-        )
+        # The project state there, rendered now (every applied migration's models).
+        return state.apps
 
     yield migrate
-    migrate()
+    if snapshot is None:
+        migrate()
+    else:
+        connection.ensure_connection()
+        snapshot.backup(connection.connection)
+        snapshot.close()
+        ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)
