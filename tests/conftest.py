@@ -5,6 +5,7 @@ import io
 import itertools
 import os
 import sqlite3
+import sys
 import threading
 from collections import OrderedDict
 from datetime import timedelta
@@ -26,6 +27,11 @@ from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
 from tests import tiers
 
 _counter = itertools.count(1)
+
+# Keep the test modules' rewritten bytecode (pytest's assertion rewriting) even where
+# PYTHONDONTWRITEBYTECODE is set: rewriting every module again took each parallel
+# worker six seconds of its start. The caches go to __pycache__ folders (git-ignored).
+sys.dont_write_bytecode = False
 
 
 def at(moment):
