@@ -206,6 +206,10 @@ def section(db):
 
 @pytest.fixture
 def make_section(db):
+    return section_factory()
+
+
+def section_factory():
     def make(name=None, **kwargs):
         n = next(_counter)
         name = name or f"Section {n}"
@@ -217,6 +221,10 @@ def make_section(db):
 
 @pytest.fixture
 def make_author(db):
+    return author_factory()
+
+
+def author_factory():
     def make(name=None, **kwargs):
         n = next(_counter)
         name = name or f"Reporter {n}"
@@ -232,6 +240,11 @@ def make_story(db, section):
 
     `authors` and `tags` take lists; `related` takes (headline, url, target) tuples.
     """
+    return story_factory(section)
+
+
+def story_factory(section):
+    """`make_story` with `section` as the default section (for wider-scoped fixtures)."""
 
     def make(headline=None, *, authors=(), tags=(), related=(), **kwargs):
         n = next(_counter)
