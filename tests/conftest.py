@@ -1,27 +1,40 @@
 """Shared fixtures: small factories for the newsroom's content."""
 
+import hashlib
 import io
 import itertools
 import os
+import sqlite3
+import sys
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models.signals import post_migrate
+from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
+from articles import images
 from articles.fronts.defaults import ensure_default_fronts
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
 from articles.roles import sync_roles
 from tests import tiers
 
 _counter = itertools.count(1)
+
+# Keep the test modules' rewritten bytecode (pytest's assertion rewriting) even where
+# PYTHONDONTWRITEBYTECODE is set: rewriting every module again took each parallel
+# worker six seconds of its start. The caches go to __pycache__ folders (git-ignored).
+sys.dont_write_bytecode = False
 
 
 def at(moment):
@@ -51,6 +64,60 @@ def pytest_configure(config):
     if worker:
         tiers.isolate_worker(worker)
     post_migrate.connect(_restore_data_migrations_rows, dispatch_uid="tests-data-migrations")
+    # Image work at full priority: at the production niceness (19) a test waiting for its
+    # renditions crawled whenever the other worker, or anything else, kept the CPU busy.
+    # test_photo_bulk sets its own niceness where the niceness is what it checks.
+    override_settings(NEWSROOM={**settings.NEWSROOM, "PHOTO_WORKER_NICE": 0}).enable()
+    images._encode = EncoderMemo(images._encode)
+
+
+class EncoderMemo:
+    """`images._encode` remembering its output for pixels it has encoded before.
+
+    Most tests' photos are the same few pictures (`image_bytes()`'s plain 1200x800, the
+    demo's 16x10), encoded again for every test into the same renditions; AVIF, WebP and
+    JPEG encoding was most of the suite's time. The key is everything the output depends
+    on: the format, Pillow's encoder for it (a test spying on the encoder gets a real
+    call), the quality settings and encoder threads, and the image's mode, size, info
+    (profiles, metadata) and exact pixels. The encoders are deterministic, so a
+    remembered result is byte for byte what encoding again would give. The bytes kept
+    are bounded; the oldest are forgotten first.
+    """
+
+    MAX_BYTES = 64 * 1024 * 1024
+
+    def __init__(self, encode):
+        self.encode = encode
+        self.results = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()  # renditions are made in the image thread
+
+    def __call__(self, image, fmt):
+        options = images.photo_settings()
+        pillow_format = {"jpeg": "JPEG", "webp": "WEBP"}.get(fmt, "AVIF")
+        pixels = hashlib.blake2b(image.tobytes(), digest_size=32)
+        pixels.update(repr(sorted(image.info.items())).encode())
+        key = (
+            fmt,
+            Image.SAVE.get(pillow_format),
+            options["jpeg_quality"],
+            options["modern_quality"],
+            images.encoder_threads(),
+            image.mode,
+            image.size,
+            pixels.digest(),
+        )
+        with self.lock:
+            if key in self.results:
+                self.results.move_to_end(key)
+                return self.results[key]
+        data = self.encode(image, fmt)
+        with self.lock:
+            self.results[key] = data
+            self.size += len(data)
+            while self.size > self.MAX_BYTES:
+                self.size -= len(self.results.popitem(last=False)[1])
+        return data
 
 
 def _restore_data_migrations_rows(sender, using="default", verbosity=1, **kwargs):
@@ -160,6 +227,10 @@ def section(db):
 
 @pytest.fixture
 def make_section(db):
+    return section_factory()
+
+
+def section_factory():
     def make(name=None, **kwargs):
         n = next(_counter)
         name = name or f"Section {n}"
@@ -171,6 +242,10 @@ def make_section(db):
 
 @pytest.fixture
 def make_author(db):
+    return author_factory()
+
+
+def author_factory():
     def make(name=None, **kwargs):
         n = next(_counter)
         name = name or f"Reporter {n}"
@@ -186,6 +261,11 @@ def make_story(db, section):
 
     `authors` and `tags` take lists; `related` takes (headline, url, target) tuples.
     """
+    return story_factory(section)
+
+
+def story_factory(section):
+    """`make_story` with `section` as the default section (for wider-scoped fixtures)."""
 
     def make(headline=None, *, authors=(), tags=(), related=(), **kwargs):
         n = next(_counter)
@@ -298,20 +378,34 @@ def at_migration(transactional_db):
     """Migrate the test database to `targets` ([(app, migration or None)]; none: the
     latest) and return the apps as migrated there (every app's historical models);
     back to the latest after the test.
+
+    On SQLite "back to the latest" copies back the database as it was before the test,
+    which the migrations made (the test's own rows go with the flush that follows
+    anyway): migrating forward again took seconds a test. A test that checks migrating
+    forward does so itself.
     """
+    snapshot = None
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        snapshot = sqlite3.connect(":memory:")
+        connection.connection.backup(snapshot)
 
     def migrate(targets=None):
         executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets or executor.loader.graph.leaf_nodes())
+        state = executor.migrate(targets or executor.loader.graph.leaf_nodes())
         # The real models' content type cache knew the other label.
         ContentType.objects.clear_cache()
-        return (
-            MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-        )
+        # The project state there, rendered now (every applied migration's models).
+        return state.apps
 
     yield migrate
-    migrate()
+    if snapshot is None:
+        migrate()
+    else:
+        connection.ensure_connection()
+        snapshot.backup(connection.connection)
+        snapshot.close()
+        ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)

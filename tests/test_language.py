@@ -23,7 +23,7 @@ from articles.wire.formats import parse
 from articles.wire.models import WireSource
 from tests.admin_pages import form_fields
 from tests.test_admin import change_url
-from tests.test_demo import quick_photos  # noqa: F401 (a fixture)
+from tests.test_demo import demo_loaded_once, quick_photos  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -358,15 +358,6 @@ def korean_demo_slugs():
     return [data["slug"] for data in demo.STORIES if data["headline"][0] >= "\uac00"]
 
 
-def test_the_demos_korean_stories_say_korean(quick_photos):  # noqa: F811
-    call_command("load_demo", stdout=io.StringIO())
-
-    slugs = korean_demo_slugs()
-    assert len(slugs) == 2
-    assert set(Story.objects.filter(slug__in=slugs).values_list("language", flat=True)) == {"ko"}
-    assert Story.objects.exclude(slug__in=slugs).filter(language="ko").count() == 0
-
-
 def test_a_demo_loaded_before_languages_gets_them_on_the_next_load(quick_photos):  # noqa: F811
     call_command("load_demo", stdout=io.StringIO())
     Story.objects.update(language="en")  # as migration 0020 leaves an older database
@@ -387,10 +378,20 @@ def test_load_demo_keeps_an_editors_choice(quick_photos):  # noqa: F811
     assert Story.objects.get(slug=slug).language == "ko-KR"
 
 
-def test_the_demos_korean_story_page_says_ko(quick_photos, client):  # noqa: F811
-    call_command("load_demo", stdout=io.StringIO())
-    [slug, _] = korean_demo_slugs()
+@pytest.mark.usefixtures("demo_loaded_once")
+class TestTheDemo:
+    """What one load of the demo makes, read by each test (loaded once for them all)."""
 
-    response = client.get(reverse("articles:story_detail", kwargs={"slug": slug}))
+    def test_the_demos_korean_stories_say_korean(self):
+        slugs = korean_demo_slugs()
+        assert len(slugs) == 2
+        languages = set(Story.objects.filter(slug__in=slugs).values_list("language", flat=True))
+        assert languages == {"ko"}
+        assert Story.objects.exclude(slug__in=slugs).filter(language="ko").count() == 0
 
-    assert html_lang(response) == "ko"
+    def test_the_demos_korean_story_page_says_ko(self, client):
+        [slug, _] = korean_demo_slugs()
+
+        response = client.get(reverse("articles:story_detail", kwargs={"slug": slug}))
+
+        assert html_lang(response) == "ko"
