@@ -18,6 +18,7 @@ from PIL import Image
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
 from tests import tiers
 
+pytest_plugins = ["tests.site_templates"]  # one templates folder for the sites a run starts
 _counter = itertools.count(1)
 
 
