@@ -7,7 +7,7 @@ only the secret, the database, the folders and the port are the site's own.
 
     with Site(tmp_path, database_url=os.environ.get("DATABASE_URL")) as site:
         site.prepare()      # database, migrations, collectstatic
-        site.manage("load_demo")
+        site.seed(LOAD_DEMO)  # or site.manage("load_demo")
         site.start()
         urllib.request.urlopen(site.url("/"))
 
@@ -24,7 +24,10 @@ writes them) and, with `seed(code)`, a seeded database with its media files (har
 files are written once, never rewritten in place) and what the code printed. Nothing in a
 seeded database depends on the seeding site's port: absolute URLs (feeds, sitemaps,
 metadata) are made from NEWSROOM_BASE_URL when a page is rendered, never stored, and the
-caches (per site, keyed by port on Redis) start empty, as after a restore.
+caches (per site, keyed by port on Redis) start empty, as after a restore. A site's copy
+is made when it next runs something (`manage`, `python`, `start`, an uncached seed), so
+that a seed copied over a migrated database does not copy twice; sites sharing a database
+(the benchmark's) let the prepared one run something first.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ TEMPLATES_ENV = "NEWSROOM_SITE_TEMPLATES"
 # PostgreSQL template databases made in a templates folder, one URL a line, for
 # drop_templates() to drop at the end of the run.
 TEMPLATE_DATABASES = "postgres-templates.txt"
+# Test settings that collect production's static files (they change URLs, password
+# hashers or the clock, not the static files' finders): one collection serves them all.
+STATIC_AS_PRODUCTION = {"tests.gunicorn_settings", "tests.clock_settings"}
 # The demo newsroom, as a seed: shared by the benchmarks and the test suite's sites.
 LOAD_DEMO = (
     "import io\n"
@@ -206,6 +212,8 @@ def migrated_sqlite_template(folder: Path, manage) -> Path:
 def collected_static_template(folder: Path, settings_module: str, manage) -> Path:
     """The run's static files collected under `settings_module` (whose finders decide
     what is collected), made once in `folder` with `manage(*args, env=)`."""
+    if settings_module in STATIC_AS_PRODUCTION:
+        settings_module = "newsroom.settings"
     name = f"static-{_key(settings_module)}"
     collected = folder / name
     with template_lock(folder, name):
@@ -290,6 +298,9 @@ class Site:
         self._server_url = database_url if is_postgres(database_url) else None
         # What the database holds: the migrated schema, then each seed's code in turn.
         self._state = "migrated"
+        # The copy of a template this site's database and media files are to be, made
+        # when the site next runs something: a seed's copy replaces the migrated one's.
+        self._pending_copy = None
         if is_postgres(database_url):
             self.database_url = derived_database_url(database_url, database_suffix)
         else:
@@ -330,6 +341,10 @@ class Site:
 
     def manage(self, *args: str, timeout: float = 300, env: dict | None = None) -> str:
         """Run `manage.py <args>` against this site's settings; return its output."""
+        self._copy_from_template()
+        return self._manage(*args, timeout=timeout, env=env)
+
+    def _manage(self, *args: str, timeout: float = 300, env: dict | None = None) -> str:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
@@ -357,6 +372,7 @@ class Site:
                 create_postgres_database(self.database_url)
             self._database_created = True
         self._state = "migrated"
+        self._pending_copy = None
         if folder is None:
             steps = (
                 lambda: self.manage("migrate", "--no-input", "--verbosity", "0"),
@@ -385,7 +401,7 @@ class Site:
         store = folder / name
         with template_lock(folder, name):
             if (folder / f"{name}.done").exists():
-                self._restore(store)
+                self._pending_copy = lambda: self._restore(store)
                 return (store / "output.txt").read_text()
             output = self.python(code, timeout=timeout)
             self._save(store, output)
@@ -406,9 +422,9 @@ class Site:
     def _database_from_template(self, folder: Path) -> None:
         """This site's database: a copy of the run's migrated one, made once."""
         if self._server_url is None:
-            _copy_sqlite(
-                migrated_sqlite_template(folder, self.manage), _sqlite_path(self.database_url)
-            )
+            template = migrated_sqlite_template(folder, self._manage)
+            path = _sqlite_path(self.database_url)
+            self._pending_copy = lambda: _copy_sqlite(template, path)
             return
         name = f"migrated-{self._engine_key(folder)}"
         url = self._template_database_url(name)
@@ -416,14 +432,20 @@ class Site:
             if not (folder / f"{name}.done").exists():
                 _record_template_database(folder, url)
                 create_postgres_database(url)
-                self.manage("migrate", "--no-input", "--verbosity", "0", env={"DATABASE_URL": url})
+                self._manage("migrate", "--no-input", "--verbosity", "0", env={"DATABASE_URL": url})
                 (folder / f"{name}.done").touch()
-            create_postgres_database(self.database_url, template=url)
+        self._pending_copy = lambda: create_postgres_database(self.database_url, template=url)
+
+    def _copy_from_template(self) -> None:
+        """Make the copy prepare() or seed() left to make (templates), if any."""
+        copy, self._pending_copy = self._pending_copy, None
+        if copy is not None:
+            copy()
 
     def _static(self, folder: Path) -> None:
         """The run's collected static files for this settings module, used in place."""
         collected = collected_static_template(
-            folder, self.env["DJANGO_SETTINGS_MODULE"], self.manage
+            folder, self.env["DJANGO_SETTINGS_MODULE"], self._manage
         )
         # A link in the site's folder, where STATIC_ROOT points: sites sharing the
         # folder (the benchmark's, one per cache mode) find them there too.
@@ -472,6 +494,7 @@ class Site:
         With `probe=False` it returns as soon as the port accepts connections and the
         workers are up, without a request: the next request is the site's very first.
         """
+        self._copy_from_template()
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],
