@@ -709,8 +709,8 @@ def _no_cache_table(workdir: Path, args, bench_site, seeded: dict) -> dict:
         small_size, large_size = small_content["stories"], seeded["stories"]
         sites = {small_size: small, large_size: large}
         paths = {small_size: small_content["paths"], large_size: seeded["paths"]}
+        run.start_all(sites.values(), timeout=60)
         for size, site in sites.items():
-            site.start(timeout=60)
             run.warm_up(site, {page: paths[size][page] for page in pages})
         runs = growth.drive(sites, paths, args, args.page_duration, pages)
     finally:

@@ -24,6 +24,17 @@ from bench.forms import form_pairs
 from bench.server import ROOT, Site
 
 EDITOR = ("bench-photo-editor", "bench-photo-password-3f9a")
+# The editor and the story, in one process (a seed: the test suite copies it).
+SEED = f"""
+from django.contrib.auth import get_user_model
+from articles.models import Section, Story
+username, password = {EDITOR!r}
+get_user_model().objects.create_superuser(username, username + "@example.com", password)
+section = Section.objects.create(name="News", slug="news")
+story = Story.objects.create(headline="Harbour story", section=section,
+    body="<p>" + "The harbour reopened. " * 80 + "</p>")
+print(story.pk)
+"""
 # What the worker is given for the comparison: full priority, every core for AVIF.
 UNTHROTTLED = {"NEWSROOM_PHOTO_WORKER_NICE": "0", "NEWSROOM_PHOTO_ENCODER_THREADS": "0"}
 
@@ -158,16 +169,7 @@ def photo_site(workdir: Path, worker_env: dict | None = None):
     """A site with an editor and a story, and its worker running."""
     site = Site(workdir, workers=3, threads=1)
     site.prepare()
-    site.create_superuser(*EDITOR)
-    story_pk = int(
-        site.python(
-            "from articles.models import Section, Story\n"
-            "section = Section.objects.create(name='News', slug='news')\n"
-            "story = Story.objects.create(headline='Harbour story', section=section,"
-            " body='<p>' + 'The harbour reopened. ' * 80 + '</p>')\n"
-            "print(story.pk)"
-        ).strip()
-    )
+    story_pk = int(site.seed(SEED).strip().splitlines()[-1])
     site.start()
     log = (workdir / "worker.log").open("ab")
     worker = subprocess.Popen(

@@ -7,31 +7,63 @@ only the secret, the database, the folders and the port are the site's own.
 
     with Site(tmp_path, database_url=os.environ.get("DATABASE_URL")) as site:
         site.prepare()      # database, migrations, collectstatic
-        site.manage("load_demo")
+        site.seed(LOAD_DEMO)  # or site.manage("load_demo")
         site.start()
         urllib.request.urlopen(site.url("/"))
 
 SQLite (the default) lives in the site's folder. With a PostgreSQL DATABASE_URL the site
 uses a database of its own beside it (`<name>_<suffix>`), created by `prepare()` and
 dropped by `stop()` unless `keep_database` is set.
+
+Templates (the test suite; `make bench` and `make run` never set it): when the environment
+names a folder in NEWSROOM_SITE_TEMPLATES, what every site would build alike is built once
+in it and copied from there, under a file lock, so parallel test processes share one:
+the migrated database (an SQLite file copied, or `CREATE DATABASE … TEMPLATE` on
+PostgreSQL), the collected static files (used in place, through a symlink: nothing
+writes them) and, with `seed(code)`, a seeded database with its media files (hard links:
+files are written once, never rewritten in place) and what the code printed. Nothing in a
+seeded database depends on the seeding site's port: absolute URLs (feeds, sitemaps,
+metadata) are made from NEWSROOM_BASE_URL when a page is rendered, never stored, and the
+caches (per site, keyed by port on Redis) start empty, as after a restore. A site's copy
+is made when it next runs something (`manage`, `python`, `start`, an uncached seed), so
+that a seed copied over a migrated database does not copy twice; sites sharing a database
+(the benchmark's) let the prepared one run something first.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "live-site-key-for-tests-and-benchmarks-only-never-in-production"
+TEMPLATES_ENV = "NEWSROOM_SITE_TEMPLATES"
+# PostgreSQL template databases made in a templates folder, one URL a line, for
+# drop_templates() to drop at the end of the run.
+TEMPLATE_DATABASES = "postgres-templates.txt"
+# Test settings that collect production's static files (they change URLs, password
+# hashers or the clock, not the static files' finders): one collection serves them all.
+STATIC_AS_PRODUCTION = {"tests.gunicorn_settings", "tests.clock_settings"}
+# The demo newsroom, as a seed: shared by the benchmarks and the test suite's sites.
+LOAD_DEMO = (
+    "import io\n"
+    "from django.core.management import call_command\n"
+    'call_command("load_demo", stdout=io.StringIO())\n'
+)
 
 
 def free_port() -> int:
@@ -64,8 +96,9 @@ def _maintenance_connection(url: str):
     )
 
 
-def create_postgres_database(url: str) -> None:
-    """Drop (with any leftover connections) and create the database `url` names."""
+def create_postgres_database(url: str, template: str | None = None) -> None:
+    """Drop (with any leftover connections) and create the database `url` names, as a
+    copy of the database `template` names if given (nobody may be connected to that)."""
     from psycopg import sql
 
     name = urlsplit(url).path.lstrip("/")
@@ -73,7 +106,15 @@ def create_postgres_database(url: str) -> None:
         connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if template is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        else:
+            source = urlsplit(template).path.lstrip("/")
+            connection.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(source)
+                )
+            )
 
 
 def drop_postgres_database(url: str) -> None:
@@ -84,6 +125,127 @@ def drop_postgres_database(url: str) -> None:
         connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+def templates_folder() -> Path | None:
+    """The run's templates folder (see the module docstring), or None: build everything."""
+    folder = os.environ.get(TEMPLATES_ENV)
+    return Path(folder) if folder else None
+
+
+@contextmanager
+def template_lock(folder: Path, name: str):
+    """Hold `name`'s lock in `folder`: one process builds a template, the others wait."""
+    with (folder / f"{name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:12]
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """`target` as a copy of the folder `source`, its files hard links where possible."""
+
+    def link(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system
+            shutil.copy2(src, dst)
+
+    shutil.rmtree(target, ignore_errors=True)
+    if source.is_dir():
+        shutil.copytree(source, target, copy_function=link)
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+
+
+def _snapshot_sqlite(source: Path, target: Path) -> None:
+    """A self-contained copy of a database its processes have left (WAL included)."""
+    target.unlink(missing_ok=True)
+    connection = sqlite3.connect(source)
+    try:
+        connection.execute("VACUUM INTO ?", (str(target),))
+    finally:
+        connection.close()
+
+
+def _record_template_database(folder: Path, url: str) -> None:
+    with (folder / TEMPLATE_DATABASES).open("a") as listing:
+        listing.write(url + "\n")
+
+
+def migrated_sqlite_template(folder: Path, manage) -> Path:
+    """The run's migrated SQLite database in `folder`, made once with `manage(*args, env=)`
+    (manage.py with the caller's settings; migrations are the same under all of them)."""
+    name = f"migrated-{_key(str(folder), 'sqlite')}"
+    template = folder / name / "site.sqlite3"
+    with template_lock(folder, name):
+        if not (folder / f"{name}.done").exists():
+            template.parent.mkdir(exist_ok=True)
+            built = template.with_name("build.sqlite3")
+            built.unlink(missing_ok=True)
+            manage(
+                "migrate",
+                "--no-input",
+                "--verbosity",
+                "0",
+                env={"DATABASE_URL": f"sqlite:///{built}"},
+            )
+            _snapshot_sqlite(built, template)
+            (folder / f"{name}.done").touch()
+    return template
+
+
+def collected_static_template(folder: Path, settings_module: str, manage) -> Path:
+    """The run's static files collected under `settings_module` (whose finders decide
+    what is collected), made once in `folder` with `manage(*args, env=)`."""
+    if settings_module in STATIC_AS_PRODUCTION:
+        settings_module = "newsroom.settings"
+    name = f"static-{_key(settings_module)}"
+    collected = folder / name
+    with template_lock(folder, name):
+        if not (folder / f"{name}.done").exists():
+            shutil.rmtree(collected, ignore_errors=True)
+            manage(
+                "collectstatic",
+                "--no-input",
+                "--verbosity",
+                "0",
+                env={"STATIC_ROOT": str(collected)},
+            )
+            (folder / f"{name}.done").touch()
+    return collected
+
+
+def link_static(static_root: Path, collected: Path) -> None:
+    """`static_root` as a symbolic link to collected files (nothing writes in them)."""
+    if static_root.is_symlink() or static_root.is_file():
+        static_root.unlink()
+    elif static_root.exists():
+        shutil.rmtree(static_root)
+    static_root.symlink_to(collected, target_is_directory=True)
+
+
+def drop_templates(folder: Path) -> None:
+    """Drop the PostgreSQL template databases a run made in `folder`; remove the folder."""
+    listing = folder / TEMPLATE_DATABASES
+    if listing.exists():
+        for url in sorted(set(listing.read_text().split())):
+            drop_postgres_database(url)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def children(pid: int) -> list[int]:
@@ -132,6 +294,13 @@ class Site:
         self.process: subprocess.Popen | None = None
         self._log_file = None
         self._database_created = False
+        # The server, credentials and name the site's own database derives from.
+        self._server_url = database_url if is_postgres(database_url) else None
+        # What the database holds: the migrated schema, then each seed's code in turn.
+        self._state = "migrated"
+        # The copy of a template this site's database and media files are to be, made
+        # when the site next runs something: a seed's copy replaces the migrated one's.
+        self._pending_copy = None
         if is_postgres(database_url):
             self.database_url = derived_database_url(database_url, database_suffix)
         else:
@@ -172,6 +341,10 @@ class Site:
 
     def manage(self, *args: str, timeout: float = 300, env: dict | None = None) -> str:
         """Run `manage.py <args>` against this site's settings; return its output."""
+        self._copy_from_template()
+        return self._manage(*args, timeout=timeout, env=env)
+
+    def _manage(self, *args: str, timeout: float = 300, env: dict | None = None) -> str:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
@@ -193,17 +366,114 @@ class Site:
 
     def prepare(self) -> None:
         """A fresh database with the schema, and the static files collected."""
+        folder = templates_folder()
         if is_postgres(self.database_url):
-            create_postgres_database(self.database_url)
+            if folder is None:
+                create_postgres_database(self.database_url)
             self._database_created = True
+        self._state = "migrated"
+        self._pending_copy = None
+        if folder is None:
+            steps = (
+                lambda: self.manage("migrate", "--no-input", "--verbosity", "0"),
+                lambda: self.manage("collectstatic", "--no-input", "--verbosity", "0"),
+            )
+        else:
+            steps = (lambda: self._database_from_template(folder), lambda: self._static(folder))
         # Independent steps, in parallel: start-up time is what the suite waits for.
         with ThreadPoolExecutor(2) as pool:
-            steps = [
-                pool.submit(self.manage, "migrate", "--no-input", "--verbosity", "0"),
-                pool.submit(self.manage, "collectstatic", "--no-input", "--verbosity", "0"),
-            ]
-            for step in steps:
+            for step in [pool.submit(step) for step in steps]:
                 step.result()
+
+    def seed(self, code: str, timeout: float = 600) -> str:
+        """Run `code` as `python()` does, on the prepared database; return what it printed.
+
+        With a templates folder, the database and media files it leaves behind are kept
+        there, keyed by the code (and the seeds before it): the next site seeded alike
+        gets copies instead of running the code again. Seeds must depend on nothing but
+        their code and the database (not the site's port, settings module or clock).
+        """
+        folder = templates_folder()
+        if folder is None:
+            return self.python(code, timeout=timeout)
+        self._state = _key(self._state, code)
+        name = f"seed-{self._engine_key(folder)}-{self._state}"
+        store = folder / name
+        with template_lock(folder, name):
+            if (folder / f"{name}.done").exists():
+                self._pending_copy = lambda: self._restore(store)
+                return (store / "output.txt").read_text()
+            output = self.python(code, timeout=timeout)
+            self._save(store, output)
+            (folder / f"{name}.done").touch()
+            return output
+
+    # ------------------------------------------------------------ templates
+
+    def _engine_key(self, folder: Path) -> str:
+        """Which database server the templates are for, and which run they belong to."""
+        server = "sqlite" if self._server_url is None else self._server_url
+        return _key(str(folder), server)
+
+    def _template_database_url(self, name: str) -> str:
+        """The PostgreSQL database of the template `name` (which names the run too)."""
+        return derived_database_url(self._server_url, f"tpl_{_key(name)}")
+
+    def _database_from_template(self, folder: Path) -> None:
+        """This site's database: a copy of the run's migrated one, made once."""
+        if self._server_url is None:
+            template = migrated_sqlite_template(folder, self._manage)
+            path = _sqlite_path(self.database_url)
+            self._pending_copy = lambda: _copy_sqlite(template, path)
+            return
+        name = f"migrated-{self._engine_key(folder)}"
+        url = self._template_database_url(name)
+        with template_lock(folder, name):
+            if not (folder / f"{name}.done").exists():
+                _record_template_database(folder, url)
+                create_postgres_database(url)
+                self._manage("migrate", "--no-input", "--verbosity", "0", env={"DATABASE_URL": url})
+                (folder / f"{name}.done").touch()
+        self._pending_copy = lambda: create_postgres_database(self.database_url, template=url)
+
+    def _copy_from_template(self) -> None:
+        """Make the copy prepare() or seed() left to make (templates), if any."""
+        copy, self._pending_copy = self._pending_copy, None
+        if copy is not None:
+            copy()
+
+    def _static(self, folder: Path) -> None:
+        """The run's collected static files for this settings module, used in place."""
+        collected = collected_static_template(
+            folder, self.env["DJANGO_SETTINGS_MODULE"], self._manage
+        )
+        # A link in the site's folder, where STATIC_ROOT points: sites sharing the
+        # folder (the benchmark's, one per cache mode) find them there too.
+        link_static(Path(self.env["STATIC_ROOT"]), collected)
+
+    def _save(self, store: Path, output: str) -> None:
+        """Keep this seeded site's database, media files and output in `store`."""
+        shutil.rmtree(store, ignore_errors=True)
+        store.mkdir()
+        for kind in ("MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"):
+            _link_tree(Path(self.env[kind]), store / kind)
+        if self._server_url is None:
+            _snapshot_sqlite(_sqlite_path(self.database_url), store / "site.sqlite3")
+        else:
+            url = self._template_database_url(store.name)
+            _record_template_database(store.parent, url)
+            create_postgres_database(url, template=self.database_url)
+        (store / "output.txt").write_text(output)
+
+    def _restore(self, store: Path) -> None:
+        """This site's database and media files: copies of a seeded site's in `store`."""
+        for kind in ("MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"):
+            _link_tree(store / kind, Path(self.env[kind]))
+        if self._server_url is None:
+            _copy_sqlite(store / "site.sqlite3", _sqlite_path(self.database_url))
+        else:
+            url = self._template_database_url(store.name)
+            create_postgres_database(self.database_url, template=url)
 
     def create_superuser(self, username: str, password: str) -> None:
         self.manage(
@@ -224,6 +494,7 @@ class Site:
         With `probe=False` it returns as soon as the port accepts connections and the
         workers are up, without a request: the next request is the site's very first.
         """
+        self._copy_from_template()
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],

@@ -29,6 +29,7 @@ from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
 from articles.roles import sync_roles
 from tests import tiers
 
+pytest_plugins = ["tests.site_templates"]  # one templates folder for the sites a run starts
 _counter = itertools.count(1)
 
 # Keep the test modules' rewritten bytecode (pytest's assertion rewriting) even where

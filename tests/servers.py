@@ -12,6 +12,7 @@ port. Its stdout and stderr go to `server.log_path`.
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from bench.server import (
+    collected_static_template,
+    link_static,
+    migrated_sqlite_template,
+    templates_folder,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -56,16 +64,38 @@ def base_env(**extra):
     return env
 
 
+def _template_manage(*args, env):
+    _manage(*args, env=base_env(**env))
+
+
 def collect_static(directory):
-    """collectstatic into `directory` (debug off uses the hashed manifest storage)."""
-    _manage("collectstatic", "--no-input", "--verbosity", "0", env=base_env(STATIC_ROOT=directory))
+    """collectstatic into `directory` (debug off uses the hashed manifest storage).
+
+    In a run with site templates (tests/site_templates.py) `directory` becomes a link to
+    the run's files, collected once (bench/server.py).
+    """
+    folder = templates_folder()
+    if folder is None:
+        env = base_env(STATIC_ROOT=directory)
+        _manage("collectstatic", "--no-input", "--verbosity", "0", env=env)
+    else:
+        collected = collected_static_template(folder, "tests.gunicorn_settings", _template_manage)
+        link_static(Path(directory), collected)
     return directory
 
 
 def migrated_sqlite(directory):
-    """A migrated SQLite database file in `directory`; returns its DATABASE_URL."""
-    url = f"sqlite:///{Path(directory) / 'db.sqlite3'}"
-    _manage("migrate", "--no-input", env=base_env(DATABASE_URL=url))
+    """A migrated SQLite database file in `directory`; returns its DATABASE_URL.
+
+    In a run with site templates, a copy of the run's migrated database.
+    """
+    path = Path(directory) / "db.sqlite3"
+    url = f"sqlite:///{path}"
+    folder = templates_folder()
+    if folder is None:
+        _manage("migrate", "--no-input", env=base_env(DATABASE_URL=url))
+    else:
+        shutil.copyfile(migrated_sqlite_template(folder, _template_manage), path)
     return url
 
 

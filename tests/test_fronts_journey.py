@@ -7,7 +7,6 @@ the journey belongs to the banner's own tests.
 """
 
 import html
-import json
 import os
 import re
 from datetime import datetime, timedelta
@@ -17,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.server import Site
-from tests.live import SEED, LiveSite, log_in, new_context, screenshot_path
+from tests.live import LiveSite, log_in, new_context, screenshot_path, seed_live_site
 from tests.test_journeys import add_inline_row, choose
 from tests.tiers import SERVER, starts
 
@@ -50,7 +49,7 @@ def clocked(tmp_path_factory):
 
     try:
         site.prepare()
-        manifest = json.loads(site.python(SEED).strip().splitlines()[-1])
+        manifest = seed_live_site(site)
         site.start()
         yield LiveSite(site, manifest), set_clock
     finally:

@@ -303,7 +303,12 @@ def test_photo_benchmark_runs_end_to_end_at_a_small_size():
     """`make bench-photos` at a tiny size, so the script never rots (no timing asserted)."""
 
     result = subprocess.run(
-        [sys.executable, "-m", "bench.photos", "--runs", "1", "--width", "1400", "--height", "900"],
+        [
+            *(sys.executable, "-m", "bench.photos", "--runs", "1"),
+            *("--width", "1400", "--height", "900"),
+            # A short smoke: 3 photos in the bulk upload (30 in `make bench-photos`).
+            *("--photos", "3", "--saves", "2"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
