@@ -1,13 +1,10 @@
 """Shared fixtures: small factories for the newsroom's content."""
 
-import hashlib
 import io
 import itertools
 import os
 import sqlite3
 import sys
-import threading
-from collections import OrderedDict
 from datetime import timedelta
 from unittest import mock
 
@@ -23,7 +20,6 @@ from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
-from articles import images
 from articles.fronts.defaults import ensure_default_fronts
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor
 from articles.roles import sync_roles
@@ -69,56 +65,6 @@ def pytest_configure(config):
     # renditions crawled whenever the other worker, or anything else, kept the CPU busy.
     # test_photo_bulk sets its own niceness where the niceness is what it checks.
     override_settings(NEWSROOM={**settings.NEWSROOM, "PHOTO_WORKER_NICE": 0}).enable()
-    images._encode = EncoderMemo(images._encode)
-
-
-class EncoderMemo:
-    """`images._encode` remembering its output for pixels it has encoded before.
-
-    Most tests' photos are the same few pictures (`image_bytes()`'s plain 1200x800, the
-    demo's 16x10), encoded again for every test into the same renditions; AVIF, WebP and
-    JPEG encoding was most of the suite's time. The key is everything the output depends
-    on: the format, Pillow's encoder for it (a test spying on the encoder gets a real
-    call), the quality settings and encoder threads, and the image's mode, size, info
-    (profiles, metadata) and exact pixels. The encoders are deterministic, so a
-    remembered result is byte for byte what encoding again would give. The bytes kept
-    are bounded; the oldest are forgotten first.
-    """
-
-    MAX_BYTES = 64 * 1024 * 1024
-
-    def __init__(self, encode):
-        self.encode = encode
-        self.results = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()  # renditions are made in the image thread
-
-    def __call__(self, image, fmt):
-        options = images.photo_settings()
-        pillow_format = {"jpeg": "JPEG", "webp": "WEBP"}.get(fmt, "AVIF")
-        pixels = hashlib.blake2b(image.tobytes(), digest_size=32)
-        pixels.update(repr(sorted(image.info.items())).encode())
-        key = (
-            fmt,
-            Image.SAVE.get(pillow_format),
-            options["jpeg_quality"],
-            options["modern_quality"],
-            images.encoder_threads(),
-            image.mode,
-            image.size,
-            pixels.digest(),
-        )
-        with self.lock:
-            if key in self.results:
-                self.results.move_to_end(key)
-                return self.results[key]
-        data = self.encode(image, fmt)
-        with self.lock:
-            self.results[key] = data
-            self.size += len(data)
-            while self.size > self.MAX_BYTES:
-                self.size -= len(self.results.popitem(last=False)[1])
-        return data
 
 
 def _restore_data_migrations_rows(sender, using="default", verbosity=1, **kwargs):
