@@ -49,6 +49,7 @@ import os
 import random
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -356,9 +357,15 @@ def cache_memory(site: Site) -> dict:
             "site_bytes": size,
         }
     folder = Path(site.env["NEWSROOM_CACHE_DIR"])
-    files = [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
-    size = sum(path.stat().st_size for path in files)
-    return {"kind": "files", "site_keys": len(files), "site_bytes": size}
+    sizes = []
+    for path in folder.rglob("*") if folder.exists() else []:
+        try:
+            found = path.stat()
+        except FileNotFoundError:  # renamed into place or removed by a worker meanwhile
+            continue
+        if stat.S_ISREG(found.st_mode):
+            sizes.append(found.st_size)
+    return {"kind": "files", "site_keys": len(sizes), "site_bytes": sum(sizes)}
 
 
 def empty_cache(site: Site) -> None:

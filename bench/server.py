@@ -394,7 +394,8 @@ class Site:
         With a templates folder, the database and media files it leaves behind are kept
         there, keyed by the code (and the seeds before it): the next site seeded alike
         gets copies instead of running the code again. Seeds must depend on nothing but
-        their code and the database (not the site's port, settings module or clock).
+        their code and the database (not the site's port, settings module or clock); they
+        run with the database task queue (TASKS_BACKEND), whatever the site's.
         """
         folder = templates_folder()
         if folder is None:
@@ -406,7 +407,14 @@ class Site:
             if (folder / f"{name}.done").exists():
                 self._pending_copy = lambda: self._restore(store)
                 return (store / "output.txt").read_text()
-            output = self.python(code, timeout=timeout)
+            # Production's task queue whatever the site's (the live site runs tasks in
+            # the request): what the seed enqueues stays queued, and every site seeded
+            # alike gets the same database.
+            output = self.manage(
+                *("shell", "--no-imports", "-c", code),
+                timeout=timeout,
+                env={"TASKS_BACKEND": "database"},
+            )
             self._save(store, output)
             (folder / f"{name}.done").touch()
             return output
