@@ -201,7 +201,7 @@ def seed(site: Site, stories: int) -> dict:
     printed = site.python(
         "import time; from bench.seed import generate_stories; started = time.monotonic(); "
         f"generate_stories({stories}); print(time.monotonic() - started)\n"
-        "from bench.pages import benchmark_paths; print(benchmark_paths())",
+        "from bench.page_paths import benchmark_paths; print(benchmark_paths())",
         timeout=1800,
     )
     *_, timed, paths = printed.strip().splitlines()
@@ -210,7 +210,7 @@ def seed(site: Site, stories: int) -> dict:
 
 def measure(site: Site, paths: dict[str, str], cache: str) -> dict:
     code = (
-        f"from bench.pages import measure_pages; "
+        f"from bench.page_paths import measure_pages; "
         f"print(measure_pages({paths!r}, cached={cache == 'on'}))"
     )
     return json.loads(site.python(code).strip().splitlines()[-1])
