@@ -100,6 +100,12 @@ def can_publish(user) -> bool:
     return user.has_perm(PUBLISH_PERMISSION)
 
 
+def sync_roles_in_migration(apps, schema_editor):
+    """`sync_roles` as a migration's RunPython step: the groups as this module says, read
+    through the migration's historical models on its database."""
+    sync_roles(apps, using=schema_editor.connection.alias)
+
+
 def sync_roles(apps=global_apps, using=DEFAULT_DB_ALIAS) -> dict[str, list[str]]:
     """Create the groups and set exactly their permissions; return what was missing.
 

@@ -8,16 +8,10 @@ post_migrate, after every migration has run.
 
 from django.db import migrations
 
-
-def create_roles(apps, schema_editor):
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
+from articles.roles import EDITOR, REPORTER, sync_roles_in_migration
 
 
 def remove_roles(apps, schema_editor):
-    from articles.roles import EDITOR, REPORTER
-
     group_model = apps.get_model("auth", "Group")
     group_model.objects.using(schema_editor.connection.alias).filter(
         name__in=[REPORTER, EDITOR]
@@ -32,4 +26,4 @@ class Migration(migrations.Migration):
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = [migrations.RunPython(sync_roles_in_migration, remove_roles)]

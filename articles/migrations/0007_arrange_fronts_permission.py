@@ -4,11 +4,7 @@
 
 from django.db import migrations
 
-
-def sync_roles(apps, schema_editor):
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
+from articles.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):
@@ -31,5 +27,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "stories",
             },
         ),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]

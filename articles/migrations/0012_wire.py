@@ -3,12 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def sync_roles(apps, schema_editor):
-    """Give the roles the wire desk's permissions (articles/roles.py)."""
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
+from articles.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):
@@ -216,5 +211,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        # Give the roles the wire desk's permissions (articles/roles.py).
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]

@@ -10,11 +10,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
-def sync_roles(apps, schema_editor):
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
+from articles.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):
@@ -55,5 +51,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('focal_x__gte', 0), ('focal_x__lte', 1), ('focal_y__gte', 0), ('focal_y__lte', 1)), name='photo_focal_point_inside_photo', violation_error_message='The focal point must lie inside the photo (0 to 1).')],
             },
         ),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]

@@ -4,12 +4,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-
-def sync_roles(apps, schema_editor):
-    # Reporters make and arrange galleries; editors may also delete them.
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
+from articles.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):
@@ -139,5 +134,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        # Reporters make and arrange galleries; editors may also delete them.
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]

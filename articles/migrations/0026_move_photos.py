@@ -6,11 +6,7 @@ roles name them now ("photos.…"), as on a fresh database."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def sync_roles(apps, schema_editor):
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
+from articles.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):
@@ -106,5 +102,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]

@@ -8,6 +8,8 @@ it. Then the groups are set as articles/roles.py says (`sync_roles`).
 
 from django.db import migrations
 
+from articles.roles import sync_roles_in_migration
+
 
 def _move_permission(apps, schema_editor, source, target):
     alias = schema_editor.connection.alias
@@ -36,12 +38,6 @@ def permission_to_front(apps, schema_editor):
 
 def permission_to_story(apps, schema_editor):
     _move_permission(apps, schema_editor, ("fronts", "front"), ("articles", "story"))
-
-
-def sync_roles(apps, schema_editor):
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
@@ -80,5 +76,5 @@ class Migration(migrations.Migration):
             database_operations=[],
         ),
         migrations.RunPython(permission_to_front, permission_to_story, elidable=False),
-        migrations.RunPython(sync_roles, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop, elidable=False),
     ]

@@ -2,11 +2,7 @@
 
 from django.db import migrations
 
-
-def sync_roles(apps, schema_editor):
-    from articles.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
+from articles.roles import sync_roles_in_migration
 
 
 class Migration(migrations.Migration):
@@ -47,5 +43,5 @@ class Migration(migrations.Migration):
             database_operations=[],
         ),
         # Groups as articles/roles.py says, with permissions under the new label.
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles_in_migration, migrations.RunPython.noop),
     ]
