@@ -16,6 +16,7 @@ from taggit.models import Tag
 
 from articles.demo import stories as demo
 from articles.demo.management.commands import load_demo
+from articles.live.models import LiveUpdate
 from articles.models import Author, RelatedHeadline, Section, Story, StoryAuthor, StoryRelation
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +106,6 @@ def test_draws_photos_with_alt_text_caption_and_credit():
 
 
 def test_includes_a_story_covered_live_with_key_events(quick_photos, client):
-    from articles.live.models import LiveUpdate
-
     run()
     run()  # idempotent: the updates are not added twice
 
