@@ -302,10 +302,7 @@ class Site:
         # when the site next runs something: a seed's copy replaces the migrated one's.
         self._pending_copy = None
         if is_postgres(database_url):
-            # Each parallel test worker starts its own live site: a database of its own.
-            worker = os.environ.get("PYTEST_XDIST_WORKER")
-            suffix = f"{database_suffix}_{worker}" if worker else database_suffix
-            self.database_url = derived_database_url(database_url, suffix)
+            self.database_url = derived_database_url(database_url, database_suffix)
         else:
             self.database_url = f"sqlite:///{self.workdir / 'site.sqlite3'}"
         env = {

@@ -116,7 +116,8 @@ def live_site(tmp_path_factory):
         tmp_path_factory.mktemp("live-site"),
         database_url=os.environ.get("DATABASE_URL"),
         redis_url=os.environ.get("REDIS_URL"),
-        database_suffix="live",
+        # Each parallel worker that needs it starts its own: a PostgreSQL database each.
+        database_suffix=f"live_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
         workers=3,
         # Background tasks (photo renditions) run in the request: the browser journeys
         # look at a photo right after uploading it, and this site runs no worker.
