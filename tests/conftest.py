@@ -52,7 +52,8 @@ def pytest_addoption(parser):
     parser.addoption(
         "--fast",
         action="store_true",
-        help="only the tests that start no browser and no other process (tests/tiers.py)",
+        help="only the tests that start no browser and no other process and replay no "
+        "migrations (tests/tiers.py)",
     )
 
 
@@ -89,7 +90,8 @@ def pytest_collection_modifyitems(config, items):
     Tests marked `postgres` need PostgreSQL features (full-text search, …) and tests
     marked `sqlite` exercise the embedded fallback; the suite runs once per database
     (see .ci/run), so each pass deselects the other's tests instead of skipping them.
-    `--fast` (`make test-fast`) also deselects the tests marked `browser` or `server`.
+    `--fast` (`make test-fast`) also deselects the tests marked `browser`, `server` or
+    `migrations`.
     """
     from django.conf import settings
 
@@ -99,7 +101,7 @@ def pytest_collection_modifyitems(config, items):
     fast = config.getoption("fast")
     keep, drop = [], []
     for item in items:
-        left_out = item.get_closest_marker(other) or (fast and tiers.starts_processes(item))
+        left_out = item.get_closest_marker(other) or (fast and not tiers.in_fast_tier(item))
         (drop if left_out else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -321,6 +323,7 @@ def base_url(settings):
 
 
 @pytest.fixture
+@tiers.starts(tiers.MIGRATIONS)
 def at_migration(transactional_db):
     """Migrate the test database to `targets` ([(app, migration or None)]; none: the
     latest) and return the apps as migrated there (every app's historical models);

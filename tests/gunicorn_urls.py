@@ -14,7 +14,11 @@ def slow(request):
     """Sleep ?seconds= (at most 10), then answer; tells the test which worker it is in."""
     pid_file = os.environ.get("NEWSROOM_TEST_SLOW_PID_FILE")
     if pid_file:
-        Path(pid_file).write_text(str(os.getpid()))
+        # Written whole, then renamed into place: the test waits for the file to exist
+        # and once read it created but still empty.
+        written = Path(f"{pid_file}.{os.getpid()}")
+        written.write_text(str(os.getpid()))
+        written.replace(pid_file)
     time.sleep(min(float(request.GET.get("seconds", "1")), 10))
     return HttpResponse(f"slow done in {os.getpid()}", content_type="text/plain")
 

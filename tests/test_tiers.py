@@ -24,6 +24,16 @@ def test_a_test_marked_server_may_start_processes():
     assert subprocess.run(["true"], check=True).returncode == 0
 
 
+@pytest.mark.server
+def test_a_modules_process_tests_are_grouped_onto_one_worker(request):
+    """pytest-xdist's loadgroup reads the group from a suffix on the node id; on pytest
+    9.2 the suffix silently went missing (pytest-dev/pytest-xdist#1386) and a module's
+    tests, with their sites, were spread over every worker."""
+    if not request.config.getoption("loadgroup", default=False):
+        pytest.skip("only under `--dist loadgroup` (make test)")
+    assert request.node.nodeid.endswith("@tests.test_tiers")
+
+
 def collected(*args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     result = subprocess.run(
@@ -43,12 +53,13 @@ def collected(*args):
 
 
 @pytest.mark.server
-def test_the_fast_tier_leaves_out_the_tests_that_start_a_browser_or_a_process():
+def test_the_fast_tier_leaves_out_the_tests_that_start_a_process_or_replay_migrations():
     files = [
         "tests/test_banner.py",  # plain data fixture named `site`: stays in
         "tests/test_gunicorn.py",  # gunicorn through the module's decorated fixtures
         "tests/test_html_validity.py",  # the live site (tests/live.py) and Java
         "tests/test_journeys.py",  # Chromium (`browser`)
+        "tests/test_move_wire.py",  # one test replays the migrations (`at_migration`)
         "tests/test_settings.py",  # `manage.py check` in a process, marked by hand
         "tests/test_tiers.py",
     ]
@@ -60,9 +71,18 @@ def test_the_fast_tier_leaves_out_the_tests_that_start_a_browser_or_a_process():
         "tests/test_gunicorn.py",
         "tests/test_html_validity.py",
         "tests/test_journeys.py",
+        "tests/test_move_wire.py",
         "tests/test_settings.py",
         "tests/test_tiers.py",
     }
+    assert (
+        "tests/test_move_wire.py::test_the_move_keeps_rows_permissions_and_history_both_ways"
+        in (everything - fast)
+    )
+    assert (
+        "tests/test_move_wire.py::test_old_admin_addresses_of_the_wire_redirect_to_the_new_ones"
+        in fast
+    )
     assert not any(
         test.startswith(("tests/test_gunicorn.py", "tests/test_journeys")) for test in fast
     )

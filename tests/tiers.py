@@ -1,15 +1,16 @@
 """The suite's two tiers: what a test starts decides where it runs.
 
-`make test-fast` (`pytest --fast -n auto`) runs, in parallel workers, only the tests
-that start no other process: no Chromium
-(marker `browser`) and no gunicorn, live site, Java (vnu.jar), wrk, bench script or
-`manage.py`/`python` command (marker `server`). `make test` runs every test in one run
-over the same workers (`--dist loadgroup`), each module's process tests together on one
-worker (`group_by_module`).
+`make test-fast` (`pytest --fast`) runs, in parallel workers, only the tests that start
+no other process: no Chromium (marker `browser`) and no gunicorn, live site, Java
+(vnu.jar), wrk, bench script or `manage.py`/`python` command (marker `server`); nor
+those that replay the migration history (marker `migrations`, see MIGRATIONS).
+`make test` runs every test in one run over the same workers (`--dist loadgroup`),
+each module's process tests together on one worker (`group_by_module`).
 
 The markers are given here, not by hand where possible:
 - a test that uses a fixture decorated with `@starts(BROWSER)` or `@starts(SERVER)`
-  (tests/live.py's `live_site` and `browser`, the modules' own gunicorn fixtures), or
+  (tests/live.py's `live_site` and `browser`, the modules' own gunicorn fixtures) or
+  `@starts(MIGRATIONS)` (tests/conftest.py's `at_migration`), or
   one of `THIRD_PARTY_FIXTURES`, gets the fixture's marker;
 - a test that starts a process itself (`Gunicorn(...)`, `subprocess.run(...)`) carries
   `@pytest.mark.server`, and cannot forget it: `refuse_processes` fails any test without
@@ -34,6 +35,12 @@ from articles.cache.backends import ResilientRedisCache
 BROWSER = "browser"
 SERVER = "server"
 PROCESS_MARKERS = (BROWSER, SERVER)
+# No process, but as slow as one: replaying the migration history renders every model
+# at every step, seconds a test (the `at_migration` fixture gives the marker). A third
+# of `make test-fast`'s time went on nine such tests; migrations rarely change in an
+# inner loop, and `makemigrations --check` still runs there.
+MIGRATIONS = "migrations"
+FULL_SUITE_ONLY = (*PROCESS_MARKERS, MIGRATIONS)
 
 # Fixtures of plugins, which cannot be decorated here. pytest-django's live server is
 # a thread, not a process, but every test using it drives a browser through it.
@@ -44,7 +51,7 @@ def starts(marker):
     """Decorate a fixture's function (under `@pytest.fixture`): its tests get `marker`."""
 
     def register(function):
-        function.starts_processes = marker
+        function.full_suite_marker = marker
         return function
 
     return register
@@ -59,7 +66,7 @@ def _fixture_markers(item):
         # `site` for plain data fixtures), not any fixture of that name.
         definitions = info.name2fixturedefs.get(name) if info else None
         if definitions:
-            marker = getattr(definitions[-1].func, "starts_processes", None)
+            marker = getattr(definitions[-1].func, "full_suite_marker", None)
             if marker:
                 yield marker
 
@@ -86,6 +93,10 @@ def group_by_module(items):
 
 def starts_processes(item):
     return any(item.get_closest_marker(marker) for marker in PROCESS_MARKERS)
+
+
+def in_fast_tier(item):
+    return not any(item.get_closest_marker(marker) for marker in FULL_SUITE_ONLY)
 
 
 class ProcessRefused(AssertionError):
