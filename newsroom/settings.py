@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "articles.live.apps.LiveConfig",
     # The wire desk (articles/wire/): above the story core, which never imports it.
     "articles.wire.apps.WireConfig",
+    # The content API and syndication out (articles/api/, django-ninja; "ninja" for the
+    # docs' own static files: nothing is loaded from a third party).
+    "ninja",
+    "articles.api.apps.ApiConfig",
     # `manage.py load_demo`: every desk's demo content (last: it imports the desks).
     "articles.demo",
 ]

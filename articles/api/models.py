@@ -1,0 +1,1 @@
+"""The content API's own tables: partners' keys and webhook subscribers."""
