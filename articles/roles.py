@@ -92,6 +92,10 @@ ROLE_PERMISSIONS = {
         ("wire", "view_wireitem"),
         key(WIRE_DRAFT_PERMISSION),
         *_crud("wire", "wiresource", "subjectmapping"),
+        # Partners (articles/api/): API keys and webhook subscribers; the delivery log
+        # is read only. Editors only: a key or a secret opens embargoed copy.
+        *_crud("api", "apikey", "webhooksubscriber"),
+        ("api", "view_webhookdelivery"),
     ],
 }
 

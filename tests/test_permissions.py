@@ -90,6 +90,7 @@ MATRIX = {
         "wire": (LOGIN, 200, 200, 200),  # every desk reads the wire (articles/wire/)
         "taggit": (LOGIN, 404, 404, 200),
         "fronts": (LOGIN, 404, 404, 200),
+        "api": (LOGIN, 404, 404, 200),  # partners' keys and webhooks: editors only
         "auth": (LOGIN, 404, 404, 404),
         "axes": (LOGIN, 404, 404, 404),
     },
@@ -223,6 +224,27 @@ MATRIX = {
         )
         for model, obj in (("wiresource", "wire source"), ("subjectmapping", "subject mapping"))
         for view in ("changelist", "add", "change", "delete", "history")
+    },
+    # Partners (articles/api/): API keys and webhook subscribers, editors only (a key
+    # or a secret opens embargoed copy); the delivery log is read only, even to them.
+    **{
+        f"api_{model}_{view}": same(
+            LOGIN, 403, 403, 200, objects=[None if view in ("changelist", "add") else obj]
+        )
+        for model, obj in (("apikey", "api key"), ("webhooksubscriber", "webhook subscriber"))
+        for view in ("changelist", "add", "change", "delete", "history")
+    },
+    **{
+        f"api_webhookdelivery_{view}": same(
+            LOGIN, 403, 403, answer, objects=[None if view in ("changelist", "add") else obj]
+        )
+        for view, obj, answer in (
+            ("changelist", None, 200),
+            ("add", None, 403),
+            ("change", "webhook delivery", 200),  # to read: no field can be changed
+            ("delete", "webhook delivery", 403),
+            ("history", "webhook delivery", 200),
+        )
     },
 }
 MATRIX["autocomplete"]["pin.story"] = (LOGIN, 403, 403, 200)
@@ -363,6 +385,7 @@ def build_world():
         ),
         "task result": DBTaskResult.objects.get(id=flaky.enqueue("matrix", 0).id),
         **_wire_desk(section),
+        **_partners(stories["published"]),
         "photo": Photo.objects.create(
             original=SimpleUploadedFile("matrix.jpg", image_bytes()), caption="Matrix photo"
         ),
@@ -410,6 +433,24 @@ def _wire_desk(section):
         "subject mapping": SubjectMapping.objects.create(code="medtop:04000000", tag="Economy"),
         "wire item": WireItem.objects.create(
             source=source, guid="urn:matrix:1", headline="Matrix wire copy", urgency=1
+        ),
+    }
+
+
+def _partners(story):
+    from articles.api.models import ApiKey, WebhookDelivery, WebhookSubscriber
+
+    key = ApiKey(name="Matrix partner")
+    key.new_token()
+    key.save()
+    subscriber = WebhookSubscriber.objects.create(
+        name="Matrix subscriber", url="https://partner.example/hook", secret="x", events=[]
+    )
+    return {
+        "api key": key,
+        "webhook subscriber": subscriber,
+        "webhook delivery": WebhookDelivery.objects.create(
+            subscriber=subscriber, event="story.published", story_id=story.pk, body="{}"
         ),
     }
 

@@ -10,3 +10,9 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "Content API"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Webhooks: what a story's save or delete, or an agency's kill, tells partners.
+        from . import signal_handlers
+
+        signal_handlers.connect()

@@ -13,8 +13,9 @@
   the response is stored with the headers every middleware added (CSP,
   X-Frame-Options, …), so a hit carries the same headers as the page it replays.
 - **Private content is never stored.** A request carrying a session cookie (editors)
-  bypasses the cache and gets `Cache-Control: private, no-store`. Anonymity is decided
-  from the cookie alone, so anonymous requests cost no session query. Responses that
+  or an API key (`Authorization`, `X-Api-Key`: partners) bypasses the cache and gets
+  `Cache-Control: private, no-store`. Anonymity is decided from the cookie and those
+  headers alone, so anonymous requests cost no session query. Responses that
   set a cookie, that say `private`/`no-store` (staff previews) or whose status is not
   200, 301 or 404 are never stored.
 """
@@ -81,7 +82,8 @@ def _public_cache_control(response, remaining):
         s_maxage=s_maxage,
         stale_while_revalidate=stale,
     )
-    patch_vary_headers(response, ["Cookie"])
+    # A shared cache must not answer a keyed request with the anonymous copy.
+    patch_vary_headers(response, ["Cookie", "Authorization", "X-Api-Key"])
 
 
 def _replayed_cache_control(remaining, shared_max=None):
@@ -98,9 +100,18 @@ def _private(response):
     return response
 
 
+# Headers naming a partner's API key (articles/api/access.py): such a request is not
+# anonymous. A revoked key must be refused, not answered from the cache, and what an
+# embargo key sees must never be stored for readers.
+CREDENTIAL_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY")
+
+
 def _is_anonymous(request):
-    # No session cookie, no session: decided without touching the session store.
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+    # No session cookie and no key, no session: decided without touching the session
+    # store (or the keys' table).
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    return not any(header in request.META for header in CREDENTIAL_HEADERS)
 
 
 def _is_storable(response):
