@@ -110,6 +110,8 @@ def benchmark_paths():
         # What every open live page asks every 15–30 s: nothing new since its update.
         "live-poll": f"{reverse('articles:live_updates', args=[live_story.slug])}"
         f"?after={latest_update.pk}",
+        "api-stories": reverse("api-v1:story_list"),
+        "api-story": reverse("api-v1:story_detail", kwargs={"story_id": story.pk}),
         "constant": reverse("bench_constant"),
         "static": static("bench/reference.html"),
     }

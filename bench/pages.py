@@ -27,6 +27,9 @@ PAGES = (
     "feed",
     "live",
     "live-poll",
+    # The content API (articles/api/): the stories list, and the story above as JSON.
+    "api-stories",
+    "api-story",
 )
 REFERENCES = ("constant", "static")
 # Pages measured with the page cache on only: what they show is how the cache keys them.

@@ -186,7 +186,8 @@ ROOMS = (
     ("photos", ("articles.photos",)),
     ("story core", ("articles.",)),
     ("desks", ("articles.fronts", "articles.live", "articles.wire")),
-    # The content API shows every desk's content (fronts, live updates) to machines.
+    # The content API and syndication out: above the core and every desk (it serves
+    # their content), below the project, which mounts it.
     ("api", ("articles.api",)),
     (
         "project",

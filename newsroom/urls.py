@@ -30,6 +30,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     # The public pages: the story core's and each desk's, in the one namespace "articles".
     path("", include(([*articles_urls.urlpatterns, *DESK_URLS], "articles"))),
+    # The content API (articles/api/): /api/v1/, public pages of the same page cache.
+    path("api/", include("articles.api.urls")),
     # Browsers (and the admin, which declares no icon) ask for /favicon.ico.
     path(
         "favicon.ico",

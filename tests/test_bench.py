@@ -10,7 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import Resolver404, resolve
 
-from bench import newsroom
+from bench import newsroom, report
 from bench.report import Row
 from bench.server import ROOT
 from bench.urls import CONSTANT_PATH
@@ -35,6 +35,21 @@ def test_production_static_files_leave_out_the_reference_file():
 def test_a_page_over_six_queries_misses_even_when_fast():
     row = Row("story", "/s/", 900, 1, 2, queries=7, bytes=1, ratio=2, target=0.25, errors=0)
     assert row.verdict == "MISS (queries)"
+
+
+def _row(page, ratio):
+    return Row(page, "/", 100.0, 5.0, 9.0, 2, 1000, ratio, None, 0)
+
+
+def test_the_api_story_is_compared_with_the_story_page_built_alike():
+    # The story page at 0.20 of the constant view, the API's story at 0.10: twice the time.
+    table = [_row("story", 0.20), _row("api-story", 0.10), _row("constant", 1.0)]
+    assert "api-story: 2.00 × the story page's time per request (target ≤ 1.5)" in (
+        report.markdown("none", table)
+    )
+    # The API's story has its own floor, the story page's over 1.5.
+    assert report.target_for("api-story", "none") == pytest.approx(0.16 / 1.5, abs=0.001)
+    assert report.target_for("api-stories", "on") == report.CACHED_TARGET
 
 
 @pytest.mark.server

@@ -29,6 +29,7 @@ from django_tasks_db.models import DBTaskResult
 from reversion.models import Version
 from taggit.models import Tag
 
+from articles.api.models import ApiKey
 from articles.fronts.models import Banner
 from articles.live.models import LiveUpdate
 from articles.models import Author, Photo, Section, Story
@@ -279,6 +280,29 @@ PUBLIC_MATRIX = {
         "published": (302, 302, 302, 302),
         "scheduled": (404, 404, 404, 404),
     },
+    # The content API (articles/api/): public stories only, whoever asks (no preview;
+    # a session changes nothing but the caching), and no list shows another story.
+    "api-v1:story_detail": {
+        "A's draft": (404, 404, 404, 404),
+        "B's draft": (404, 404, 404, 404),
+        "published": (200, 200, 200, 200),
+        "scheduled": (404, 404, 404, 404),
+    },
+    "api-v1:story_live_updates": {
+        "A's draft": (404, 404, 404, 404),
+        "B's draft": (404, 404, 404, 404),
+        "published": (200, 200, 200, 200),
+        "scheduled": (404, 404, 404, 404),
+    },
+    "api-v1:story_ninjs": {
+        "A's draft": (404, 404, 404, 404),
+        "B's draft": (404, 404, 404, 404),
+        "published": (200, 200, 200, 200),
+        "scheduled": (404, 404, 404, 404),
+    },
+    "api-v1:story_list": same(200, 200, 200, 200),
+    "api-v1:front_home": same(200, 200, 200, 200),
+    "api-v1:front_section": same(200, 200, 200, 200, objects=("section",)),
 }
 
 
@@ -490,6 +514,12 @@ def url_for(world, name, obj):
     if name == "articles:live_update":
         story = world.stories[obj]
         return reverse(name, args=[story.slug, story.live_updates.get().pk])
+    if name in ("api-v1:story_detail", "api-v1:story_live_updates", "api-v1:story_ninjs"):
+        return reverse(name, kwargs={"story_id": world.stories[obj].pk})
+    if name == "api-v1:front_section":
+        return reverse(name, kwargs={"slug": world.objects[obj].slug})
+    if name.startswith("api-v1:"):
+        return reverse(name)
     if name == "articles:wire_push":
         return reverse(name, args=[world.objects["wire source"].slug])
     if name == "app_list":
@@ -695,3 +725,96 @@ def test_reporters_cannot_write_to_stories_they_may_not_see_or_publish(db, world
             assert response.status_code in (302, 403, 404), (name, url)
             assert leaks(response, world, reporter) == [], (name, url)
             assert Story.objects.filter(pk=story.pk).values().get() == before, (name, url)
+
+
+# ------------------------------------------------------------ partners' keys on the API
+
+# The content API (articles/api/) for each holder: anonymous, a plain key, a key with
+# the embargo scope, a revoked key. Every story-bearing endpoint, for each story.
+API_HOLDERS = ("anonymous", "plain key", "embargo key", "revoked key")
+API_STORIES = ("published", "embargoed", "scheduled", "draft")
+# What each holder sees of the stories (401 for the revoked key: nothing at all).
+API_MAY_SEE = {
+    "anonymous": {"published"},
+    "plain key": {"published"},
+    "embargo key": {"published", "embargoed"},
+    "revoked key": set(),
+}
+API_STORY_URLS = ("api-v1:story_detail", "api-v1:story_ninjs", "api-v1:story_live_updates")
+API_LIST_URLS = ("api-v1:story_list", "api-v1:front_home")
+
+
+@pytest.fixture
+def api_world(make_story):
+    now = timezone.now()
+    lifts = now + timedelta(hours=3)
+    live = now - timedelta(hours=4)  # covered live: live updates answer for each
+    stories = {
+        "published": make_story("Ferry service resumes", live_started_at=live),
+        "embargoed": make_story(
+            "Budget figures under embargo",
+            published_at=lifts,
+            embargo_until=lifts,
+            live_started_at=live,
+        ),
+        "scheduled": make_story(
+            "Scheduled profile of the mayor",
+            published_at=now + timedelta(hours=2),
+            live_started_at=live,
+        ),
+        "draft": make_story(
+            "Unfinished draft on the port", status=Story.Status.DRAFT, live_started_at=live
+        ),
+    }
+    holders = {"anonymous": {}}
+    for holder, scopes in (
+        ("plain key", []),
+        ("embargo key", [ApiKey.Scope.EMBARGO]),
+        ("revoked key", []),
+    ):
+        key = ApiKey(name=holder, scopes=scopes)
+        token = key.new_token()
+        key.save()
+        if holder == "revoked key":
+            key.revoked_at = now
+            key.save()
+        holders[holder] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    return stories, holders
+
+
+def _api_leaks(response, stories, holder):
+    text = response.content.decode(errors="replace")
+    return [
+        name
+        for name, story in stories.items()
+        if name not in API_MAY_SEE[holder] and story.headline in text
+    ]
+
+
+@pytest.mark.parametrize("name", API_STORY_URLS)
+def test_each_api_story_url_answers_each_key_as_the_matrix_says(client, api_world, name):
+    stories, holders = api_world
+    wrong = []
+    for holder in API_HOLDERS:
+        for label, story in stories.items():
+            response = client.get(reverse(name, kwargs={"story_id": story.pk}), **holders[holder])
+            expected = (
+                401 if holder == "revoked key" else (200 if label in API_MAY_SEE[holder] else 404)
+            )
+            if response.status_code != expected or _api_leaks(response, stories, holder):
+                wrong.append((holder, label, response.status_code, expected))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("name", API_LIST_URLS)
+def test_each_api_list_shows_each_key_only_what_it_may_see(client, api_world, name):
+    stories, holders = api_world
+    for holder in API_HOLDERS:
+        response = client.get(reverse(name), **holders[holder])
+        assert response.status_code == (401 if holder == "revoked key" else 200), holder
+        assert _api_leaks(response, stories, holder) == [], holder
+        if holder != "revoked key":
+            assert stories["published"].headline in response.content.decode(), holder
+    embargoed = client.get(reverse("api-v1:story_list"), **holders["embargo key"]).json()
+    [item] = [i for i in embargoed["items"] if i["id"] == stories["embargoed"].pk]
+    assert item["embargo_until"] is not None  # the embargo is stated to whoever sees it

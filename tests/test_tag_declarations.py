@@ -34,6 +34,11 @@ EXEMPT = {
     "articles:robots_txt": "no content",
     # Agencies' push endpoint (POST with a token): never a reader's page.
     "articles:wire_push": "not a page",
+    # The content API's OpenAPI schema and its docs: the code's, whatever is published
+    # (a deploy changes the build identity in every cache key); its root redirects there.
+    "api-v1:openapi-json": "the API's description, no content",
+    "api-v1:openapi-view": "the API's docs page, no content",
+    "api-v1:api-root": "a redirect to the docs",
 }
 
 # Not public pages at all: editors, operators, files (by name, or by route for those
@@ -139,6 +144,15 @@ def fill(content):
         "articles:author_feed_rss": [{"slug": author.slug}],
         "articles:author_feed_atom": [{"slug": author.slug}],
         "articles:sitemap": [{"section": name} for name in SITEMAPS],
+        # The content API (articles/api/).
+        "api-v1:story_detail": [{"story_id": story.pk}],
+        "api-v1:story_live_updates": [{"story_id": story.pk}],
+        "api-v1:story_ninjs": [{"story_id": story.pk}],
+        "api-v1:section_detail": [{"slug": section.slug}],
+        "api-v1:tag_detail": [{"slug": tag.slug}],
+        "api-v1:author_detail": [{"slug": author.slug}],
+        "api-v1:photo_detail": [{"photo_id": story.lead_photo_id}],
+        "api-v1:front_section": [{"slug": section.slug}],
     }
 
 
