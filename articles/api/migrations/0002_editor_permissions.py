@@ -18,8 +18,12 @@ def announce_public_stories(apps, schema_editor):
         .exclude(embargo_until__gt=now)
         .values_list("pk", flat=True)
     )
+    # Stories already counted stay as they are: migrating back past this step keeps the
+    # table (0001 depends on no story migration), and forward again must not fail.
     announced.objects.using(schema_editor.connection.alias).bulk_create(
-        [announced(story_id=pk, public=True) for pk in public.iterator()], batch_size=1000
+        [announced(story_id=pk, public=True) for pk in public.iterator()],
+        batch_size=1000,
+        ignore_conflicts=True,
     )
 
 
