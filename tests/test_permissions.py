@@ -303,6 +303,10 @@ PUBLIC_MATRIX = {
     "api-v1:story_list": same(200, 200, 200, 200),
     "api-v1:front_home": same(200, 200, 200, 200),
     "api-v1:front_section": same(200, 200, 200, 200, objects=("section",)),
+    "api-v1:section_list": same(200, 200, 200, 200),
+    "api-v1:section_detail": same(200, 200, 200, 200, objects=("section",)),
+    "api-v1:tag_list": same(200, 200, 200, 200),
+    "api-v1:author_list": same(200, 200, 200, 200),
 }
 
 
@@ -516,7 +520,7 @@ def url_for(world, name, obj):
         return reverse(name, args=[story.slug, story.live_updates.get().pk])
     if name in ("api-v1:story_detail", "api-v1:story_live_updates", "api-v1:story_ninjs"):
         return reverse(name, kwargs={"story_id": world.stories[obj].pk})
-    if name == "api-v1:front_section":
+    if name in ("api-v1:front_section", "api-v1:section_detail"):
         return reverse(name, kwargs={"slug": world.objects[obj].slug})
     if name.startswith("api-v1:"):
         return reverse(name)

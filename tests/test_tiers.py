@@ -29,9 +29,11 @@ def test_a_modules_process_tests_are_grouped_onto_one_worker(request):
     """pytest-xdist's loadgroup reads the group from a suffix on the node id; on pytest
     9.2 the suffix silently went missing (pytest-dev/pytest-xdist#1386) and a module's
     tests, with their sites, were spread over every worker."""
-    if not request.config.getoption("loadgroup", default=False):
-        pytest.skip("only under `--dist loadgroup` (make test)")
-    assert request.node.nodeid.endswith("@tests.test_tiers")
+    assert [mark.args for mark in request.node.iter_markers("xdist_group")] == [
+        ("tests.test_tiers",)
+    ]
+    if request.config.getoption("loadgroup", default=False):  # a worker of `make test`
+        assert request.node.nodeid.endswith("@tests.test_tiers")
 
 
 def collected(*args):
